@@ -1,0 +1,5 @@
+package org.smmuref.kvm;
+
+/** Good fixture: a public type of the kvm module. */
+public class PublicThing {
+}

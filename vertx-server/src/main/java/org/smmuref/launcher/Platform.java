@@ -1,0 +1,25 @@
+package org.smmuref.launcher;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.Stage;
+import org.smmuref.conformance.wiring.ConformanceModule;
+import org.smmuref.iommufd.wiring.IommufdModule;
+import org.smmuref.server.ServerModule;
+import org.smmuref.server.ServerOptions;
+import org.smmuref.smmu.wiring.SmmuModule;
+
+/** The composition root: assembles the top-level injector from every module's Guice module. */
+final class Platform {
+    private Platform() {
+    }
+
+    /** The injector of the embedded default platform, serving with {@code options}. */
+    static Injector injector(ServerOptions options) {
+        return Guice.createInjector(Stage.PRODUCTION,
+            new IommufdModule(),
+            new SmmuModule(),
+            new ConformanceModule(),
+            new ServerModule(options));
+    }
+}

@@ -1,0 +1,62 @@
+package org.smmuref.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class MainTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void version_prints_the_build_version() {
+        assertThat(run("version")).isZero();
+        assertThat(out.toString()).startsWith("smmuref 0.").contains("java 17");
+    }
+
+    @Test
+    void help_lists_every_subcommand() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("serve", "version");
+    }
+
+    @Test
+    void every_subcommand_has_help() {
+        for (String sub : Main.commandLine().getSubcommands().keySet()) {
+            if (sub.equals("help")) {
+                continue;
+            }
+            out.getBuffer().setLength(0);
+            assertThat(run(sub, "--help")).as(sub).isZero();
+            assertThat(out.toString()).as(sub).contains("Usage: smmuref " + sub);
+        }
+    }
+
+    @Test
+    void no_subcommand_is_a_usage_error() {
+        assertThat(run()).isEqualTo(2);
+        assertThat(err.toString()).contains("a subcommand is required");
+    }
+
+    @Test
+    void serve_starts_the_injector_and_server_then_stops() {
+        assertThat(run("serve", "--http-port", "0", "--exit-after-start")).isZero();
+        assertThat(out.toString()).contains("health: http://127.0.0.1:", "smmuref.server.health");
+    }
+
+    @Test
+    void serve_rejects_a_bad_port_with_a_clear_message() {
+        assertThat(run("serve", "--http-port", "99999")).isEqualTo(2);
+        assertThat(err.toString()).contains("httpPort must be 0..65535");
+    }
+}
