@@ -26,6 +26,10 @@ public final class PhysicalMemory {
     private static final int LONGS_PER_PAGE = (int) (PAGE_SIZE / Long.BYTES);
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
+    private static final int DIRECT_REGIONS = 1 << 12; // regions below 4 TiB skip the hash map
+
+    private final AtomicReferenceArray<AtomicReferenceArray<long[]>> direct =
+        new AtomicReferenceArray<>(DIRECT_REGIONS);
     private final ConcurrentHashMap<Long, AtomicReferenceArray<long[]>> regions = new ConcurrentHashMap<>();
     private volatile long[][] ram = new long[0][]; // sorted, non-overlapping {base, limit(exclusive)}
 
@@ -229,9 +233,19 @@ public final class PhysicalMemory {
         return (int) ((pa >>> 3) & (LONGS_PER_PAGE - 1));
     }
 
+    private AtomicReferenceArray<long[]> newRegion(long regionNumber) {
+        if (regionNumber < DIRECT_REGIONS) {
+            direct.compareAndSet((int) regionNumber, null, new AtomicReferenceArray<>(1 << REGION_SHIFT));
+            return direct.get((int) regionNumber);
+        }
+        return regions.computeIfAbsent(regionNumber, k -> new AtomicReferenceArray<>(1 << REGION_SHIFT));
+    }
+
     private long[] page(long pa, boolean create) {
         long pfn = pa >>> PAGE_SHIFT;
-        AtomicReferenceArray<long[]> region = regions.get(pfn >>> REGION_SHIFT);
+        long regionNumber = pfn >>> REGION_SHIFT;
+        AtomicReferenceArray<long[]> region = regionNumber < DIRECT_REGIONS
+            ? direct.get((int) regionNumber) : regions.get(regionNumber);
         long[] page = region == null ? null : region.get((int) (pfn & ((1 << REGION_SHIFT) - 1)));
         if (page != null) {
             return page;
@@ -243,7 +257,7 @@ public final class PhysicalMemory {
             return null;
         }
         if (region == null) {
-            region = regions.computeIfAbsent(pfn >>> REGION_SHIFT, k -> new AtomicReferenceArray<>(1 << REGION_SHIFT));
+            region = newRegion(regionNumber);
         }
         int slot = (int) (pfn & ((1 << REGION_SHIFT) - 1));
         long[] fresh = new long[LONGS_PER_PAGE];
