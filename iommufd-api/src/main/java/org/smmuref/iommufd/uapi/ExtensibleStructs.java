@@ -72,10 +72,11 @@ public final class ExtensibleStructs {
         IommufdCommand command = IommufdCommand.byStruct(argument.structType()).orElseThrow(() ->
             new IllegalArgumentException("struct " + argument.kernelName() + " is not an ioctl argument"));
         byte[] bytes = argument.encode();
-        long usize = argument.sizeUnsigned();
+        // The caller's memory: the value's bytes, then zeros up to its size if that is larger.
+        long extent = Math.max(argument.sizeUnsigned(), bytes.length);
         UserBuffer view = (offset, length) -> {
-            if (offset < 0 || length < 0 || offset + length > usize) {
-                throw new UapiException(Errno.EFAULT, "read beyond the argument's size " + usize);
+            if (offset < 0 || length < 0 || offset + length > extent) {
+                throw new UapiException(Errno.EFAULT, "read beyond the argument's " + extent + " bytes");
             }
             byte[] out = new byte[length];
             for (int i = 0; i < length; i++) {

@@ -174,6 +174,8 @@ class ExtensibleStructsTest {
         assertThat(ExtensibleStructs.normalize(larger).argument()).isEqualTo(larger);
         assertErrno(() -> ExtensibleStructs.normalize(new IommuHwptAlloc(23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
             Errno.EINVAL);
+        assertErrno(() -> ExtensibleStructs.normalize(new IommuDestroy(2, 1)), Errno.EINVAL)
+            .hasMessageContaining("size 2 is below min_size 8");
         assertThatThrownBy(() -> ExtensibleStructs.normalize(null)).isInstanceOf(NullPointerException.class);
     }
 
