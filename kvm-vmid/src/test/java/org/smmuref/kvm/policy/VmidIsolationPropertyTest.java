@@ -99,7 +99,7 @@ class VmidIsolationPropertyTest {
 
     @Test
     void safe_policies_keep_every_invariant_over_long_random_sequences() {
-        qt().withExamples(60).withShrinkCycles(300)
+        qt().withExamples(60).withShrinkCycles(100)
             .forAll(operations(400))
             .checkAssert(ops -> new World(world -> world.kvmPinned).replay(ops));
     }
