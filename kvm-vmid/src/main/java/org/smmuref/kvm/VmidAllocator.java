@@ -109,8 +109,7 @@ public final class VmidAllocator {
         checkCpu(cpu);
         long id = vmid.id.get();
         long oldActive = activeVmids.get(cpu);
-        // Fast path: a rollover sets active to 0 concurrently; the exchange then returns 0 and we take the lock.
-        if (oldActive != 0 && genMatch(id) && activeVmids.compareAndExchange(cpu, oldActive, id) != 0) {
+        if (oldActive != 0 && genMatch(id) && exchangeActive(cpu, oldActive, id)) {
             fastPaths.incrementAndGet();
             return false;
         }
@@ -125,6 +124,18 @@ public final class VmidAllocator {
             activeVmids.set(cpu, id);
             return updated;
         }
+    }
+
+    /**
+     * The fast path's exchange of the CPU's active VMID from {@code oldActive} to {@code id}. A rollover between the
+     * caller's reads and this exchange has set the entry to 0; the exchange then fails and the caller must take the
+     * locked slow path, since its VMID may no longer be reserved in the new generation.
+     *
+     * @return whether the fast path may complete
+     */
+    boolean exchangeActive(int cpu, long oldActive, long id) {
+        // Like the kernel, test the witness for 0 rather than for oldActive: only a rollover writes another CPU's entry.
+        return activeVmids.compareAndExchange(cpu, oldActive, id) != 0;
     }
 
     /**

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * the locked slow path together must never let two running VMs share a VMID, nor move a pinned VMID.
  *
  * <p>A stress test, not a proof: the fast-path/rollover race window is narrow, so a broken compare-and-exchange is
- * not reliably caught here. The single-threaded rules are proven in {@link VmidAllocatorTest} and by the model-based
- * properties.
+ * not reliably caught here. That interleaving is replayed deterministically in {@link VmidAllocatorTest}; the
+ * single-threaded rules are proven there and by the model-based properties.
  */
 class ConcurrentVmidTest {
 

@@ -192,6 +192,28 @@ class VmidAllocatorTest {
     }
 
     @Test
+    void a_rollover_between_the_fast_path_reads_and_its_exchange_forces_the_slow_path() {
+        Kvm kvm = kvm(KvmConfig.of(8, 2));
+        Vm a = runOnce(kvm, 0);
+        VmidAllocator allocator = kvm.allocator();
+        // CPU 0 is about to load A: it has read its active entry and A's VMID, and the generation matched ...
+        long oldActive = allocator.activeVmid(0);
+        long id = a.vmidState().id();
+        assertThat(oldActive).isNotZero();
+        assertThat(allocator.generationOf(id)).isEqualTo(kvm.generation());
+        // ... when CPU 1 rolls over: CPU 0's entry becomes 0 and A's index is not reserved in the new generation.
+        kvm.forceRollover(1);
+        assertThat(allocator.activeVmid(0)).isZero();
+        assertThat(allocator.exchangeActive(0, oldActive, id)).as("the exchange must fail on 0").isFalse();
+        assertThat(allocator.activeVmid(0)).as("the stale VMID was not installed").isZero();
+        // Without a rollover in between, the exchange succeeds.
+        rerun(a, 0);
+        long current = a.vmidState().id();
+        assertThat(allocator.exchangeActive(0, allocator.activeVmid(0), current)).isTrue();
+        assertThat(allocator.activeVmid(0)).isEqualTo(current);
+    }
+
+    @Test
     void put_marks_the_cpu_active_vmid_invalid_rather_than_zero() {
         Kvm kvm = kvm(KvmConfig.of(8, 2));
         runOnce(kvm, 0);
