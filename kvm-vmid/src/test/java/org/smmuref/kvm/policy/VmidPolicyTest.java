@@ -207,4 +207,37 @@ class VmidPolicyTest {
         assertThat(vm.pinCount()).isZero();
         assertThat(vm.users()).isEqualTo(1);
     }
+    @Test
+    void after_a_rollover_an_unpinned_copy_of_a_kvm_vmid_belongs_to_another_vm_but_a_pinned_one_does_not() {
+        Vm a = kvm.createVm();
+        a.createVcpu().load(0);
+        a.vcpus().get(0).put();
+        VmidLease unsafe = new UnsafeUnpinnedKvmVmid(kvm).acquire(VmidRequest.forVm(a));
+        assertThat(unsafe.vmid()).isEqualTo(1);
+        // Fresh VMs run until one of them rolls over; that one searches from index 1 and takes the copied VMID.
+        long rollovers = kvm.rollovers();
+        Vm thief;
+        do {
+            thief = kvm.createVm();
+            thief.createVcpu().load(1);
+            thief.vcpus().get(0).put();
+        } while (kvm.rollovers() == rollovers);
+        assertThat(thief.currentVmid()).as("another VM now runs with the SMMU domain's VMID").isEqualTo(unsafe.vmid());
+        a.vcpus().get(0).load(0);
+        assertThat(a.currentVmid()).as("A moved away from the VMID its SMMU domain still uses")
+            .isNotEqualTo(unsafe.vmid());
+        a.vcpus().get(0).put();
+
+        Vm b = kvm.createVm();
+        VmidLease pinned = new KvmPinned(kvm, BTM8).acquire(VmidRequest.forVm(b));
+        for (int i = 0; i < 3; i++) {
+            kvm.forceRollover(1);
+        }
+        assertThat(b.currentVmid()).isEqualTo(pinned.vmid());
+        Vm fresh = kvm.createVm();
+        fresh.createVcpu().load(1);
+        assertThat(fresh.currentVmid()).isNotEqualTo(pinned.vmid());
+        unsafe.release(NOTHING_CACHED);
+        assertThat(a.users()).isEqualTo(1);
+    }
 }
