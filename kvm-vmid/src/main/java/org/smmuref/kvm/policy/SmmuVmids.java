@@ -1,0 +1,76 @@
+package org.smmuref.kvm.policy;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The stage-2 VMID arrangement of one SMMU instance, as decided by {@link VmidPolicyChooser}: whether BTM is on (the
+ * CR2.PTM to program), its private allocator, and, with BTM, the KVM-pinned policy. It is itself a policy that picks
+ * per request: the VM's pinned KVM VMID when BTM is on and a VM is tied, else an SMMU-private VMID.
+ */
+public final class SmmuVmids implements VmidPolicy {
+    private final SmmuVmidFeatures features;
+    private final boolean btm;
+    private final String btmDecision;
+    private final SmmuPrivate smmuPrivate;
+    private final Optional<KvmPinned> kvmPinned;
+
+    SmmuVmids(SmmuVmidFeatures features, boolean btm, String btmDecision, SmmuPrivate smmuPrivate,
+              Optional<KvmPinned> kvmPinned) {
+        this.features = features;
+        this.btm = btm;
+        this.btmDecision = btmDecision;
+        this.smmuPrivate = smmuPrivate;
+        this.kvmPinned = kvmPinned;
+    }
+
+    /** The SMMU's description. */
+    public SmmuVmidFeatures features() {
+        return features;
+    }
+
+    /** Whether the SMMU takes part in broadcast TLB maintenance. */
+    public boolean btmEnabled() {
+        return btm;
+    }
+
+    /** The CR2.PTM value the driver must program: set unless BTM is on. */
+    public boolean ptm() {
+        return !btm;
+    }
+
+    /** A sentence saying whether BTM is on and why (or why not). */
+    public String btmDecision() {
+        return btmDecision;
+    }
+
+    /** The SMMU's private VMID allocator. */
+    public SmmuPrivate smmuPrivate() {
+        return smmuPrivate;
+    }
+
+    /** The KVM-pinned policy, present when BTM is on. */
+    public Optional<KvmPinned> kvmPinned() {
+        return kvmPinned;
+    }
+
+    /** The policy that serves a request: KVM-pinned with BTM and a tied VM, else SMMU-private. */
+    public VmidPolicy policyFor(VmidRequest request) {
+        Objects.requireNonNull(request, "request");
+        if (kvmPinned.isPresent() && request.vm().isPresent()) {
+            return kvmPinned.get();
+        }
+        return smmuPrivate;
+    }
+
+    @Override
+    public VmidLease acquire(VmidRequest request) {
+        request.rejectUserChosenVmid();
+        return policyFor(request).acquire(request);
+    }
+
+    @Override
+    public String toString() {
+        return "SmmuVmids[" + btmDecision + "]";
+    }
+}
