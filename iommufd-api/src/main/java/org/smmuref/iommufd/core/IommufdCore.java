@@ -139,7 +139,8 @@ public final class IommufdCore implements Iommufd {
         }
     }
 
-    private Context context(int fd) {
+    /** The context open on {@code fd}, else EBADF (package-private so that tests can reach object internals). */
+    Context context(int fd) {
         if (fds.get(fd) instanceof Context c) {
             return c;
         }

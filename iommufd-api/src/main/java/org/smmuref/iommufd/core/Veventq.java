@@ -98,6 +98,14 @@ final class Veventq extends IommufdObject {
         return out.toByteArray();
     }
 
+    /** Sets the sequence number of the next enqueue, so that the wrap at INT_MAX can be reached in a test. */
+    void setNextSequence(int next) {
+        if (next < 0) {
+            throw new IllegalArgumentException("sequence numbers are 0..INT_MAX");
+        }
+        sequence = next;
+    }
+
     /** How many real events are queued. */
     int queuedEvents() {
         return numEvents;
