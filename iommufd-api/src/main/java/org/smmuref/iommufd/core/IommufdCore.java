@@ -550,6 +550,13 @@ public final class IommufdCore implements Iommufd {
         }
     }
 
+    /** The event queue object behind an open event fd, or null (package-private: for invariant checks). */
+    IommufdObject eventQueueOf(int fd) {
+        synchronized (lock) {
+            return fds.get(fd) instanceof EventFd e ? e.queue() : null;
+        }
+    }
+
     /** The open fds, contexts and event queues alike. */
     public List<Integer> openFds() {
         synchronized (lock) {
