@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "Reference model of iommufd nested translation for the Arm SMMUv3 with a safe VMID policy.",
-    subcommands = {ServeCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, VersionCommand.class, UapiCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
