@@ -106,8 +106,10 @@ public final class Kvm {
     public void put(Vcpu vcpu) {
         requireOwn(vcpu.vm());
         int cpu = vcpu.loadedCpu().orElseThrow(() -> new IllegalStateException(vcpu + " is not loaded"));
-        allocator.clearActive(cpu);
+        // The guest has left the CPU before vcpu_put clears the active VMID: once the entry is cleared a rollover
+        // may hand the index to another VM, so this vCPU must no longer run with it.
         vcpu.setVttbrVmid(0);
+        allocator.clearActive(cpu);
         running.set(cpu, null);
         vcpu.release();
     }
