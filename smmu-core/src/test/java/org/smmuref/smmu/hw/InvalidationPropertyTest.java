@@ -58,7 +58,8 @@ class InvalidationPropertyTest {
             assertThatThrownBy(() -> new Replay(new Case(m, Granule.G4K, 8, ops), true).run())
                 .as("mode %s", m).isInstanceOf(AssertionError.class).hasMessageContaining("stale");
         }
-        assertThatThrownBy(() -> qt().withExamples(100).withShrinkCycles(10).forAll(cases())
+        // A fixed seed: a random search is not guaranteed to hit a stale case in a bounded number of examples.
+        assertThatThrownBy(() -> qt().withFixedSeed(20261124L).withExamples(300).withShrinkCycles(10).forAll(cases())
             .checkAssert(c -> new Replay(c, true).run())).isInstanceOf(AssertionError.class);
     }
 
