@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.smmuref.smmu.hw.Field;
 import org.smmuref.smmu.hw.FieldLayout;
 
@@ -34,15 +35,17 @@ public final class StructureCodec {
      * @throws IllegalArgumentException for an unknown kind, a bad hex string or the wrong number of dwords
      */
     public Map<String, Long> decode(String kind, List<String> hexDwords) {
-        FieldLayout layout = registry.layout(kind);
-        if (hexDwords.size() != layout.dwords()) {
-            throw new IllegalArgumentException(String.format("%s takes %d dword%s, got %d", kind, layout.dwords(),
-                layout.dwords() == 1 ? "" : "s", hexDwords.size()));
+        Optional<StructureRegistry.Selector> selector = registry.selector(kind);
+        int size = selector.isPresent() ? selector.get().dwords() : registry.layout(kind).dwords();
+        if (hexDwords.size() != size) {
+            throw new IllegalArgumentException(String.format("%s takes %d dword%s, got %d", kind, size,
+                size == 1 ? "" : "s", hexDwords.size()));
         }
         long[] dwords = new long[hexDwords.size()];
         for (int i = 0; i < dwords.length; i++) {
             dwords[i] = parseHex(hexDwords.get(i), "dword " + i);
         }
+        FieldLayout layout = selector.isPresent() ? selector.get().layoutFor(dwords[0] & 0xff) : registry.layout(kind);
         return layout.decode(dwords);
     }
 
@@ -53,7 +56,6 @@ public final class StructureCodec {
      *     fit its field, or an unaligned address
      */
     public long[] encode(String kind, List<String> assignments) {
-        FieldLayout layout = registry.layout(kind);
         Map<String, Long> values = new LinkedHashMap<>();
         for (String a : assignments) {
             int eq = a.indexOf('=');
@@ -61,12 +63,26 @@ public final class StructureCodec {
                 throw new IllegalArgumentException("expected field=value, got '" + a + "'");
             }
             String name = a.substring(0, eq).trim();
-            layout.field(name); // names the known fields if this one is unknown
             if (values.put(name, parseNumber(a.substring(eq + 1).trim(), name)) != null) {
                 throw new IllegalArgumentException("field " + name + " is assigned twice");
             }
         }
+        FieldLayout layout = layoutOf(kind, values);
+        values.keySet().forEach(layout::field); // names the known fields if one is unknown
         return layout.encode(values);
+    }
+
+    /** The layout of {@code kind} for a structure with these field values (a selecting kind reads its code). */
+    private FieldLayout layoutOf(String kind, Map<String, Long> fields) {
+        Optional<StructureRegistry.Selector> selector = registry.selector(kind);
+        if (selector.isEmpty()) {
+            return registry.layout(kind);
+        }
+        Long code = fields.get(selector.get().field());
+        if (code == null) {
+            throw new IllegalArgumentException(kind + " needs " + selector.get().field() + "=<value> to pick its layout");
+        }
+        return selector.get().layoutFor(code);
     }
 
     /** The dwords as {@code 0x}-prefixed 16-digit hex strings. */
@@ -93,7 +109,7 @@ public final class StructureCodec {
 
     /** The field map of {@code kind} as an aligned text table: field, bits, value (hex for addresses). */
     public String toText(String kind, Map<String, Long> fields) {
-        FieldLayout layout = registry.layout(kind);
+        FieldLayout layout = layoutOf(kind, fields);
         int width = 5;
         for (String name : fields.keySet()) {
             width = Math.max(width, name.length());

@@ -34,7 +34,9 @@ class StructureCodecTest {
 
     @Test
     void decode_of_encode_is_the_identity_for_every_kind() {
-        List<String> kinds = new ArrayList<>(codec.registry().kinds());
+        // Fixed-layout kinds only; QueueStructuresTest covers the kinds whose layout depends on their contents.
+        List<String> kinds = codec.registry().kinds().stream()
+            .filter(k -> codec.registry().selector(k).isEmpty()).toList();
         qt().withExamples(2000).withFixedSeed(11)
             .forAll(integers().between(0, kinds.size() - 1), longs().all(), longs().all(), longs().all())
             .checkAssert((k, a, b, c) -> {
@@ -96,7 +98,7 @@ class StructureCodecTest {
 
     @Test
     void registry_is_extensible_by_kind_and_rejects_duplicates() {
-        StructureRegistry r = StructureRegistry.standard();
+        StructureRegistry r = StructureRegistry.configuration();
         FieldLayout cmd = new FieldLayout("CMD_SYNC", 2, List.of(Field.value("Opcode", 7, 0),
             Field.value("CS", 13, 12), Field.address("MSIAddress", 119, 66)));
         r.register("cmd", cmd);
