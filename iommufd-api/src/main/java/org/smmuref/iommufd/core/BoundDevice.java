@@ -1,0 +1,26 @@
+package org.smmuref.iommufd.core;
+
+import org.smmuref.iommufd.spi.IommuDevice;
+
+/**
+ * A device bound to a context (its {@code dev_id}). The bind itself holds one user, so IOMMU_DESTROY of a device
+ * is EBUSY: only unbinding removes it.
+ */
+final class BoundDevice extends IommufdObject {
+    final IommuDevice device;
+    /** The HWPT the device is attached to, or null when its DMA is blocked. */
+    Hwpt attached;
+    /** The device's vDEVICE, on whichever vIOMMU, or null. */
+    Vdevice vdevice;
+
+    BoundDevice(IommuDevice device) {
+        super(ObjectType.DEVICE);
+        this.device = device;
+        addUser();
+    }
+
+    @Override
+    void release() {
+        // Unbinding detaches and drops the vDEVICE before the object goes.
+    }
+}

@@ -1,0 +1,22 @@
+package org.smmuref.iommufd.core;
+
+import java.util.OptionalInt;
+import java.util.TreeSet;
+import org.smmuref.iommufd.spi.UserMemory;
+
+/** One open {@code /dev/iommu}: its object table, the process memory its pointers refer to, and its options. */
+final class Context {
+    final int fd;
+    final UserMemory memory;
+    final ObjectTable objects = new ObjectTable();
+    /** The event fds (vEVENTQ, fault queue) this context handed out. */
+    final TreeSet<Integer> eventFds = new TreeSet<>();
+    /** RLIMIT_MODE: pinned pages accounted per mm (true) or per user (false, the default). */
+    boolean accountPerMm;
+    OptionalInt kvmVm = OptionalInt.empty();
+
+    Context(int fd, UserMemory memory) {
+        this.fd = fd;
+        this.memory = memory;
+    }
+}

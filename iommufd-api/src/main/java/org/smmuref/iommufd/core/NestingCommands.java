@@ -1,0 +1,336 @@
+package org.smmuref.iommufd.core;
+
+import static org.smmuref.iommufd.IommufdConstants.HWPT_ALLOC_DIRTY_TRACKING;
+import static org.smmuref.iommufd.IommufdConstants.HWPT_ALLOC_NEST_PARENT;
+import static org.smmuref.iommufd.IommufdConstants.HWPT_ALLOC_PASID;
+import static org.smmuref.iommufd.IommufdConstants.HWPT_DATA_NONE;
+import static org.smmuref.iommufd.IommufdConstants.HWPT_FAULT_ID_VALID;
+import static org.smmuref.iommufd.IommufdConstants.HW_CAP_DIRTY_TRACKING;
+import static org.smmuref.iommufd.IommufdConstants.HW_CAP_PCI_PASID_EXEC;
+import static org.smmuref.iommufd.IommufdConstants.HW_CAP_PCI_PASID_PRIV;
+import static org.smmuref.iommufd.IommufdConstants.HW_INFO_FLAG_INPUT_TYPE;
+import static org.smmuref.iommufd.IommufdConstants.HW_INFO_TYPE_NONE;
+import static org.smmuref.iommufd.IommufdConstants.VEVENTQ_TYPE_DEFAULT;
+import static org.smmuref.iommufd.IommufdConstants.VIOMMU_TYPE_DEFAULT;
+
+import java.util.Optional;
+import org.smmuref.iommufd.IommufdCmd.GetHwInfo;
+import org.smmuref.iommufd.IommufdCmd.HwInfoReply;
+import org.smmuref.iommufd.IommufdCmd.HwptAlloc;
+import org.smmuref.iommufd.IommufdCmd.HwptInvalidate;
+import org.smmuref.iommufd.IommufdCmd.VdeviceAlloc;
+import org.smmuref.iommufd.IommufdCmd.VeventqAlloc;
+import org.smmuref.iommufd.IommufdCmd.ViommuAlloc;
+import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.spi.DeviceCapabilities;
+import org.smmuref.iommufd.spi.HwInfo;
+import org.smmuref.iommufd.spi.IommuInstance;
+import org.smmuref.iommufd.spi.NestedDomain;
+import org.smmuref.iommufd.spi.PagingDomain;
+import org.smmuref.iommufd.spi.UserData;
+import org.smmuref.iommufd.spi.UserDataArray;
+import org.smmuref.iommufd.spi.ViommuDriver;
+import org.smmuref.iommufd.uapi.Errno;
+
+/**
+ * HWPT_ALLOC, GET_HW_INFO, HWPT_INVALIDATE, VIOMMU_ALLOC, VDEVICE_ALLOC and VEVENTQ_ALLOC, with the kernel's order
+ * of checks (hw_pagetable.c, device.c, viommu.c, eventq.c). Each allocation reserves its id, aborts on any failure
+ * and is finalized only when nothing can fail any more.
+ */
+final class NestingCommands {
+    private static final int PAGING_FLAGS = HWPT_ALLOC_NEST_PARENT | HWPT_ALLOC_DIRTY_TRACKING | HWPT_FAULT_ID_VALID
+        | HWPT_ALLOC_PASID;
+    private static final int NESTED_FLAGS = HWPT_FAULT_ID_VALID | HWPT_ALLOC_PASID;
+    /** Zero-filling a larger hw_info buffer goes in chunks of this size. */
+    private static final int ZERO_CHUNK = 4096;
+
+    private NestingCommands() {
+    }
+
+    // ------------------------------------------------------------------ HWPT_ALLOC
+
+    static int hwptAlloc(Context c, HwptAlloc cmd) {
+        if (cmd.reserved() != 0) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "HWPT_ALLOC __reserved must be 0");
+        }
+        boolean none = cmd.dataType() == HWPT_DATA_NONE;
+        if (none != (cmd.dataLen() == 0)) {
+            throw new IommufdException(Errno.EINVAL, none ? "data type NONE with a data_len"
+                : "a data type without data_len");
+        }
+        BoundDevice dev = device(c, cmd.devId());
+        IommufdObject pt = c.objects.getAny(cmd.ptId(), Errno.EINVAL);
+        UserData data = none ? null
+            : new UserData(c.memory, cmd.dataType(), Integer.toUnsignedLong(cmd.dataLen()), cmd.dataUptr());
+        Hwpt hwpt = switch (pt.type) {
+            case IOAS -> allocPaging(c, (Ioas) pt, dev, cmd.flags(), data, false);
+            case HWPT_PAGING -> allocNestedOnParent(c, (HwptPaging) pt, dev, cmd.flags(), data);
+            case VIOMMU -> allocNestedOnViommu(c, (Viommu) pt, dev, cmd.flags(), data);
+            default -> throw new IommufdException(Errno.EINVAL, "pt_id " + pt + " is not an IOAS, a paging HWPT"
+                + " or a vIOMMU");
+        };
+        try {
+            if ((cmd.flags() & HWPT_FAULT_ID_VALID) != 0) {
+                FaultQueue fault = c.objects.get(cmd.faultId(), ObjectType.FAULT, FaultQueue.class, Errno.ENOENT);
+                fault.addUser();
+                hwpt.fault = fault;
+            }
+        } catch (RuntimeException e) {
+            c.objects.abort(hwpt);
+            throw e;
+        }
+        c.objects.finalizeObject(hwpt);
+        return hwpt.id;
+    }
+
+    /**
+     * A paging HWPT on {@code ioas} for {@code dev}, reserved but not finalized, its domain already filled with the
+     * IOAS's mappings. Also makes automatic domains (flags 0).
+     */
+    static HwptPaging allocPaging(Context c, Ioas ioas, BoundDevice dev, int flags, UserData data, boolean auto) {
+        if ((flags & ~PAGING_FLAGS) != 0) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "unknown paging HWPT flags 0x"
+                + Integer.toHexString(flags & ~PAGING_FLAGS));
+        }
+        if ((flags & HWPT_ALLOC_DIRTY_TRACKING) != 0 && !dev.device.capabilities().dirtyTracking()) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "the device's IOMMU cannot track dirty pages");
+        }
+        if ((flags & HWPT_FAULT_ID_VALID) != 0 && (flags & HWPT_ALLOC_NEST_PARENT) != 0) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "a nesting parent cannot take a fault queue");
+        }
+        HwptPaging hwpt = new HwptPaging(ioas, auto, (flags & HWPT_ALLOC_NEST_PARENT) != 0);
+        c.objects.reserve(hwpt);
+        try {
+            IommuInstance instance = dev.device.instance();
+            PagingDomain domain = instance.allocPagingDomain(dev.device, flags & ~HWPT_FAULT_ID_VALID, data);
+            requireOwnDomain(domain, instance);
+            try {
+                hwpt.joinIoas(domain);
+            } catch (RuntimeException e) {
+                domain.free();
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            c.objects.abort(hwpt);
+            throw e;
+        }
+        return hwpt;
+    }
+
+    private static HwptNested allocNestedOnParent(Context c, HwptPaging parent, BoundDevice dev, int flags,
+                                                  UserData data) {
+        IommuInstance instance = dev.device.instance();
+        if ((flags & ~NESTED_FLAGS) != 0 || data == null || !instance.supportsDomainAllocNested()) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "nested HWPT on a paging parent: unsupported flags,"
+                + " no data, or a driver without domain_alloc_nested");
+        }
+        if (parent.autoDomain || !parent.nestParent
+            || !parent.domain.owner().driverName().equals(instance.driverName())) {
+            throw new IommufdException(Errno.EINVAL, parent + " is not a nesting parent of this driver");
+        }
+        HwptNested hwpt = new HwptNested(parent, null);
+        c.objects.reserve(hwpt);
+        try {
+            NestedDomain domain = instance.allocDomainNested(parent.domain, dev.device,
+                flags & ~HWPT_FAULT_ID_VALID, data);
+            requireOwnDomain(domain, instance);
+            hwpt.domain = domain;
+        } catch (RuntimeException e) {
+            c.objects.abort(hwpt);
+            throw e;
+        }
+        return hwpt;
+    }
+
+    private static HwptNested allocNestedOnViommu(Context c, Viommu viommu, BoundDevice dev, int flags,
+                                                  UserData data) {
+        if (viommu.instance != dev.device.instance()) {
+            throw new IommufdException(Errno.EINVAL, "the device is not behind the vIOMMU's IOMMU instance");
+        }
+        if ((flags & ~NESTED_FLAGS) != 0) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "flags 0x" + Integer.toHexString(flags & ~NESTED_FLAGS)
+                + " are not valid for a nested HWPT");
+        }
+        if (data == null) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "a nested HWPT needs driver data");
+        }
+        if (!viommu.driver.supportsAllocDomainNested()) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "the vIOMMU driver has no alloc_domain_nested");
+        }
+        HwptNested hwpt = new HwptNested(viommu.parent, viommu);
+        c.objects.reserve(hwpt);
+        try {
+            NestedDomain domain = viommu.driver.allocDomainNested(dev.device, flags & ~HWPT_FAULT_ID_VALID, data);
+            requireOwnDomain(domain, viommu.instance);
+            hwpt.domain = domain;
+        } catch (RuntimeException e) {
+            c.objects.abort(hwpt);
+            throw e;
+        }
+        return hwpt;
+    }
+
+    private static void requireOwnDomain(org.smmuref.iommufd.spi.IommuDomain domain, IommuInstance instance) {
+        if (domain == null || domain.owner() != instance) {
+            throw new IllegalStateException("driver " + instance.driverName() + " returned a domain it does not own");
+        }
+    }
+
+    // ------------------------------------------------------------------ GET_HW_INFO
+
+    static HwInfoReply getHwInfo(Context c, GetHwInfo cmd) {
+        if ((cmd.flags() & ~HW_INFO_FLAG_INPUT_TYPE) != 0) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "unknown GET_HW_INFO flags");
+        }
+        if (cmd.reserved() != 0) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "GET_HW_INFO __reserved must be 0");
+        }
+        int inType = (cmd.flags() & HW_INFO_FLAG_INPUT_TYPE) != 0 ? cmd.inDataType() : HW_INFO_TYPE_NONE;
+        BoundDevice dev = device(c, cmd.devId());
+        Optional<HwInfo> info = dev.device.hwInfo(inType);
+        byte[] data = info.map(HwInfo::data).orElse(new byte[0]);
+        int outType = info.map(HwInfo::type).orElse(HW_INFO_TYPE_NONE);
+        long userLen = Integer.toUnsignedLong(cmd.dataLen());
+        int copy = (int) Math.min(userLen, data.length);
+        c.memory.write(cmd.dataUptr(), data, 0, copy);
+        byte[] zeros = new byte[ZERO_CHUNK];
+        for (long at = copy; at < userLen; at += ZERO_CHUNK) {
+            c.memory.write(cmd.dataUptr() + at, zeros, 0, (int) Math.min(ZERO_CHUNK, userLen - at));
+        }
+        DeviceCapabilities caps = dev.device.capabilities();
+        long capabilities = caps.dirtyTracking() ? HW_CAP_DIRTY_TRACKING : 0;
+        int maxPasidLog2 = 0;
+        if (caps.maxPasids() > 0) {
+            maxPasidLog2 = 31 - Integer.numberOfLeadingZeros(caps.maxPasids());
+            capabilities |= (caps.pasidExec() ? HW_CAP_PCI_PASID_EXEC : 0) | (caps.pasidPriv() ? HW_CAP_PCI_PASID_PRIV
+                : 0);
+        }
+        return new HwInfoReply(data.length, outType, maxPasidLog2, capabilities);
+    }
+
+    // ------------------------------------------------------------------ HWPT_INVALIDATE
+
+    /** Returns entry_num; a failure carries it as an Integer reply, 0 for failures before the driver ran. */
+    static int hwptInvalidate(Context c, HwptInvalidate cmd) {
+        UserDataArray entries = new UserDataArray(c.memory, cmd.dataType(), cmd.dataUptr(), cmd.entryLen(),
+            cmd.entryNum());
+        int done = 0;
+        try {
+            if (cmd.reserved() != 0) {
+                throw new IommufdException(Errno.EOPNOTSUPP, "HWPT_INVALIDATE __reserved must be 0");
+            }
+            if (cmd.entryNum() != 0 && (cmd.dataUptr() == 0 || cmd.entryLen() == 0)) {
+                throw new IommufdException(Errno.EINVAL, "entries without data_uptr or entry_len");
+            }
+            IommufdObject target = c.objects.getAny(cmd.hwptId(), Errno.ENOENT);
+            if (target instanceof HwptNested nested) {
+                if (!nested.domain.supportsCacheInvalidateUser()) {
+                    throw new IommufdException(Errno.EOPNOTSUPP, "the nested domain has no cache_invalidate_user");
+                }
+                try {
+                    nested.domain.cacheInvalidateUser(entries);
+                } finally {
+                    done = entries.entryNum();
+                }
+            } else if (target instanceof Viommu viommu) {
+                if (!viommu.driver.supportsCacheInvalidate()) {
+                    throw new IommufdException(Errno.EOPNOTSUPP, "the vIOMMU has no cache_invalidate");
+                }
+                try {
+                    viommu.driver.cacheInvalidate(entries);
+                } finally {
+                    done = entries.entryNum();
+                }
+            } else {
+                throw new IommufdException(Errno.EINVAL, target + " is neither a nested HWPT nor a vIOMMU");
+            }
+        } catch (IommufdException e) {
+            throw e.withReply(done);
+        }
+        return done;
+    }
+
+    // ------------------------------------------------------------------ vIOMMU, vDEVICE, vEVENTQ, fault queue
+
+    static int viommuAlloc(Context c, ViommuAlloc cmd, Object lock) {
+        if (cmd.flags() != 0 || cmd.type() == VIOMMU_TYPE_DEFAULT) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "VIOMMU_ALLOC flags must be 0 and the type not DEFAULT");
+        }
+        BoundDevice dev = device(c, cmd.devId());
+        IommuInstance instance = dev.device.instance();
+        if (!instance.supportsViommu(dev.device, cmd.type())) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "driver " + instance.driverName() + " has no vIOMMU of type "
+                + Integer.toUnsignedString(cmd.type()));
+        }
+        HwptPaging parent = c.objects.get(cmd.hwptId(), ObjectType.HWPT_PAGING, HwptPaging.class, Errno.ENOENT);
+        if (!parent.nestParent) {
+            throw new IommufdException(Errno.EINVAL, parent + " was not allocated with NEST_PARENT");
+        }
+        Viommu viommu = new Viommu(cmd.type(), parent, instance, c.kvmVm, lock);
+        c.objects.reserve(viommu);
+        try {
+            UserData data = cmd.dataLen() == 0 ? null
+                : new UserData(c.memory, cmd.type(), Integer.toUnsignedLong(cmd.dataLen()), cmd.dataUptr());
+            ViommuDriver driver = instance.initViommu(viommu, parent.domain, dev.device, data);
+            if (driver == null) {
+                throw new IllegalStateException("driver " + instance.driverName() + " returned no vIOMMU");
+            }
+            viommu.driver = driver;
+        } catch (RuntimeException e) {
+            c.objects.abort(viommu);
+            throw e;
+        }
+        c.objects.finalizeObject(viommu);
+        return viommu.id;
+    }
+
+    static int vdeviceAlloc(Context c, VdeviceAlloc cmd) {
+        // virt_id > ULONG_MAX (EINVAL in the kernel) cannot happen: unsigned long is 64 bits on arm64 and x86-64.
+        Viommu viommu = c.objects.get(cmd.viommuId(), ObjectType.VIOMMU, Viommu.class, Errno.ENOENT);
+        BoundDevice dev = device(c, cmd.devId());
+        if (viommu.instance != dev.device.instance()) {
+            throw new IommufdException(Errno.EINVAL, "the device is not behind the vIOMMU's IOMMU instance");
+        }
+        if (dev.vdevice != null) {
+            throw new IommufdException(Errno.EEXIST, "the device already has " + dev.vdevice);
+        }
+        if (viommu.vdevs.containsKey(cmd.virtId())) {
+            throw new IommufdException(Errno.EEXIST, "virt_id 0x" + Long.toHexString(cmd.virtId())
+                + " is taken on this vIOMMU");
+        }
+        Vdevice vdev = new Vdevice(viommu, dev, cmd.virtId());
+        c.objects.reserve(vdev);
+        try {
+            vdev.link();
+        } catch (RuntimeException e) {
+            c.objects.abort(vdev);
+            throw e;
+        }
+        c.objects.finalizeObject(vdev);
+        return vdev.id;
+    }
+
+    /** Checks and builds a vEVENTQ, reserved and linked but not finalized and without its fd yet. */
+    static Veventq veventqAlloc(Context c, VeventqAlloc cmd) {
+        if (cmd.flags() != 0 || cmd.reserved() != 0 || cmd.type() == VEVENTQ_TYPE_DEFAULT) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "VEVENTQ_ALLOC flags and __reserved must be 0 and the"
+                + " type not DEFAULT");
+        }
+        if (cmd.veventqDepth() == 0) {
+            throw new IommufdException(Errno.EINVAL, "veventq_depth is 0");
+        }
+        Viommu viommu = c.objects.get(cmd.viommuId(), ObjectType.VIOMMU, Viommu.class, Errno.ENOENT);
+        if (viommu.veventqs.containsKey(cmd.type())) {
+            throw new IommufdException(Errno.EEXIST, "vIOMMU " + viommu.id + " already has a vEVENTQ of type "
+                + Integer.toUnsignedString(cmd.type()));
+        }
+        Veventq queue = new Veventq(viommu, cmd.type(), cmd.veventqDepth());
+        c.objects.reserve(queue);
+        queue.link();
+        return queue;
+    }
+
+    static BoundDevice device(Context c, int devId) {
+        return c.objects.get(devId, ObjectType.DEVICE, BoundDevice.class, Errno.ENOENT);
+    }
+}

@@ -1,0 +1,96 @@
+package org.smmuref.iommufd.core;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.spi.IommuDevice;
+import org.smmuref.iommufd.spi.IommuInstance;
+import org.smmuref.iommufd.spi.ViommuDriver;
+import org.smmuref.iommufd.spi.ViommuHost;
+import org.smmuref.iommufd.uapi.Errno;
+
+/**
+ * A vIOMMU: a VM's slice of one physical IOMMU on a nest-parent HWPT (which it holds a user on). It is also the
+ * {@link ViommuHost} its driver talks back to; those calls take the core's lock.
+ */
+final class Viommu extends IommufdObject implements ViommuHost {
+    final int viommuType;
+    final HwptPaging parent;
+    final IommuInstance instance;
+    final OptionalInt kvmVm;
+    private final Object lock;
+    ViommuDriver driver;
+    /** vDEVICEs by virt_id. */
+    final Map<Long, Vdevice> vdevs = new HashMap<>();
+    /** vEVENTQs by type: at most one of each. */
+    final Map<Integer, Veventq> veventqs = new HashMap<>();
+
+    Viommu(int viommuType, HwptPaging parent, IommuInstance instance, OptionalInt kvmVm, Object lock) {
+        super(ObjectType.VIOMMU);
+        this.viommuType = viommuType;
+        this.parent = parent;
+        this.instance = instance;
+        this.kvmVm = kvmVm;
+        this.lock = lock;
+        parent.addUser();
+    }
+
+    @Override
+    void release() {
+        if (driver != null) {
+            driver.destroy();
+            driver = null;
+        }
+        parent.dropUser();
+    }
+
+    @Override
+    public int type() {
+        return viommuType;
+    }
+
+    @Override
+    public IommuInstance instance() {
+        return instance;
+    }
+
+    @Override
+    public OptionalLong virtIdOf(IommuDevice device) {
+        synchronized (lock) {
+            for (Vdevice v : vdevs.values()) {
+                if (v.device.device == device) {
+                    return OptionalLong.of(v.virtId);
+                }
+            }
+            return OptionalLong.empty();
+        }
+    }
+
+    @Override
+    public Optional<IommuDevice> deviceOf(long virtId) {
+        synchronized (lock) {
+            Vdevice v = vdevs.get(virtId);
+            return v == null ? Optional.empty() : Optional.of(v.device.device);
+        }
+    }
+
+    @Override
+    public void reportEvent(int veventqType, byte[] data) {
+        synchronized (lock) {
+            Veventq queue = veventqs.get(veventqType);
+            if (queue == null) {
+                throw new IommufdException(Errno.EOPNOTSUPP, "vIOMMU " + id + " has no vEVENTQ of type "
+                    + Integer.toUnsignedString(veventqType));
+            }
+            queue.report(data);
+        }
+    }
+
+    @Override
+    public OptionalInt kvmVm() {
+        return kvmVm;
+    }
+}

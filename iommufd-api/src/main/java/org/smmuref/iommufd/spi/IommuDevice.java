@@ -1,0 +1,41 @@
+package org.smmuref.iommufd.spi;
+
+import java.util.List;
+import java.util.Optional;
+
+/** A device behind one IOMMU instance, identified there by its StreamID, as its driver sees it. */
+public interface IommuDevice {
+    /** The IOMMU instance the device sits behind. */
+    IommuInstance instance();
+
+    /** The device's StreamID (its single SID; multi-SID devices are not modelled). */
+    int streamId();
+
+    /** What the device and its IOMMU can do. */
+    default DeviceCapabilities capabilities() {
+        return DeviceCapabilities.NONE;
+    }
+
+    /**
+     * The driver's hardware information for {@code requestedType} ({@code iommu_hw_info_type}, DEFAULT 0 when the
+     * user did not ask for one). Empty when the driver has no hw_info at all; a type it refuses is an
+     * {@code IommufdException} with EOPNOTSUPP.
+     */
+    default Optional<HwInfo> hwInfo(int requestedType) {
+        return Optional.empty();
+    }
+
+    /** IOVA ranges the device can never use for DMA (an MSI window, for example); reserved in any IOAS it joins. */
+    default List<IovaRange> reservedRegions() {
+        return List.of();
+    }
+
+    /**
+     * Makes {@code domain} the device's translation, replacing whatever it had. On failure (an
+     * {@code IommufdException} whose errno reaches userspace) the previous translation must stay in place.
+     */
+    void attach(IommuDomain domain);
+
+    /** Blocks all DMA of the device (the state of a bound device with no domain). */
+    void block();
+}

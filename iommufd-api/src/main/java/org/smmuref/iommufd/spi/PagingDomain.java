@@ -1,0 +1,28 @@
+package org.smmuref.iommufd.spi;
+
+/**
+ * A paging domain (a stage-2 for the ARM SMMUv3): IOVA to page address mappings that the core keeps in sync with
+ * the IOAS the domain's HWPT belongs to.
+ */
+public interface PagingDomain extends IommuDomain {
+    /** Mapping permission: DMA may read. */
+    int PROT_READ = 1;
+    /** Mapping permission: DMA may write. */
+    int PROT_WRITE = 2;
+
+    /** The IOVAs this domain can translate; the core reserves everything outside it in the IOAS. */
+    IovaRange aperture();
+
+    /** The page sizes the domain supports, one bit per power of two; its lowest bit is the IOVA alignment. */
+    long pageSizeBitmap();
+
+    /**
+     * Maps {@code [iova, iova + length)} to the physically contiguous {@code [pageAddress, pageAddress + length)}
+     * with {@code PROT_*} bits. The range is aligned to the domain's smallest page and not mapped yet. A failure is
+     * an {@code IommufdException} (usually ENOMEM) and must leave nothing of this call mapped.
+     */
+    void map(long iova, long pageAddress, long length, int prot);
+
+    /** Unmaps {@code [iova, iova + length)}, which the core mapped earlier with one or more {@link #map} calls. */
+    void unmap(long iova, long length);
+}

@@ -1,0 +1,31 @@
+package org.smmuref.iommufd.spi;
+
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/** What the iommufd core offers a driver's vIOMMU: the vDEVICE (vSID) table, event reporting and its KVM VM. */
+public interface ViommuHost {
+    /** The vIOMMU type the user asked for ({@code iommu_viommu_type}). */
+    int type();
+
+    /** The IOMMU instance the vIOMMU is a slice of. */
+    IommuInstance instance();
+
+    /** The virt_id (vSID for the ARM SMMUv3) of {@code device}'s vDEVICE on this vIOMMU, if it has one. */
+    OptionalLong virtIdOf(IommuDevice device);
+
+    /** The device whose vDEVICE on this vIOMMU has {@code virtId}, if any. */
+    Optional<IommuDevice> deviceOf(long virtId);
+
+    /**
+     * Queues one event of {@code veventqType} on this vIOMMU's vEVENTQ of that type. EOPNOTSUPP (an
+     * {@code IommufdException}) when there is no such queue; a full queue records the loss and is no error.
+     */
+    void reportEvent(int veventqType, byte[] data);
+
+    /**
+     * The KVM VM the iommufd context is associated with, if any: a VMID policy that shares KVM's VMID needs it.
+     */
+    OptionalInt kvmVm();
+}

@@ -1,0 +1,109 @@
+package org.smmuref.iommufd.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.smmuref.iommufd.IommufdCmd;
+import org.smmuref.iommufd.IommufdConstants;
+import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.uapi.Errno;
+
+/** A core over two mock IOMMUs (instance 0 with StreamIDs 1..4, instance 1 with StreamID 1) and one context. */
+final class CoreFixture {
+    static final int PAGE = 4096;
+    static final int RW = IommufdConstants.IOAS_MAP_READABLE | IommufdConstants.IOAS_MAP_WRITEABLE;
+    static final int FIXED_RW = RW | IommufdConstants.IOAS_MAP_FIXED_IOVA;
+
+    final SimulatedUserMemory mem = new SimulatedUserMemory();
+    final MockIommu iommu0 = new MockIommu(0);
+    final MockIommu iommu1 = new MockIommu(1);
+    final IommufdCore core;
+    final int ctx;
+    private long nextVa = 0x10_0000_0000L;
+
+    CoreFixture() {
+        for (int sid = 1; sid <= 4; sid++) {
+            iommu0.addDevice(sid);
+        }
+        iommu1.addDevice(1);
+        core = new IommufdCore(new SimplePlatform(List.of(iommu0, iommu1), mem));
+        ctx = core.open();
+    }
+
+    /** Fresh mapped user memory of {@code length} bytes, with an unmapped guard page after it. */
+    long buffer(long length) {
+        long va = nextVa;
+        mem.mmap(va, length);
+        nextVa += length + PAGE;
+        return va;
+    }
+
+    /** User memory holding {@code bytes}. */
+    long put(byte[] bytes) {
+        long va = buffer(Math.max(PAGE, (bytes.length + PAGE - 1) / PAGE * PAGE));
+        mem.write(va, bytes);
+        return va;
+    }
+
+    /** Little-endian u32 values as bytes. */
+    static byte[] u32s(int... values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int v : values) {
+            b.putInt(v);
+        }
+        return b.array();
+    }
+
+    int ioas() {
+        return core.ioasAlloc(ctx, new IommufdCmd.IoasAlloc(0));
+    }
+
+    int bind(int sid) {
+        return core.bindDevice(ctx, 0, sid);
+    }
+
+    long mapFixed(int ioas, long va, long length, long iova) {
+        return core.ioasMap(ctx, new IommufdCmd.IoasMap(FIXED_RW, ioas, 0, va, length, iova));
+    }
+
+    long mapAnywhere(int ioas, long va, long length) {
+        return core.ioasMap(ctx, new IommufdCmd.IoasMap(RW, ioas, 0, va, length, 0));
+    }
+
+    long unmap(int ioas, long iova, long length) {
+        return core.ioasUnmap(ctx, new IommufdCmd.IoasUnmap(ioas, iova, length));
+    }
+
+    int nestParent(int devId, int ioas) {
+        return core.hwptAlloc(ctx, IommufdCmd.HwptAlloc.of(IommufdConstants.HWPT_ALLOC_NEST_PARENT, devId, ioas));
+    }
+
+    /** A nested HWPT from {@code pt} (a nest parent or a vIOMMU) with SELFTEST data {iotlb}. */
+    int nested(int flags, int devId, int pt, int iotlb) {
+        long uptr = put(u32s(iotlb));
+        return core.hwptAlloc(ctx, new IommufdCmd.HwptAlloc(flags, devId, pt, 0, MockIommu.HWPT_DATA_SELFTEST, 4,
+            uptr, 0, 0));
+    }
+
+    int viommu(int devId, int parent) {
+        return core.viommuAlloc(ctx, new IommufdCmd.ViommuAlloc(0, MockIommu.VIOMMU_TYPE_SELFTEST, devId, parent,
+            0, 0, 0));
+    }
+
+    void destroy(int id) {
+        core.destroy(ctx, new IommufdCmd.Destroy(id));
+    }
+
+    static IommufdException assertErrno(Errno errno, ThrowingCallable call) {
+        IommufdException[] caught = new IommufdException[1];
+        assertThatThrownBy(call).isInstanceOfSatisfying(IommufdException.class, e -> {
+            assertThat(e.errno()).as(e.getMessage()).isEqualTo(errno);
+            caught[0] = e;
+        });
+        return caught[0];
+    }
+}

@@ -1,0 +1,323 @@
+package org.smmuref.iommufd.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.smmuref.iommufd.core.CoreFixture.FIXED_RW;
+import static org.smmuref.iommufd.core.CoreFixture.PAGE;
+import static org.smmuref.iommufd.core.CoreFixture.RW;
+import static org.smmuref.iommufd.core.CoreFixture.assertErrno;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.smmuref.iommufd.IommufdCmd.HwptAlloc;
+import org.smmuref.iommufd.IommufdCmd.IoasAlloc;
+import org.smmuref.iommufd.IommufdCmd.IoasAllowIovas;
+import org.smmuref.iommufd.IommufdCmd.IoasCopy;
+import org.smmuref.iommufd.IommufdCmd.IoasIovaRanges;
+import org.smmuref.iommufd.IommufdCmd.IoasMap;
+import org.smmuref.iommufd.IommufdCmd.IovaRangesReply;
+import org.smmuref.iommufd.IommufdConstants;
+import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.spi.IovaRange;
+import org.smmuref.iommufd.uapi.Errno;
+
+/** IOAS_ALLOC / MAP / UNMAP / COPY / IOVA_RANGES / ALLOW_IOVAS errno paths and domain synchronisation. */
+class IoasTest {
+    private static final long U64_MAX = -1L;
+    private final CoreFixture f = new CoreFixture();
+    private final int ioas = f.ioas();
+
+    @Test
+    void ioas_alloc_with_flags_is_eopnotsupp() {
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasAlloc(f.ctx, new IoasAlloc(1)));
+    }
+
+    // ------------------------------------------------------------------ MAP
+
+    @Test
+    void map_checks_flags_and_reserved_first_then_overflow_then_permissions_then_the_ioas() {
+        long va = f.buffer(PAGE);
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasMap(f.ctx, new IoasMap(RW | 8, 99, 0, va, PAGE, 0)));
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasMap(f.ctx, new IoasMap(RW, 99, 1, va, PAGE, 0)));
+        assertErrno(Errno.EOVERFLOW, () -> f.core.ioasMap(f.ctx, new IoasMap(0, 99, 0, va, PAGE, U64_MAX)));
+        assertErrno(Errno.EOVERFLOW, () -> f.core.ioasMap(f.ctx, new IoasMap(0, 99, 0, va, U64_MAX, 0)));
+        assertErrno(Errno.EINVAL, () -> f.core.ioasMap(f.ctx, new IoasMap(IommufdConstants.IOAS_MAP_FIXED_IOVA,
+            99, 0, va, PAGE, 0)));
+        assertErrno(Errno.ENOENT, () -> f.core.ioasMap(f.ctx, new IoasMap(RW, 99, 0, va, PAGE, 0)));
+    }
+
+    @Test
+    void map_rejects_zero_length_unaligned_and_wrapping_ranges() {
+        long va = f.buffer(2 * PAGE);
+        assertErrno(Errno.EINVAL, () -> f.mapFixed(ioas, va, 0, 0x100000));
+        assertErrno(Errno.EINVAL, () -> f.mapFixed(ioas, va, PAGE, 0x100001));
+        assertErrno(Errno.EINVAL, () -> f.mapFixed(ioas, va, 100, 0x100000));
+        assertErrno(Errno.EINVAL, () -> f.mapFixed(ioas, va + 8, PAGE, 0x100000));
+        assertErrno(Errno.EOVERFLOW, () -> f.mapFixed(ioas, va, 2 * PAGE, -PAGE));
+        assertThat(f.core.mappedAreas(f.ctx, ioas)).isEmpty();
+    }
+
+    @Test
+    void map_of_unmapped_user_memory_is_efault_and_leaves_nothing() {
+        long va = f.buffer(PAGE);
+        assertErrno(Errno.EFAULT, () -> f.mapFixed(ioas, va, 2 * PAGE, 0x100000));
+        assertThat(f.core.mappedAreas(f.ctx, ioas)).isEmpty();
+        assertThat(f.mem.totalPins()).isZero();
+    }
+
+    @Test
+    void a_fixed_map_over_an_existing_one_is_eexist() {
+        long va = f.buffer(4 * PAGE);
+        f.mapFixed(ioas, va, 2 * PAGE, 0x100000);
+        assertErrno(Errno.EEXIST, () -> f.mapFixed(ioas, va, 2 * PAGE, 0x100000 + PAGE));
+        assertErrno(Errno.EEXIST, () -> f.mapFixed(ioas, va, 4 * PAGE, 0x100000 - PAGE));
+        f.mapFixed(ioas, va, 2 * PAGE, 0x100000 + 2 * PAGE);
+    }
+
+    @Test
+    void an_allocated_iova_is_aligned_to_the_rounded_size_and_never_overlaps() {
+        long va = f.buffer(8 * PAGE);
+        f.mapFixed(ioas, va, PAGE, PAGE);
+        long a = f.mapAnywhere(ioas, va, 3 * PAGE);
+        long b = f.mapAnywhere(ioas, va, 3 * PAGE);
+        assertThat(a % (4 * PAGE)).isZero();
+        assertThat(b % (4 * PAGE)).isZero();
+        assertThat(IovaRange.ofLength(a, 3 * PAGE).intersects(IovaRange.ofLength(b, 3 * PAGE))).isFalse();
+        assertThat(a).isNotEqualTo(PAGE);
+    }
+
+    @Test
+    void allocation_stays_inside_the_allowed_ranges_and_fails_with_enospc_when_full() {
+        allow(new IovaRange(0x200000, 0x200000 + 2 * PAGE - 1));
+        long va = f.buffer(2 * PAGE);
+        assertThat(f.mapAnywhere(ioas, va, PAGE)).isEqualTo(0x200000);
+        assertThat(f.mapAnywhere(ioas, va, PAGE)).isEqualTo(0x200000 + PAGE);
+        assertErrno(Errno.ENOSPC, () -> f.mapAnywhere(ioas, va, PAGE));
+    }
+
+    @Test
+    void mapped_pages_are_pinned_until_unmapped_even_if_the_process_unmaps_them() {
+        long va = f.buffer(2 * PAGE);
+        f.mem.write(va, new byte[] {42});
+        long[] pages = f.mem.pin(va, PAGE);
+        f.mem.unpin(pages);
+        f.mapFixed(ioas, va, 2 * PAGE, 0x100000);
+        assertThat(f.mem.pinCount(pages[0])).isEqualTo(1);
+        f.mem.munmap(va, 2 * PAGE);
+        assertThat(f.mem.readPage(pages[0], 0, 1)).containsExactly(42);
+        assertThat(f.unmap(ioas, 0x100000, 2 * PAGE)).isEqualTo(2 * PAGE);
+        assertThat(f.mem.livePages()).isZero();
+    }
+
+    // ------------------------------------------------------------------ UNMAP
+
+    @Test
+    void unmap_of_nothing_or_a_split_is_enoent_and_whole_areas_return_their_bytes() {
+        long va = f.buffer(4 * PAGE);
+        assertErrno(Errno.ENOENT, () -> f.unmap(ioas, 0x100000, PAGE));
+        f.mapFixed(ioas, va, 2 * PAGE, 0x100000);
+        f.mapFixed(ioas, va + 2 * PAGE, 2 * PAGE, 0x100000 + 2 * PAGE);
+        assertErrno(Errno.ENOENT, () -> f.unmap(ioas, 0x100000, PAGE));
+        assertErrno(Errno.ENOENT, () -> f.unmap(ioas, 0x100000, 3 * PAGE));
+        assertErrno(Errno.ENOENT, () -> f.unmap(ioas, 0x100000 + PAGE, 2 * PAGE));
+        assertThat(f.core.mappedAreas(f.ctx, ioas)).hasSize(2);
+        assertThat(f.unmap(ioas, 0x100000 - PAGE, 6 * PAGE)).isEqualTo(4 * PAGE);
+        assertThat(f.core.mappedAreas(f.ctx, ioas)).isEmpty();
+    }
+
+    @Test
+    void unmap_checks_the_ioas_then_overflow_then_length() {
+        assertErrno(Errno.ENOENT, () -> f.unmap(99, U64_MAX, 1));
+        assertErrno(Errno.EOVERFLOW, () -> f.unmap(ioas, U64_MAX, 1));
+        assertErrno(Errno.EOVERFLOW, () -> f.unmap(ioas, 1, U64_MAX));
+        assertErrno(Errno.EOVERFLOW, () -> f.unmap(ioas, -PAGE, 2 * PAGE));
+        assertErrno(Errno.EINVAL, () -> f.unmap(ioas, PAGE, 0));
+    }
+
+    @Test
+    void unmap_all_works_twice_and_when_empty() {
+        long va = f.buffer(2 * PAGE);
+        f.mapFixed(ioas, va, PAGE, 0x100000);
+        f.mapFixed(ioas, va + PAGE, PAGE, 0x300000);
+        assertThat(f.unmap(ioas, 0, U64_MAX)).isEqualTo(2 * PAGE);
+        assertThat(f.unmap(ioas, 0, U64_MAX)).isZero();
+    }
+
+    // ------------------------------------------------------------------ COPY
+
+    @Test
+    void copy_shares_pages_across_ioases_and_keeps_them_pinned_until_both_are_gone() {
+        int dst = f.ioas();
+        long va = f.buffer(4 * PAGE);
+        f.mapFixed(ioas, va, 2 * PAGE, 0x100000);
+        f.mapFixed(ioas, va + 2 * PAGE, 2 * PAGE, 0x100000 + 2 * PAGE);
+        long at = f.core.ioasCopy(f.ctx, new IoasCopy(FIXED_RW, dst, ioas, 2 * PAGE, 0x500000, 0x100000 + PAGE));
+        assertThat(at).isEqualTo(0x500000);
+        assertThat(f.core.mappedAreas(f.ctx, dst)).containsExactly(IovaRange.ofLength(0x500000, PAGE),
+            IovaRange.ofLength(0x500000 + PAGE, PAGE));
+        f.unmap(ioas, 0, U64_MAX);
+        // Each source map pinned 2 pages; a pin stays whole while any copied slice of it is mapped.
+        assertThat(f.mem.totalPins()).isEqualTo(4);
+        f.unmap(dst, 0, U64_MAX);
+        assertThat(f.mem.totalPins()).isZero();
+    }
+
+    @Test
+    void copy_errnos_follow_the_kernel_order() {
+        int dst = f.ioas();
+        long va = f.buffer(2 * PAGE);
+        f.mapFixed(ioas, va, PAGE, 0x100000);
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasCopy(f.ctx, new IoasCopy(16, dst, ioas, PAGE, 0, 0x100000)));
+        assertErrno(Errno.EOVERFLOW, () -> f.core.ioasCopy(f.ctx, new IoasCopy(RW, dst, ioas, U64_MAX, 0, 0)));
+        assertErrno(Errno.EINVAL, () -> f.core.ioasCopy(f.ctx, new IoasCopy(0, dst, ioas, PAGE, 0, 0x100000)));
+        assertErrno(Errno.ENOENT, () -> f.core.ioasCopy(f.ctx, new IoasCopy(RW, dst, 99, PAGE, 0, 0x100000)));
+        assertErrno(Errno.ENOENT, () -> f.core.ioasCopy(f.ctx, new IoasCopy(RW, dst, ioas, 2 * PAGE, 0, 0x100000)));
+        assertErrno(Errno.ENOENT, () -> f.core.ioasCopy(f.ctx, new IoasCopy(RW, 99, ioas, PAGE, 0, 0x100000)));
+        f.mapFixed(dst, va + PAGE, PAGE, 0x700000);
+        assertErrno(Errno.EEXIST, () -> f.core.ioasCopy(f.ctx, new IoasCopy(FIXED_RW, dst, ioas, PAGE, 0x700000,
+            0x100000)));
+    }
+
+    // ------------------------------------------------------------------ IOVA_RANGES and ALLOW_IOVAS
+
+    @Test
+    void iova_ranges_reports_everything_without_domains_and_the_aperture_with_one() {
+        assertThat(ranges(ioas)).containsExactly(IovaRange.ALL);
+        int dev = f.bind(1);
+        f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas));
+        assertThat(ranges(ioas)).containsExactly(MockIommu.APERTURE);
+    }
+
+    @Test
+    void iova_ranges_with_a_small_array_is_emsgsize_with_the_needed_count() {
+        allow(new IovaRange(0x100000, 0x1fffff), new IovaRange(0x400000, 0x4fffff));
+        long out = f.buffer(PAGE);
+        IommufdException e = assertErrno(Errno.EMSGSIZE, () -> f.core.ioasIovaRanges(f.ctx,
+            new IoasIovaRanges(ioas, 1, 0, out)));
+        assertThat(e.reply(IovaRangesReply.class)).contains(new IovaRangesReply(2, PAGE));
+        assertThat(readRanges(out, 1)).containsExactly(new IovaRange(0x100000, 0x1fffff));
+        IovaRangesReply probe = assertErrno(Errno.EMSGSIZE, () -> f.core.ioasIovaRanges(f.ctx,
+            new IoasIovaRanges(ioas, 0, 0, 0))).reply(IovaRangesReply.class).orElseThrow();
+        assertThat(probe.numIovas()).isEqualTo(2);
+    }
+
+    @Test
+    void iova_ranges_errnos() {
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasIovaRanges(f.ctx, new IoasIovaRanges(ioas, 0, 1, 0)));
+        assertErrno(Errno.ENOENT, () -> f.core.ioasIovaRanges(f.ctx, new IoasIovaRanges(99, 0, 0, 0)));
+        assertErrno(Errno.EFAULT, () -> f.core.ioasIovaRanges(f.ctx, new IoasIovaRanges(ioas, 1, 0, 0x40)));
+    }
+
+    @Test
+    void allow_iovas_rejects_reserved_overlap_bad_ranges_and_conflicts_with_reservations() {
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasAllowIovas(f.ctx, new IoasAllowIovas(ioas, 0, 1, 0)));
+        assertErrno(Errno.ENOENT, () -> f.core.ioasAllowIovas(f.ctx, new IoasAllowIovas(99, 0, 0, 0)));
+        assertErrno(Errno.EINVAL, () -> allow(new IovaRange(0x1000, 0x2fff), new IovaRange(0x2000, 0x4fff)));
+        long bad = f.put(ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(5).putLong(4).array());
+        assertErrno(Errno.EINVAL, () -> f.core.ioasAllowIovas(f.ctx, new IoasAllowIovas(ioas, 1, 0, bad)));
+        assertErrno(Errno.EFAULT, () -> f.core.ioasAllowIovas(f.ctx, new IoasAllowIovas(ioas, 1, 0, 0x40)));
+        int dev = f.bind(1);
+        f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas));
+        // The kernel's EADDRINUSE: the mock aperture starts at 16 MiB, so [0, 4 KiB) is reserved.
+        assertErrno(Errno.EINVAL, () -> allow(new IovaRange(0, 0xfff)));
+        allow(new IovaRange(1L << 24, (1L << 25) - 1));
+        assertThat(ranges(ioas)).containsExactly(new IovaRange(1L << 24, (1L << 25) - 1));
+        allow();
+        assertThat(ranges(ioas)).containsExactly(MockIommu.APERTURE);
+    }
+
+    @Test
+    void a_fixed_map_into_a_reserved_range_is_einval() {
+        int dev = f.bind(1);
+        f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas));
+        assertErrno(Errno.EINVAL, () -> f.mapFixed(ioas, f.buffer(PAGE), PAGE, 0x1000));
+    }
+
+    // ------------------------------------------------------------------ domains kept in sync
+
+    @Test
+    void every_domain_mirrors_the_areas_through_map_copy_and_unmap() {
+        int dev = f.bind(1);
+        int dev2 = f.bind(2);
+        f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas));
+        long va = f.buffer(4 * PAGE);
+        f.mapFixed(ioas, va, 2 * PAGE, 1L << 24);
+        f.core.hwptAlloc(f.ctx, HwptAlloc.of(IommufdConstants.HWPT_ALLOC_NEST_PARENT, dev2, ioas));
+        long copied = f.core.ioasCopy(f.ctx, new IoasCopy(IommufdConstants.IOAS_MAP_READABLE, ioas, ioas, PAGE, 0,
+            1L << 24));
+        assertThat(f.iommu0.pagingDomains).hasSize(2);
+        long[] pinned = f.mem.pin(va, PAGE);
+        f.mem.unpin(pinned);
+        for (MockIommu.Paging p : f.iommu0.pagingDomains) {
+            assertThat(p.pages).containsOnlyKeys(1L << 24, (1L << 24) + PAGE, copied);
+            assertThat(p.pages.get(copied)).containsExactly(pinned[0], 1);
+            assertThat(p.pages.get(1L << 24)).containsExactly(pinned[0], 3);
+        }
+        f.unmap(ioas, 0, U64_MAX);
+        for (MockIommu.Paging p : f.iommu0.pagingDomains) {
+            assertThat(p.pages).isEmpty();
+        }
+    }
+
+    @Test
+    void a_driver_map_failure_leaves_no_area_no_pin_and_no_partial_mapping_in_any_domain() {
+        int dev = f.bind(1);
+        int dev2 = f.bind(2);
+        f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas));
+        f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev2, ioas));
+        long va = f.buffer(2 * PAGE);
+        f.core.option(f.ctx, new org.smmuref.iommufd.IommufdCmd.Option(IommufdConstants.OPTION_HUGE_PAGES,
+            IommufdConstants.OPTION_OP_SET, 0, ioas, 1));
+        f.iommu0.failNextMap = Errno.ENOMEM;
+        // the first domain maps, the second fails: everything must be rolled back
+        f.iommu0.pagingDomains.get(0).mapCalls = 0;
+        assertErrno(Errno.ENOMEM, () -> f.mapFixed(ioas, va, 2 * PAGE, 1L << 24));
+        assertThat(f.core.mappedAreas(f.ctx, ioas)).isEmpty();
+        assertThat(f.mem.totalPins()).isZero();
+        for (MockIommu.Paging p : f.iommu0.pagingDomains) {
+            assertThat(p.pages).isEmpty();
+        }
+    }
+
+    @Test
+    void huge_pages_off_maps_page_by_page() {
+        int dev = f.bind(1);
+        f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas));
+        MockIommu.Paging domain = f.iommu0.pagingDomains.get(0);
+        f.mapFixed(ioas, f.buffer(4 * PAGE), 4 * PAGE, 1L << 24);
+        assertThat(domain.mapCalls).isEqualTo(1);
+        f.unmap(ioas, 0, U64_MAX);
+        f.core.option(f.ctx, new org.smmuref.iommufd.IommufdCmd.Option(IommufdConstants.OPTION_HUGE_PAGES,
+            IommufdConstants.OPTION_OP_SET, 0, ioas, 0));
+        f.mapFixed(ioas, f.buffer(4 * PAGE), 4 * PAGE, 1L << 24);
+        assertThat(domain.mapCalls).isEqualTo(1 + 4);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private void allow(IovaRange... ranges) {
+        ByteBuffer b = ByteBuffer.allocate(Math.max(16, ranges.length * 16)).order(ByteOrder.LITTLE_ENDIAN);
+        for (IovaRange r : ranges) {
+            b.putLong(r.start()).putLong(r.last());
+        }
+        long uptr = f.put(b.array());
+        f.core.ioasAllowIovas(f.ctx, new IoasAllowIovas(ioas, ranges.length, 0, uptr));
+    }
+
+    private List<IovaRange> ranges(int id) {
+        long out = f.buffer(PAGE);
+        IovaRangesReply reply = f.core.ioasIovaRanges(f.ctx, new IoasIovaRanges(id, 16, 0, out));
+        assertThat(reply.outIovaAlignment()).isEqualTo(PAGE);
+        return readRanges(out, reply.numIovas());
+    }
+
+    private List<IovaRange> readRanges(long uptr, int n) {
+        ByteBuffer b = ByteBuffer.wrap(f.mem.read(uptr, n * 16)).order(ByteOrder.LITTLE_ENDIAN);
+        List<IovaRange> out = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(new IovaRange(b.getLong(), b.getLong()));
+        }
+        return out;
+    }
+}

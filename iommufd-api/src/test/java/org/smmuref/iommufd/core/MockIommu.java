@@ -1,0 +1,448 @@
+package org.smmuref.iommufd.core;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.spi.DeviceCapabilities;
+import org.smmuref.iommufd.spi.HwInfo;
+import org.smmuref.iommufd.spi.IommuDevice;
+import org.smmuref.iommufd.spi.IommuDomain;
+import org.smmuref.iommufd.spi.IommuInstance;
+import org.smmuref.iommufd.spi.IovaRange;
+import org.smmuref.iommufd.spi.NestedDomain;
+import org.smmuref.iommufd.spi.PagingDomain;
+import org.smmuref.iommufd.spi.UserData;
+import org.smmuref.iommufd.spi.UserDataArray;
+import org.smmuref.iommufd.spi.ViommuDriver;
+import org.smmuref.iommufd.spi.ViommuHost;
+import org.smmuref.iommufd.uapi.Errno;
+
+/**
+ * A test IOMMU driver in the spirit of the kernel selftest's mock (drivers/iommu/iommufd/selftest.c): paging
+ * domains that record their page mappings, nested domains with a 4-entry IOTLB, a vIOMMU with per-device caches,
+ * and a trigger for vEVENTs. Its constants are the selftest's.
+ */
+final class MockIommu implements IommuInstance {
+    static final int HWPT_DATA_SELFTEST = 0xdead;
+    static final int IOTLB_DEFAULT = 0xbadbeef;
+    static final int DEV_CACHE_DEFAULT = 0xbaddad;
+    static final int IOTLB_ID_MAX = 3;
+    static final int DEV_CACHE_ID_MAX = 3;
+    static final int VIOMMU_TYPE_SELFTEST = 0xdeadbeef;
+    static final int VEVENTQ_TYPE_SELFTEST = 0xbeefbeef;
+    static final int INVALIDATE_DATA_SELFTEST = 0xdeadbeef;
+    static final int INVALIDATE_FLAG_ALL = 1;
+    static final int HW_INFO_TYPE_SELFTEST = 0xfeedbeef;
+    static final int HW_INFO_REGVAL = 0xdeadbeef;
+    static final IovaRange APERTURE = new IovaRange(1L << 24, (1L << 31) - 1);
+    static final int PAGE = 4096;
+    /** Sizes of the selftest's driver structs. */
+    static final int NESTED_DATA_SIZE = 4;
+    static final int HWPT_INV_ENTRY_SIZE = 8;
+    static final int VIOMMU_INV_ENTRY_SIZE = 12;
+
+    private final int id;
+    private final Map<Integer, Device> devices = new TreeMap<>();
+    final List<Paging> pagingDomains = new ArrayList<>();
+    final List<Nested> nestedDomains = new ArrayList<>();
+    final List<Viommu> viommus = new ArrayList<>();
+    /** Fails the next paging map call with this errno (then clears itself). */
+    Errno failNextMap;
+
+    MockIommu(int id) {
+        this.id = id;
+    }
+
+    /** Adds a device behind this mock with the given StreamID. */
+    Device addDevice(int streamId, DeviceCapabilities caps, List<IovaRange> reserved) {
+        Device d = new Device(streamId, caps, reserved);
+        devices.put(streamId, d);
+        return d;
+    }
+
+    Device addDevice(int streamId) {
+        return addDevice(streamId, DeviceCapabilities.NONE, List.of());
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public String driverName() {
+        return "mock";
+    }
+
+    @Override
+    public Optional<IommuDevice> device(int streamId) {
+        return Optional.ofNullable(devices.get(streamId));
+    }
+
+    @Override
+    public PagingDomain allocPagingDomain(IommuDevice device, int flags, UserData data) {
+        if (data != null) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "mock paging domains take no data");
+        }
+        Paging p = new Paging(flags);
+        pagingDomains.add(p);
+        return p;
+    }
+
+    @Override
+    public boolean supportsDomainAllocNested() {
+        return true;
+    }
+
+    @Override
+    public NestedDomain allocDomainNested(PagingDomain parent, IommuDevice device, int flags, UserData data) {
+        return newNested((Paging) parent, null, flags, data);
+    }
+
+    private Nested newNested(Paging parent, Viommu viommu, int flags, UserData data) {
+        if ((flags & ~org.smmuref.iommufd.IommufdConstants.HWPT_ALLOC_PASID) != 0) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "mock nested domains take no flags but PASID");
+        }
+        if (data.type() != HWPT_DATA_SELFTEST) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "mock nested data must be of type SELFTEST");
+        }
+        int iotlb = le(data.copyStruct(HWPT_DATA_SELFTEST, NESTED_DATA_SIZE, NESTED_DATA_SIZE), 0);
+        Nested n = new Nested(parent, viommu, iotlb);
+        nestedDomains.add(n);
+        return n;
+    }
+
+    @Override
+    public boolean supportsViommu(IommuDevice device, int type) {
+        return type == VIOMMU_TYPE_SELFTEST;
+    }
+
+    @Override
+    public ViommuDriver initViommu(ViommuHost host, PagingDomain parent, IommuDevice device, UserData data) {
+        Viommu v = new Viommu(host, (Paging) parent);
+        viommus.add(v);
+        return v;
+    }
+
+    static int le(byte[] b, int offset) {
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt(offset);
+    }
+
+    // ------------------------------------------------------------------ devices
+
+    /** A mock device: records its current domain and has a 4-entry device cache (for vIOMMU invalidation). */
+    final class Device implements IommuDevice {
+        final int streamId;
+        final DeviceCapabilities caps;
+        final List<IovaRange> reserved;
+        final int[] cache = {DEV_CACHE_DEFAULT, DEV_CACHE_DEFAULT, DEV_CACHE_DEFAULT, DEV_CACHE_DEFAULT};
+        IommuDomain domain;
+        boolean blocked;
+        /** Fails the next attach with this errno (then clears itself). */
+        Errno failNextAttach;
+        boolean hasHwInfo = true;
+
+        Device(int streamId, DeviceCapabilities caps, List<IovaRange> reserved) {
+            this.streamId = streamId;
+            this.caps = caps;
+            this.reserved = reserved;
+        }
+
+        @Override
+        public IommuInstance instance() {
+            return MockIommu.this;
+        }
+
+        @Override
+        public int streamId() {
+            return streamId;
+        }
+
+        @Override
+        public DeviceCapabilities capabilities() {
+            return caps;
+        }
+
+        @Override
+        public Optional<HwInfo> hwInfo(int requestedType) {
+            if (!hasHwInfo) {
+                return Optional.empty();
+            }
+            if (requestedType != 0 && requestedType != HW_INFO_TYPE_SELFTEST) {
+                throw new IommufdException(Errno.EOPNOTSUPP, "mock reports only SELFTEST info");
+            }
+            byte[] data = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(0).putInt(HW_INFO_REGVAL)
+                .array();
+            return Optional.of(new HwInfo(HW_INFO_TYPE_SELFTEST, data));
+        }
+
+        @Override
+        public List<IovaRange> reservedRegions() {
+            return reserved;
+        }
+
+        @Override
+        public void attach(IommuDomain newDomain) {
+            if (failNextAttach != null) {
+                Errno e = failNextAttach;
+                failNextAttach = null;
+                throw new IommufdException(e, "injected attach failure");
+            }
+            if (newDomain.owner() != MockIommu.this) {
+                throw new IommufdException(Errno.EINVAL, "domain of another instance");
+            }
+            if (newDomain instanceof Nested n && n.viommu != null && n.viommu.host.virtIdOf(this).isEmpty()) {
+                throw new IommufdException(Errno.ENOENT, "no vDEVICE for this device on the nested domain's vIOMMU");
+            }
+            if (newDomain instanceof Paging p && p.freed || newDomain instanceof Nested n && n.freed) {
+                throw new IllegalStateException("attach to a freed domain");
+            }
+            domain = newDomain;
+            blocked = false;
+        }
+
+        @Override
+        public void block() {
+            domain = null;
+            blocked = true;
+        }
+
+        /** The selftest's TRIGGER_VEVENT: reports {virt_id} through the vIOMMU of the attached nested domain. */
+        void triggerEvent() {
+            if (!(domain instanceof Nested n) || n.viommu == null) {
+                throw new IllegalStateException("device is not attached to a vIOMMU's nested domain");
+            }
+            long virtId = n.viommu.host.virtIdOf(this).orElseThrow();
+            byte[] data = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) virtId).array();
+            n.viommu.host.reportEvent(VEVENTQ_TYPE_SELFTEST, data);
+        }
+    }
+
+    // ------------------------------------------------------------------ domains
+
+    /** A mock paging domain: IOVA page -> (page address, prot); checks the core never double maps or over-unmaps. */
+    final class Paging implements PagingDomain {
+        final int flags;
+        final TreeMap<Long, long[]> pages = new TreeMap<>(Long::compareUnsigned);
+        int mapCalls;
+        boolean freed;
+
+        Paging(int flags) {
+            this.flags = flags;
+        }
+
+        @Override
+        public IommuInstance owner() {
+            return MockIommu.this;
+        }
+
+        @Override
+        public void free() {
+            if (freed) {
+                throw new IllegalStateException("domain freed twice");
+            }
+            if (!pages.isEmpty()) {
+                throw new IllegalStateException("domain freed with " + pages.size() + " pages still mapped");
+            }
+            freed = true;
+        }
+
+        @Override
+        public IovaRange aperture() {
+            return APERTURE;
+        }
+
+        @Override
+        public long pageSizeBitmap() {
+            return PAGE | (1L << 21);
+        }
+
+        @Override
+        public void map(long iova, long pageAddress, long length, int prot) {
+            if (freed) {
+                throw new IllegalStateException("map on a freed domain");
+            }
+            if (failNextMap != null) {
+                Errno e = failNextMap;
+                failNextMap = null;
+                throw new IommufdException(e, "injected map failure");
+            }
+            if (!APERTURE.contains(IovaRange.ofLength(iova, length)) || ((iova | length | pageAddress) % PAGE) != 0) {
+                throw new IllegalStateException("bad map " + Long.toHexString(iova) + "+" + length);
+            }
+            mapCalls++;
+            for (long off = 0; off < length; off += PAGE) {
+                if (pages.put(iova + off, new long[] {pageAddress + off, prot}) != null) {
+                    throw new IllegalStateException("IOVA 0x" + Long.toHexString(iova + off) + " mapped twice");
+                }
+            }
+        }
+
+        @Override
+        public void unmap(long iova, long length) {
+            for (long off = 0; off < length; off += PAGE) {
+                if (pages.remove(iova + off) == null) {
+                    throw new IllegalStateException("unmap of unmapped IOVA 0x" + Long.toHexString(iova + off));
+                }
+            }
+        }
+    }
+
+    /** A mock nested domain with the selftest's 4-entry IOTLB. */
+    final class Nested implements NestedDomain {
+        final Paging parent;
+        final Viommu viommu;
+        final int[] iotlb = new int[IOTLB_ID_MAX + 1];
+        boolean freed;
+
+        Nested(Paging parent, Viommu viommu, int iotlbValue) {
+            this.parent = parent;
+            this.viommu = viommu;
+            java.util.Arrays.fill(iotlb, iotlbValue);
+        }
+
+        @Override
+        public IommuInstance owner() {
+            return MockIommu.this;
+        }
+
+        @Override
+        public void free() {
+            if (freed) {
+                throw new IllegalStateException("nested domain freed twice");
+            }
+            freed = true;
+        }
+
+        @Override
+        public boolean supportsCacheInvalidateUser() {
+            return true;
+        }
+
+        @Override
+        public void cacheInvalidateUser(UserDataArray entries) {
+            int done = 0;
+            try {
+                if (entries.type() != INVALIDATE_DATA_SELFTEST) {
+                    throw new IommufdException(Errno.EINVAL, "not SELFTEST invalidation data");
+                }
+                for (int i = 0; i < entries.requestedEntries(); i++) {
+                    byte[] e = entries.copyEntry(INVALIDATE_DATA_SELFTEST, i, HWPT_INV_ENTRY_SIZE,
+                        HWPT_INV_ENTRY_SIZE);
+                    int flags = le(e, 0);
+                    int iotlbId = le(e, 4);
+                    if ((flags & ~INVALIDATE_FLAG_ALL) != 0) {
+                        throw new IommufdException(Errno.EOPNOTSUPP, "unknown invalidation flags");
+                    }
+                    if (Integer.compareUnsigned(iotlbId, IOTLB_ID_MAX) > 0) {
+                        throw new IommufdException(Errno.EINVAL, "iotlb_id out of range");
+                    }
+                    if ((flags & INVALIDATE_FLAG_ALL) != 0) {
+                        java.util.Arrays.fill(iotlb, 0);
+                    } else {
+                        iotlb[iotlbId] = 0;
+                    }
+                    done++;
+                }
+            } finally {
+                entries.setEntryNum(done);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ vIOMMU
+
+    /** A mock vIOMMU: nested domains, device cache invalidation by vdev_id, vDEVICE hooks. */
+    final class Viommu implements ViommuDriver {
+        final ViommuHost host;
+        final Paging parent;
+        final Map<Long, IommuDevice> vdevs = new HashMap<>();
+        boolean destroyed;
+
+        Viommu(ViommuHost host, Paging parent) {
+            this.host = host;
+            this.parent = parent;
+        }
+
+        OptionalInt kvm() {
+            return host.kvmVm();
+        }
+
+        @Override
+        public boolean supportsAllocDomainNested() {
+            return true;
+        }
+
+        @Override
+        public NestedDomain allocDomainNested(IommuDevice device, int flags, UserData data) {
+            return newNested(parent, this, flags, data);
+        }
+
+        @Override
+        public boolean supportsCacheInvalidate() {
+            return true;
+        }
+
+        @Override
+        public void cacheInvalidate(UserDataArray entries) {
+            int done = 0;
+            try {
+                if (entries.type() != INVALIDATE_DATA_SELFTEST) {
+                    throw new IommufdException(Errno.EINVAL, "not SELFTEST invalidation data");
+                }
+                if (entries.requestedEntries() == 0) {
+                    return;
+                }
+                byte[][] all = entries.copyFullArray(INVALIDATE_DATA_SELFTEST, VIOMMU_INV_ENTRY_SIZE);
+                for (byte[] e : all) {
+                    int flags = le(e, 0);
+                    long vdevId = Integer.toUnsignedLong(le(e, 4));
+                    int cacheId = le(e, 8);
+                    if ((flags & ~INVALIDATE_FLAG_ALL) != 0) {
+                        throw new IommufdException(Errno.EOPNOTSUPP, "unknown invalidation flags");
+                    }
+                    if (Integer.compareUnsigned(cacheId, DEV_CACHE_ID_MAX) > 0) {
+                        throw new IommufdException(Errno.EINVAL, "cache_id out of range");
+                    }
+                    Device dev = (Device) host.deviceOf(vdevId).orElseThrow(() -> new IommufdException(Errno.EINVAL,
+                        "no vDEVICE with id " + vdevId));
+                    if ((flags & INVALIDATE_FLAG_ALL) != 0) {
+                        java.util.Arrays.fill(dev.cache, 0);
+                    } else {
+                        dev.cache[cacheId] = 0;
+                    }
+                    done++;
+                }
+            } finally {
+                entries.setEntryNum(done);
+            }
+        }
+
+        @Override
+        public void vdeviceInit(IommuDevice device, long virtId) {
+            vdevs.put(virtId, device);
+        }
+
+        @Override
+        public void vdeviceDestroy(IommuDevice device, long virtId) {
+            if (vdevs.remove(virtId) != device) {
+                throw new IllegalStateException("vdeviceDestroy without vdeviceInit");
+            }
+        }
+
+        @Override
+        public void destroy() {
+            if (destroyed || !vdevs.isEmpty()) {
+                throw new IllegalStateException("vIOMMU destroyed twice or with vDEVICEs left");
+            }
+            destroyed = true;
+        }
+    }
+}
