@@ -1,0 +1,62 @@
+package org.smmuref.smmu.hw;
+
+/**
+ * Bit masks for the permissions a walk grants, as cached in TLB entries, and the checks against an {@link Access}.
+ *
+ * <p>Stage 1 keeps privileged and unprivileged read/write/execute separately; context controls that a PE applies at
+ * use time (PAN, WXN) are applied by {@link #checkStage1} so that entries may be shared by contexts with the same tags.
+ * Stage 2 uses only the read/write/execute bits of the privileged set.
+ */
+public final class Permissions {
+    /** Privileged read. */
+    public static final int PR = 1;
+    /** Privileged write. */
+    public static final int PW = 1 << 1;
+    /** Privileged execute. */
+    public static final int PX = 1 << 2;
+    /** Unprivileged read. */
+    public static final int UR = 1 << 3;
+    /** Unprivileged write. */
+    public static final int UW = 1 << 4;
+    /** Unprivileged execute. */
+    public static final int UX = 1 << 5;
+    /** Everything: the permissions of an absent (bypassed) stage. */
+    public static final int ALL = PR | PW | PX | UR | UW | UX;
+    /** Stage-2 read (S2AP[0]). */
+    public static final int S2R = PR;
+    /** Stage-2 write (S2AP[1]). */
+    public static final int S2W = PW;
+    /** Stage-2 execute (not XN). */
+    public static final int S2X = PX;
+
+    private Permissions() {
+    }
+
+    /**
+     * Whether stage-1 permissions {@code perms} allow {@code access} in context {@code s1}, applying PAN and WXN.
+     * In the single-privilege NS-EL2 regime every access is checked as privileged.
+     */
+    public static boolean checkStage1(int perms, Stage1Context s1, Access access) {
+        boolean twoLevels = s1.world().hasUnprivileged();
+        boolean priv = access.privileged() || !twoLevels;
+        int r = priv ? PR : UR;
+        int w = priv ? PW : UW;
+        int x = priv ? PX : UX;
+        if (access.instruction()) {
+            // WXN: a location writable at the accessing level is never executable there.
+            return (perms & x) != 0 && !(s1.wxn() && (perms & w) != 0);
+        }
+        if (priv && twoLevels && s1.pan() && (perms & UR) != 0) {
+            return false; // PAN: privileged data access to memory that EL0 may access
+        }
+        return (perms & (access.write() ? w : r)) != 0;
+    }
+
+    /** Whether stage-2 permissions {@code perms} allow {@code access}. */
+    public static boolean checkStage2(int perms, Access access) {
+        if (access.instruction()) {
+            return (perms & S2X) != 0;
+        }
+        return (perms & (access.write() ? S2W : S2R)) != 0;
+    }
+}

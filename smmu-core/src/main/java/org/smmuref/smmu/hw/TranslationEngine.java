@@ -1,0 +1,132 @@
+package org.smmuref.smmu.hw;
+
+/**
+ * Translates transaction addresses through the {@link Tlb} and, on a miss, the {@link Walker}: stage 1 only, stage 2
+ * only, or nested. Successful walks are cached; a hit re-checks the access (read / write / execute / privileged)
+ * against the cached stage-1 and stage-2 permissions, so a permission fault on a hit names the right stage.
+ *
+ * <p>Nested walks look up and cache the stage-2 translations of the stage-1 table addresses, and of the stage-1
+ * output, as IPA entries; the combined result is cached as a VA entry with both stages' permissions.
+ *
+ * <p>The hit path allocates nothing: it returns the cached {@link Translation}, to which the caller applies
+ * {@link Translation#outputAddress(long)}. Safe for concurrent use; completion of invalidations with respect to
+ * transactions already holding a translation (CMD_SYNC) is the caller's business.
+ */
+public final class TranslationEngine {
+    private final Walker walker;
+    private final Tlb tlb;
+    private final int ias;
+    private final Walker.Stage2Translator cachedStage2 = this::stage2;
+
+    /**
+     * Creates an engine.
+     *
+     * @param iasBits the SMMU's IAS: a stage-2-only stream's input above it takes a stage-1 address-size fault
+     */
+    public TranslationEngine(PhysicalMemory memory, Tlb tlb, int iasBits) {
+        if (iasBits < 32 || iasBits > 52) {
+            throw new IllegalArgumentException("IAS must be 32..52 bits, was " + iasBits);
+        }
+        this.walker = new Walker(memory);
+        this.tlb = tlb;
+        this.ias = iasBits;
+    }
+
+    /** The TLB this engine fills. */
+    public Tlb tlb() {
+        return tlb;
+    }
+
+    /** The walker this engine uses on a miss. */
+    public Walker walker() {
+        return walker;
+    }
+
+    /**
+     * Translates {@code address} for {@code access}.
+     *
+     * @param s1 the stage-1 context, or null when stage 1 is bypassed
+     * @param s2 the stage-2 context, or null when stage 2 is bypassed
+     * @return the translation (apply {@link Translation#outputAddress(long)}), or the fault
+     * @throws IllegalArgumentException when both stages are null, or stage 2 is combined with an EL2 regime
+     */
+    public TranslationResult translate(Stage1Context s1, Stage2Context s2, long address, Access access) {
+        if (s1 == null) {
+            if (s2 == null) {
+                throw new IllegalArgumentException("bypass of both stages is not a translation");
+            }
+            if (address >>> ias != 0) {
+                return new TranslationFault(FaultType.F_ADDR_SIZE, false, FaultClass.IN, address, 0, 0, false, -1);
+            }
+            return stage2(s2, address, access, FaultClass.IN, address);
+        }
+        Granule s2Granule = null;
+        int vmid = s1.vmid();
+        if (s2 != null) {
+            if (s1.world() != StreamWorld.NS_EL1) {
+                throw new IllegalArgumentException("a stream with stage 2 is in the NS-EL1 regime, not " + s1.world());
+            }
+            s2Granule = s2.granule();
+            vmid = s2.vmid();
+        }
+        Translation hit = tlb.lookupStage1(s1, vmid, s2Granule, address);
+        if (hit != null && topByteAccepted(s1, address)) {
+            TranslationFault f = Walker.checkStage1(s1, hit, address, access);
+            if (f == null && s2 != null) {
+                f = Walker.checkStage2(s2, hit, hit.ipa(address), access, FaultClass.IN, address);
+            }
+            return f == null ? hit : f;
+        }
+        long generation = tlb.generation();
+        if (s2 == null) {
+            TranslationResult r = walker.walkStage1(s1, null, address, null);
+            if (!(r instanceof Translation)) {
+                return r;
+            }
+            Translation t = (Translation) r;
+            tlb.insertStage1(s1, vmid, null, t, generation);
+            TranslationFault f = Walker.checkStage1(s1, t, address, access);
+            return f == null ? t : f;
+        }
+        TranslationResult r = walker.nested(s1, s2, address, access, cachedStage2);
+        if (r instanceof Translation) {
+            tlb.insertStage1(s1, vmid, s2Granule, (Translation) r, generation);
+        }
+        return r;
+    }
+
+    /**
+     * Translates the IPA of a table or CD fetch at stage 2 through the TLB: a read with S2PTW semantics whose faults
+     * carry {@code cls} (CD for S1ContextPtr / L1CD fetches, TT for stage-1 table addresses).
+     *
+     * @param inputAddress the transaction's input address, for the fault record
+     */
+    public TranslationResult translateTableIpa(Stage2Context s2, long ipa, FaultClass cls, long inputAddress) {
+        if (cls == FaultClass.IN) {
+            throw new IllegalArgumentException("CLASS=IN is a transaction translation: use translate(null, s2, ...)");
+        }
+        return stage2(s2, ipa, Access.READ, cls, inputAddress);
+    }
+
+    private TranslationResult stage2(Stage2Context s2, long ipa, Access access, FaultClass cls, long inputAddress) {
+        Translation t = tlb.lookupIpa(s2.vmid(), s2.granule(), ipa);
+        if (t == null || ipa >>> s2.inputBits() != 0) {
+            long generation = tlb.generation();
+            TranslationResult r = walker.walkStage2(s2, ipa, cls, inputAddress);
+            if (!(r instanceof Translation)) {
+                return r;
+            }
+            t = (Translation) r;
+            tlb.insertIpa(s2.vmid(), s2.granule(), t, generation);
+        }
+        TranslationFault f = Walker.checkStage2(s2, t, ipa, access, cls, inputAddress);
+        return f == null ? t : f;
+    }
+
+    /** Whether a TLB hit may be used for {@code va}: without TBI, the top byte must be the sign extension of bit 55. */
+    private static boolean topByteAccepted(Stage1Context s1, long va) {
+        boolean upper = (va & (1L << 55)) != 0;
+        TtbHalf half = upper ? s1.ttb1() : s1.ttb0();
+        return half.tbi() || Bits.signExtend(va, 56) == va;
+    }
+}
