@@ -20,6 +20,14 @@ public final class CommandQueueDriver {
     /** How often CONS is polled without progress before the queue counts as stuck (no sleeping in the model). */
     private static final int MAX_IDLE_POLLS = 1000;
 
+    /** Sees every command the driver submits, in order, before it is published (a trace for tests and tools). */
+    @FunctionalInterface
+    public interface Listener {
+        /** One command (two dwords) about to be written to the queue. */
+        void issued(long[] command);
+    }
+
+    private final java.util.List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final SmmuMmio mmio;
     private final PhysicalMemory memory;
     private final long base;
@@ -34,6 +42,11 @@ public final class CommandQueueDriver {
         this.memory = Objects.requireNonNull(memory);
         this.base = base;
         this.log2Size = log2Size;
+    }
+
+    /** Adds a listener that sees every command as it is submitted. */
+    public void addListener(Listener listener) {
+        listeners.add(Objects.requireNonNull(listener));
     }
 
     /** The number of entries. */
@@ -67,6 +80,9 @@ public final class CommandQueueDriver {
             while (isFull()) {
                 mmio.write32(SmmuRegisters.CMDQ_PROD, prod);
                 failure = first(failure, waitFor(prod, start));
+            }
+            for (Listener l : listeners) {
+                l.issued(cmd.clone());
             }
             long at = base + (long) index(prod) * 16;
             memory.writeLong(at, cmd[0]);

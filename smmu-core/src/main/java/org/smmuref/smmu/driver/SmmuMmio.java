@@ -1,6 +1,7 @@
 package org.smmuref.smmu.driver;
 
 import java.util.Objects;
+import org.smmuref.smmu.hw.Smmu;
 import org.smmuref.smmu.hw.SmmuRegisters;
 
 /**
@@ -19,6 +20,32 @@ public interface SmmuMmio {
 
     /** A 64-bit write. */
     void write64(long offset, long value);
+
+    /** The MMIO window of an SMMU device model. */
+    static SmmuMmio of(Smmu smmu) {
+        Objects.requireNonNull(smmu);
+        return new SmmuMmio() {
+            @Override
+            public int read32(long offset) {
+                return smmu.read32(offset);
+            }
+
+            @Override
+            public long read64(long offset) {
+                return smmu.read64(offset);
+            }
+
+            @Override
+            public void write32(long offset, int value) {
+                smmu.write32(offset, value);
+            }
+
+            @Override
+            public void write64(long offset, long value) {
+                smmu.write64(offset, value);
+            }
+        };
+    }
 
     /** The MMIO window of a register file model. */
     static SmmuMmio of(SmmuRegisters registers) {
