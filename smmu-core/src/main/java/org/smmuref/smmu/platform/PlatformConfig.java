@@ -24,6 +24,11 @@ public record PlatformConfig(List<RamRange> ram, List<SmmuConfig> smmus, Optiona
     /** Driver memory (stream table, queues, stage-2 tables) carved from the first RAM range per SMMU. */
     public static final long KERNEL_BYTES_PER_SMMU = 32L << 20;
 
+    /** Base of the default machine's RAM, where the Arm virt machine puts it. */
+    public static final long DEFAULT_RAM_BASE = 0x4000_0000L;
+    /** Size of the default machine's RAM. */
+    public static final long DEFAULT_RAM_SIZE = 1L << 30;
+
     /** One range of RAM. */
     public record RamRange(long base, long size) {
     }
@@ -64,7 +69,7 @@ public record PlatformConfig(List<RamRange> ram, List<SmmuConfig> smmus, Optiona
      * keeps 256 VMIDs for the SMMU's private use; VMID policy AUTO.
      */
     public static PlatformConfig defaults() {
-        return new PlatformConfig(List.of(new RamRange(0x4000_0000L, 1L << 30)),
+        return new PlatformConfig(List.of(new RamRange(DEFAULT_RAM_BASE, DEFAULT_RAM_SIZE)),
             List.of(SmmuConfig.of(SmmuFeatures.reference().build(), new MasterSpec(0x8, false),
                 new MasterSpec(0x9, false), new MasterSpec(0xa, false), new MasterSpec(0xb, false))),
             Optional.of(KvmConfig.of(16, 4).withSmmuPrivateVmids(256)), VmidPolicyConfig.DEFAULT);
