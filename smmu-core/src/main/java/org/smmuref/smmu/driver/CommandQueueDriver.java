@@ -3,6 +3,7 @@ package org.smmuref.smmu.driver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.smmuref.smmu.hw.CommandError;
 import org.smmuref.smmu.hw.Commands;
 import org.smmuref.smmu.hw.GlobalErrors;
@@ -27,7 +28,7 @@ public final class CommandQueueDriver {
         void issued(long[] command);
     }
 
-    private final java.util.List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final SmmuMmio mmio;
     private final PhysicalMemory memory;
     private final long base;
