@@ -24,18 +24,28 @@ final class NestingBed {
     final int ctx;
     final GuestMemory guest;
     final int ioas;
-    private long scratchNext = SCRATCH_VA;
+    private long scratchNext;
 
     NestingBed(SmmuPlatform platform) {
+        this(platform, platform.newIommufd(), 0);
+    }
+
+    /**
+     * A second VMM in the same process (another context of {@code iommufd}), its guest RAM and scratch memory
+     * {@code slot} x 4 GiB further up.
+     */
+    NestingBed(SmmuPlatform platform, IommufdCore iommufd, int slot) {
         this.platform = platform;
-        this.iommufd = platform.newIommufd();
+        this.iommufd = iommufd;
         this.ctx = iommufd.open();
-        this.guest = platform.guestMemory(GUEST_VA, GUEST_IPA, GUEST_SIZE);
-        platform.vmmMemory().mmap(SCRATCH_VA, SCRATCH_SIZE);
+        long shift = (long) slot << 32;
+        this.guest = platform.guestMemory(GUEST_VA + shift, GUEST_IPA, GUEST_SIZE);
+        this.scratchNext = SCRATCH_VA + shift;
+        platform.vmmMemory().mmap(scratchNext, SCRATCH_SIZE);
         this.ioas = iommufd.ioasAlloc(ctx, new IommufdCmd.IoasAlloc(0));
         iommufd.ioasMap(ctx, new IommufdCmd.IoasMap(IommufdConstants.IOAS_MAP_FIXED_IOVA
-            | IommufdConstants.IOAS_MAP_READABLE | IommufdConstants.IOAS_MAP_WRITEABLE, ioas, 0, GUEST_VA, GUEST_SIZE,
-            GUEST_IPA));
+            | IommufdConstants.IOAS_MAP_READABLE | IommufdConstants.IOAS_MAP_WRITEABLE, ioas, 0, guest.vaBase(),
+            GUEST_SIZE, GUEST_IPA));
     }
 
     int bind(int streamId) {
@@ -72,7 +82,7 @@ final class NestingBed {
             words[2 * i] = commands[i][0];
             words[2 * i + 1] = commands[i][1];
         }
-        long uptr = commands.length == 0 ? SCRATCH_VA : put(le(words));
+        long uptr = commands.length == 0 ? put(new byte[16]) : put(le(words));
         return iommufd.hwptInvalidate(ctx, new IommufdCmd.HwptInvalidate(viommu, uptr,
             org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, 16, commands.length,
             0));
