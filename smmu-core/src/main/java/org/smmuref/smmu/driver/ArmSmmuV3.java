@@ -7,10 +7,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.IntFunction;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IommuDevice;
 import org.smmuref.iommufd.spi.IommuInstance;
+import org.smmuref.iommufd.spi.NestedDomain;
 import org.smmuref.iommufd.spi.PagingDomain;
 import org.smmuref.iommufd.spi.UserData;
 import org.smmuref.iommufd.spi.ViommuDriver;
@@ -253,18 +255,50 @@ public final class ArmSmmuV3 implements IommuInstance {
     }
 
     /** Leases a VMID for a context tied to KVM VM {@code vmNumber} (or none); VmidException maps to its errno. */
-    VmidLease leaseVmid(java.util.OptionalInt vmNumber) {
-        VmidRequest request = VmidRequest.untied();
-        if (vmNumber.isPresent()) {
-            Vm vm = vms.apply(vmNumber.getAsInt()).orElseThrow(() -> new IommufdException(Errno.EINVAL,
-                "the context is tied to KVM VM " + vmNumber.getAsInt() + ", which does not exist"));
-            request = VmidRequest.forVm(vm);
-        }
+    VmidLease leaseVmid(OptionalInt vmNumber) {
         try {
-            return vmids.acquire(request);
+            return vmids.acquire(vmidRequest(vmNumber));
         } catch (VmidException e) {
             throw asIommufd(e);
         }
+    }
+
+    /** The VMID request of a context tied to KVM VM {@code vmNumber}, or of an untied one; EINVAL for no such VM. */
+    VmidRequest vmidRequest(OptionalInt vmNumber) {
+        if (vmNumber.isEmpty()) {
+            return VmidRequest.untied();
+        }
+        Vm vm = vms.apply(vmNumber.getAsInt()).orElseThrow(() -> new IommufdException(Errno.EINVAL,
+            "the context is tied to KVM VM " + vmNumber.getAsInt() + ", which does not exist"));
+        return VmidRequest.forVm(vm);
+    }
+
+    /**
+     * The v1 ABI's {@code domain_alloc_nested}: a nested domain on the nest-parent {@code parent} from the v1
+     * {@code iommu_hwpt_arm_smmuv3} data, for a context tied to KVM VM {@code vm} (if any). Not offered through
+     * {@link #supportsDomainAllocNested()}, which stays false so that the upstream ABI is exact (a nest-parent
+     * pt_id with ARM data is EOPNOTSUPP there); a core that serves v1-ABI contexts calls this instead.
+     */
+    public NestedDomain allocDomainNestedV1(PagingDomain parent, IommuDevice device, int flags, UserData data,
+                                            OptionalInt vm) {
+        requireMine(device);
+        if (!(parent instanceof S2Domain s2)) {
+            throw new IommufdException(Errno.EINVAL, "the parent is not an arm-smmu-v3 stage-2 domain");
+        }
+        synchronized (this) {
+            return V1NestedDomain.alloc(this, s2, flags, data, vm);
+        }
+    }
+
+    /** Every master attached to the v1 nested domain {@code domain}. */
+    synchronized List<SmmuMaster> mastersAttachedTo(V1NestedDomain domain) {
+        List<SmmuMaster> out = new ArrayList<>();
+        for (SmmuMaster m : masters.values()) {
+            if (m.domain() == domain) {
+                out.add(m);
+            }
+        }
+        return out;
     }
 
     /** A VMID error with the same errno for userspace. */

@@ -23,10 +23,7 @@ import org.smmuref.smmu.hw.Commands;
  * never shown to userspace. It allocates nested domains from guest STEs, runs guest invalidation commands through
  * {@link GuestCommands}, and forwards its masters' events to the vEVENTQ.
  */
-public final class ArmVsmmu implements ViommuDriver {
-    /** Guest commands per hardware batch; each batch ends with the driver's own CMD_SYNC (CMDQ_BATCH_ENTRIES - 1). */
-    public static final int BATCH = 63;
-
+public final class ArmVsmmu implements ViommuDriver, NestedContext {
     private final ArmSmmuV3 smmu;
     private final ViommuHost host;
     private final S2Domain parent;
@@ -37,7 +34,7 @@ public final class ArmVsmmu implements ViommuDriver {
         this.host = host;
         this.parent = parent;
         this.lease = lease;
-        parent.addVsmmu(this);
+        parent.addNested(this);
     }
 
     ArmSmmuV3 smmu() {
@@ -53,6 +50,7 @@ public final class ArmVsmmu implements ViommuDriver {
     }
 
     /** The VMID of every nested STE of this vIOMMU (for tests and diagnostics; no uAPI reports it). */
+    @Override
     public int vmid() {
         return lease.vmid();
     }
@@ -109,46 +107,10 @@ public final class ArmVsmmu implements ViommuDriver {
         }
         byte[][] raw = entries.copyFullArray(IommufdConstants.IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
             IommuViommuArmSmmuv3Invalidate.SIZE);
-        List<long[]> batch = new ArrayList<>();
-        int batchStart = 0;
-        for (int i = 0; i < raw.length; i++) {
+        UserInvalidation.run(smmu, entries, raw.length, i -> {
             List<Long> cmd = IommuViommuArmSmmuv3Invalidate.decode(raw[i]).cmd();
-            long[] converted;
-            try {
-                converted = GuestCommands.convert(cmd.get(0), cmd.get(1), vmid(), this::physicalSid);
-            } catch (IommufdException e) {
-                if (!quirks && !batch.isEmpty()) {
-                    // Entries before i were accepted: they reach the SMMU before entry_num says so.
-                    issueBatch(entries, batch, batchStart, quirks);
-                }
-                entries.setEntryNum(i);
-                throw e;
-            }
-            batch.add(converted);
-            if (batch.size() == BATCH || i == raw.length - 1) {
-                issueBatch(entries, batch, batchStart, quirks);
-                batch.clear();
-                batchStart = i + 1;
-            }
-        }
-        entries.setEntryNum(raw.length);
-    }
-
-    private void issueBatch(UserDataArray entries, List<long[]> batch, int batchStart, boolean quirks) {
-        try {
-            smmu.issue(batch);
-        } catch (SmmuCommandException e) {
-            int handled;
-            if (quirks) {
-                handled = batchStart + batch.size() - 1;
-            } else {
-                // Commands before the refused one completed; a failed CMD_SYNC confirms none of the batch.
-                handled = batchStart + (e.failedIndex() < batch.size() ? e.failedIndex() : 0);
-            }
-            entries.setEntryNum(handled);
-            throw new IommufdException(Errno.EIO, "guest command " + handled + " failed on the SMMU: "
-                + e.getMessage());
-        }
+            return List.of(GuestCommands.convert(cmd.get(0), cmd.get(1), vmid(), this::physicalSid));
+        });
     }
 
     /** The pSID behind {@code vsid} through this vIOMMU's vDEVICEs; EIO when there is none. */
@@ -193,7 +155,7 @@ public final class ArmVsmmu implements ViommuDriver {
                 cmds.add(0, Commands.tlbiS12Vmall(vmid).encode());
                 smmu.issue(cmds);
             });
-            parent.removeVsmmu(this);
+            parent.removeNested(this);
         }
     }
 

@@ -41,10 +41,14 @@ public final class NestedSteDomain implements NestedDomain {
 
     /** The STE the SMMU gets for a master attached here. */
     long[] physicalSte(boolean ats) {
-        S2Domain parent = vsmmu.parent();
+        return physicalSte(vste, vsmmu.parent(), vsmmu.vmid(), ats);
+    }
+
+    /** Section 2.3 for any guest STE over {@code parent} tagged with {@code vmid} (the v1 path uses it too). */
+    static long[] physicalSte(VsteValidator.Vste vste, S2Domain parent, int vmid, boolean ats) {
         return switch (vste.config()) {
-            case SteWords.CFG_BYPASS -> parent.ste(vsmmu.vmid(), false);
-            case SteWords.CFG_S1_TRANS -> SteWords.nested(parent.ste(vsmmu.vmid(), ats), vste.ste0(), vste.ste1());
+            case SteWords.CFG_BYPASS -> parent.ste(vmid, false);
+            case SteWords.CFG_S1_TRANS -> SteWords.nested(parent.ste(vmid, ats), vste.ste0(), vste.ste1());
             default -> SteWords.abort();
         };
     }

@@ -36,7 +36,7 @@ public final class S2Domain implements PagingDomain {
     private final boolean nestParent;
     private final PageTableBuilder tables;
     private final VmidLease lease;
-    private final List<ArmVsmmu> vsmmus = new CopyOnWriteArrayList<>();
+    private final List<NestedContext> nested = new CopyOnWriteArrayList<>();
     private boolean freed;
 
     S2Domain(ArmSmmuV3 smmu, boolean nestParent) {
@@ -77,12 +77,14 @@ public final class S2Domain implements PagingDomain {
             smmu.attrTypesOvr());
     }
 
-    void addVsmmu(ArmVsmmu vsmmu) {
-        vsmmus.add(vsmmu);
+    /** A vSMMU or v1 nested domain now tags stage-1 entries over this stage 2. */
+    void addNested(NestedContext context) {
+        nested.add(context);
     }
 
-    void removeVsmmu(ArmVsmmu vsmmu) {
-        vsmmus.remove(vsmmu);
+    /** The context is gone (after its VMID was quiesced). */
+    void removeNested(NestedContext context) {
+        nested.remove(context);
     }
 
     @Override
@@ -131,17 +133,17 @@ public final class S2Domain implements PagingDomain {
         List<long[]> cmds = new ArrayList<>();
         List<Integer> vmids = new ArrayList<>();
         vmids.add(vmid());
-        for (ArmVsmmu v : vsmmus) {
-            vmids.add(v.vmid());
+        for (NestedContext n : nested) {
+            vmids.add(n.vmid());
         }
         for (int vmid : vmids) {
             cmds.addAll(s2Range(vmid, iova, length));
         }
-        for (ArmVsmmu v : vsmmus) {
-            cmds.add(Commands.tlbiNhAll(v.vmid()).encode());
+        for (NestedContext n : nested) {
+            cmds.add(Commands.tlbiNhAll(n.vmid()).encode());
         }
         for (SmmuMaster m : smmu.mastersUsing(this)) {
-            if (m.atsEnabled() && m.vsmmu() != null) {
+            if (m.atsEnabled() && m.domain() != this) {
                 cmds.add(Commands.atcInvAll(m.streamId()).encode());
             }
         }

@@ -62,6 +62,10 @@ public final class SmmuMaster implements IommuDevice {
                 set(s2, null, 0, false);
             } else if (newDomain instanceof NestedSteDomain nested) {
                 attachNested(nested);
+            } else if (newDomain instanceof V1NestedDomain v1) {
+                // The v1 ABI has no vDEVICE and no vEVENTQ: faults stay with the host; ATS was not part of it.
+                smmu.installSte(streamId(), v1.physicalSte());
+                set(v1, null, 0, false);
             } else {
                 throw new IommufdException(Errno.EINVAL, "not an arm-smmu-v3 domain: " + newDomain);
             }
@@ -117,7 +121,8 @@ public final class SmmuMaster implements IommuDevice {
 
     /** Whether the master translates through {@code s2}, directly or under a nested domain. */
     boolean usesStage2(S2Domain s2) {
-        return domain == s2 || domain instanceof NestedSteDomain n && n.vsmmu().parent() == s2;
+        return domain == s2 || domain instanceof NestedSteDomain n && n.vsmmu().parent() == s2
+            || domain instanceof V1NestedDomain v && v.parent() == s2;
     }
 
     /** The vDEVICE went away: the master's events stay with the host from now on. */
