@@ -88,19 +88,19 @@ class WalkerOracleTest {
 
     @Test
     void stage1_matches_the_oracle_for_every_granule() {
-        qt().withExamples(60).forAll(scenarios(granules(), Generate.constant(Granule.G4K)))
+        qt().withExamples(60).withShrinkCycles(200).forAll(scenarios(granules(), Generate.constant(Granule.G4K)))
             .checkAssert(s -> new Run(s).stage1());
     }
 
     @Test
     void stage2_matches_the_oracle_for_every_granule() {
-        qt().withExamples(60).forAll(scenarios(Generate.constant(Granule.G4K), granules()))
+        qt().withExamples(60).withShrinkCycles(200).forAll(scenarios(Generate.constant(Granule.G4K), granules()))
             .checkAssert(s -> new Run(s).stage2());
     }
 
     @Test
     void nested_matches_the_composed_oracles_for_every_pair_of_granules() {
-        qt().withExamples(60).forAll(scenarios(granules(), granules())).checkAssert(s -> new Run(s).nested());
+        qt().withExamples(60).withShrinkCycles(200).forAll(scenarios(granules(), granules())).checkAssert(s -> new Run(s).nested());
     }
 
     /** One scenario on fresh memory. */
