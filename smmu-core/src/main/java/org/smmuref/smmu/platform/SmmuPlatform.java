@@ -29,6 +29,9 @@ import org.smmuref.smmu.pgtable.PageAllocator;
  * {@link ArmSmmuV3} driver probed on it, the KVM host, and the VMM's process memory. It is the {@link IommufdPlatform}
  * of the iommufd core.
  *
+ * <p>Every SMMU is connected to the KVM host's broadcast TLB maintenance through a {@link BtmPort}; whether it acts
+ * on it is the SMMU's CR2.PTM, which the driver programs from the VMID policy's decision.
+ *
  * <p>Interrupts are taken like a CPU takes them: a device raises its line during a DMA, the handler runs when the DMA
  * call returns ({@link #deliverInterrupts()}), never inside the device model.
  */
@@ -76,6 +79,8 @@ public final class SmmuPlatform implements IommufdPlatform {
                 }
             });
             devices.add(device);
+            // The interconnect delivers every broadcast TLBI; the SMMU applies it only with BTM, PTM=0 and SMMUEN.
+            kvm.ifPresent(k -> BtmPort.connect(k, device));
             PageAllocator pages = new PageAllocator(first.base() + kernel * i, kernel);
             drivers.add(ArmSmmuV3.probe(i, SmmuMmio.of(device), memory, pages, chooser, this::vm, sc.devices(),
                 sc.options()));
