@@ -134,4 +134,13 @@ class ArmDriverErrnoTest {
         assertThat(reply.outDataType()).isEqualTo(2);
         return IommuHwInfoArmSmmuv3.decode(b.platform.vmmMemory().read(uptr, 40));
     }
+
+    @Test
+    void aContextTiedToAVmThatDoesNotExistGetsNoVmid() {
+        NestingBed b = new NestingBed(Machines.reference());
+        b.iommufd.associateKvm(b.ctx, 4242);
+        int d = b.bind(0x8);
+        int p = b.nestParent(d);
+        assertThat(errno(() -> b.viommu(d, p))).isEqualTo(Errno.EINVAL);
+    }
 }

@@ -92,4 +92,21 @@ class EventForwardingTest {
         assertThat(e.streamId()).isEqualTo(0x9);
         assertThat(e.reason()).contains("not attached to a nested domain");
     }
+
+    @Test
+    void anEventQueueOverflowIsReportedNotSilent() {
+        attachEmptyStage1();
+        IommufdCmd.VeventqAllocReply q = vmm.veventq(viommu, 1024);
+        // Faults without taking the interrupt in between: the SMMU's 128-entry queue overflows.
+        for (int i = 0; i < 200; i++) {
+            platform.smmu(0).translate(SID, org.smmuref.smmu.hw.Smmu.NO_SUBSTREAM, 0x100_0000L + i * 0x1000L,
+                Access.READ);
+        }
+        platform.deliverInterrupts();
+        assertThat(platform.driver(0).hostEvents()).singleElement()
+            .satisfies(e -> assertThat(e.reason()).contains("overflowed"));
+        byte[] out = vmm.iommufd.read(q.outVeventqFd(), 1 << 16);
+        assertThat(out.length / 40).as("every record the SMMU kept was forwarded").isEqualTo(128);
+        assertThat(NestingBed.longs(out, 8, 1)[0] >>> 32).isEqualTo(VSID);
+    }
 }
