@@ -21,7 +21,7 @@ class EntryWriterTest {
         4, 3, 2, 1);
 
     /** The KUnit test writer: records syncs and checks every intermediate state. */
-    private static final class TestWriter implements EntryWriter.Target {
+    static final class TestWriter implements EntryWriter.Target {
         final long[] entry;
         final long[] init;
         final long[] target;
