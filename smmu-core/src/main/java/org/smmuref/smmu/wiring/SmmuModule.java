@@ -3,23 +3,45 @@ package org.smmuref.smmu.wiring;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import com.google.inject.multibindings.OptionalBinder;
+import org.smmuref.iommufd.spi.IommufdPlatform;
 import org.smmuref.smmu.hw.PhysicalMemory;
+import org.smmuref.smmu.platform.PlatformConfig;
+import org.smmuref.smmu.platform.SmmuPlatform;
 
-/** Guice bindings of the smmu-core module: the embedded default platform's memory and SMMU model. */
+/**
+ * Guice bindings of the smmu-core module: the embedded default machine ({@link PlatformConfig#defaults()}: RAM, a
+ * reference SMMUv3 with its driver, a KVM host) as the iommufd core's platform.
+ *
+ * <p>A deployment with another machine binds its own {@link PlatformConfig} with {@code Modules.override}.
+ */
 public final class SmmuModule extends AbstractModule {
     /** Base of the default platform's RAM, where the Arm virt machine puts it. */
-    public static final long DEFAULT_RAM_BASE = 0x4000_0000L;
+    public static final long DEFAULT_RAM_BASE = PlatformConfig.DEFAULT_RAM_BASE;
     /** Size of the default platform's RAM. */
-    public static final long DEFAULT_RAM_SIZE = 1L << 30;
+    public static final long DEFAULT_RAM_SIZE = PlatformConfig.DEFAULT_RAM_SIZE;
 
     @Override
     protected void configure() {
         install(new KvmModule());
+        OptionalBinder.newOptionalBinder(binder(), IommufdPlatform.class).setBinding().to(SmmuPlatform.class);
     }
 
     @Provides
     @Singleton
-    PhysicalMemory physicalMemory() {
-        return new PhysicalMemory().addRam(DEFAULT_RAM_BASE, DEFAULT_RAM_SIZE);
+    PlatformConfig platformConfig() {
+        return PlatformConfig.defaults();
+    }
+
+    @Provides
+    @Singleton
+    SmmuPlatform platform(PlatformConfig config) {
+        return new SmmuPlatform(config);
+    }
+
+    @Provides
+    @Singleton
+    PhysicalMemory physicalMemory(SmmuPlatform platform) {
+        return platform.memory();
     }
 }

@@ -1,0 +1,485 @@
+package org.smmuref.smmu.driver;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.IntFunction;
+import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.spi.IommuDevice;
+import org.smmuref.iommufd.spi.IommuInstance;
+import org.smmuref.iommufd.spi.NestedDomain;
+import org.smmuref.iommufd.spi.PagingDomain;
+import org.smmuref.iommufd.spi.UserData;
+import org.smmuref.iommufd.spi.ViommuDriver;
+import org.smmuref.iommufd.spi.ViommuHost;
+import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.IommufdConstants;
+import org.smmuref.kvm.Vm;
+import org.smmuref.kvm.VmidException;
+import org.smmuref.kvm.policy.SmmuVmidFeatures;
+import org.smmuref.kvm.policy.SmmuVmids;
+import org.smmuref.kvm.policy.VmidLease;
+import org.smmuref.kvm.policy.VmidPolicyChooser;
+import org.smmuref.kvm.policy.VmidRequest;
+import org.smmuref.smmu.hw.Commands;
+import org.smmuref.smmu.hw.Interrupts;
+import org.smmuref.smmu.hw.PhysicalMemory;
+import org.smmuref.smmu.hw.SmmuFeatures;
+import org.smmuref.smmu.hw.SmmuRegisters;
+import org.smmuref.smmu.pgtable.PageAllocator;
+
+/**
+ * The arm-smmu-v3 driver for one SMMU: probe (IDRs, stream table, queues, CR0/CR2), STE installation through the
+ * {@link EntryWriter}, command submission, the event queue, and the iommufd driver SPI (paging stage-2 domains,
+ * vIOMMUs with nested domains, hw_info).
+ *
+ * <p>Driver state is guarded by this object's monitor. The event interrupt path gathers records under it and reports
+ * to the iommufd core only after releasing it, so that it never holds the driver lock while waiting for the core.
+ */
+public final class ArmSmmuV3 implements IommuInstance {
+    /** The driver name: nested domains need a parent of the same driver. */
+    public static final String DRIVER_NAME = "arm-smmu-v3";
+    /** log2 of the command queue entries the driver uses (at most IDR1.CMDQS). */
+    static final int CMDQ_LOG2 = 8;
+    /** log2 of the event queue entries the driver uses (at most IDR1.EVENTQS). */
+    static final int EVTQ_LOG2 = 7;
+    private static final int CR1_WB_ISH = 1 | 1 << 2 | 3 << 4 | 1 << 6 | 1 << 8 | 3 << 10;
+
+    private final int id;
+    private final SmmuMmio mmio;
+    private final PhysicalMemory memory;
+    private final PageAllocator pages;
+    private final SmmuFeatures features;
+    private final SmmuVmids vmids;
+    private final IntFunction<Optional<Vm>> vms;
+    private final ArmSmmuV3Options options;
+    private final int[] idrs = new int[6];
+    private final int iidr;
+    private final int aidr;
+    private final Map<Integer, SmmuMaster> masters = new LinkedHashMap<>();
+    private final List<HostEvent> hostEvents = new ArrayList<>();
+    private StreamTableDriver strtab;
+    private CommandQueueDriver cmdq;
+    private long evtqBase;
+    private int evtqLog2;
+    private int evtqCons;
+    private long eventsForwarded;
+
+    private ArmSmmuV3(int id, SmmuMmio mmio, PhysicalMemory memory, PageAllocator pages, VmidPolicyChooser chooser,
+                      IntFunction<Optional<Vm>> vms, ArmSmmuV3Options options) {
+        this.id = id;
+        this.mmio = Objects.requireNonNull(mmio);
+        this.memory = Objects.requireNonNull(memory);
+        this.pages = Objects.requireNonNull(pages);
+        this.vms = Objects.requireNonNull(vms);
+        this.options = Objects.requireNonNull(options);
+        for (int i = 0; i < 6; i++) {
+            idrs[i] = mmio.read32(SmmuRegisters.IDR0 + 4L * i);
+        }
+        this.iidr = mmio.read32(SmmuRegisters.IIDR);
+        this.aidr = mmio.read32(SmmuRegisters.AIDR);
+        this.features = SmmuFeatures.fromIdrs(idrs, iidr, aidr);
+        this.vmids = chooser.forSmmu(SmmuVmidFeatures.fromIdr0(idrs[0], options.ptmRequested()));
+    }
+
+    /**
+     * Probes and enables one SMMU: reads the IDRs, decides the VMID policy (and with it CR2.PTM), lays out the stream
+     * table, command queue and event queue in memory from {@code pages}, invalidates every cache, enables the queues
+     * and the SMMU, and installs an abort STE for every master.
+     *
+     * @param vms finds a KVM VM by its number (what {@link ViommuHost#kvmVm()} reports)
+     * @throws IllegalStateException if the SMMU cannot be driven (no AArch64 tables, no stage at all)
+     */
+    public static ArmSmmuV3 probe(int id, SmmuMmio mmio, PhysicalMemory memory, PageAllocator pages,
+                                  VmidPolicyChooser chooser, IntFunction<Optional<Vm>> vms, List<MasterSpec> masters,
+                                  ArmSmmuV3Options options) {
+        ArmSmmuV3 smmu = new ArmSmmuV3(id, mmio, memory, pages, chooser, vms, options);
+        synchronized (smmu) {
+            smmu.reset();
+            for (MasterSpec spec : masters) {
+                if (smmu.masters.containsKey(spec.streamId())) {
+                    throw new IllegalArgumentException("two masters with StreamID 0x"
+                        + Integer.toHexString(spec.streamId()));
+                }
+                SmmuMaster master = new SmmuMaster(smmu, spec);
+                smmu.masters.put(spec.streamId(), master);
+                smmu.installSte(spec.streamId(), SteWords.abort());
+            }
+        }
+        return smmu;
+    }
+
+    private void reset() {
+        if (!features.aarch64Tables() || !(features.s1p() || features.s2p())) {
+            throw new IllegalStateException("SMMU " + id + " has no AArch64 translation stage the driver can use");
+        }
+        writeCr0(0);
+        mmio.write32(SmmuRegisters.CR1, CR1_WB_ISH);
+        int cr2 = SmmuRegisters.CR2_RECINVSID | (vmids.ptm() ? SmmuRegisters.CR2_PTM : 0);
+        mmio.write32(SmmuRegisters.CR2, cr2);
+
+        strtab = new StreamTableDriver(memory, pages, features);
+        mmio.write64(SmmuRegisters.STRTAB_BASE, strtab.baseRegister());
+        mmio.write32(SmmuRegisters.STRTAB_BASE_CFG, strtab.baseCfgRegister());
+
+        int cmdqLog2 = Math.min(CMDQ_LOG2, features.cmdqs());
+        long cmdqBase = pages.allocate(Math.max(32, 16L << cmdqLog2));
+        mmio.write64(SmmuRegisters.CMDQ_BASE, (1L << 62) | cmdqBase | cmdqLog2);
+        mmio.write32(SmmuRegisters.CMDQ_PROD, 0);
+        mmio.write32(SmmuRegisters.CMDQ_CONS, 0);
+        cmdq = new CommandQueueDriver(mmio, memory, cmdqBase, cmdqLog2);
+
+        evtqLog2 = Math.min(EVTQ_LOG2, features.eventqs());
+        evtqBase = pages.allocate(Math.max(32, 32L << evtqLog2));
+        mmio.write64(SmmuRegisters.EVENTQ_BASE, (1L << 62) | evtqBase | evtqLog2);
+        mmio.write32(SmmuRegisters.EVENTQ_PROD, 0);
+        mmio.write32(SmmuRegisters.EVENTQ_CONS, 0);
+        evtqCons = 0;
+
+        int cr0 = SmmuRegisters.CR0_CMDQEN;
+        writeCr0(cr0);
+        // Nothing may linger from firmware or an earlier kernel: configuration and TLB, every VMID.
+        List<long[]> flush = new ArrayList<>();
+        flush.add(Commands.cfgiAll().encode());
+        if (features.hyp()) {
+            flush.add(Commands.tlbiEl2All().encode());
+        }
+        flush.add(Commands.tlbiNsnhAll().encode());
+        cmdq.issueWithSync(flush);
+
+        cr0 |= SmmuRegisters.CR0_EVENTQEN;
+        writeCr0(cr0);
+        mmio.write32(SmmuRegisters.IRQ_CTRL, Interrupts.GERROR_IRQEN | Interrupts.EVENTQ_IRQEN);
+        writeCr0(cr0 | SmmuRegisters.CR0_SMMUEN);
+    }
+
+    private void writeCr0(int value) {
+        mmio.write32(SmmuRegisters.CR0, value);
+        if (mmio.read32(SmmuRegisters.CR0ACK) != value) {
+            throw new IllegalStateException(String.format("SMMU %d did not acknowledge CR0=0x%x (CR0ACK=0x%x)", id,
+                value, mmio.read32(SmmuRegisters.CR0ACK)));
+        }
+    }
+
+    // ------------------------------------------------------------------ what the rest of the driver uses
+
+    /** The SMMU's features as its IDRs describe them. */
+    public SmmuFeatures features() {
+        return features;
+    }
+
+    /** The VMID arrangement chosen for this SMMU (BTM decision, CR2.PTM, policies). */
+    public SmmuVmids vmids() {
+        return vmids;
+    }
+
+    /** The driver options. */
+    public ArmSmmuV3Options options() {
+        return options;
+    }
+
+    /** The command queue. */
+    public CommandQueueDriver commandQueue() {
+        return cmdq;
+    }
+
+    /** IDR1.ATTR_TYPES_OVR: STEs may ask for the incoming shareability (SHCFG). */
+    boolean attrTypesOvr() {
+        return (idrs[1] & (1 << 27)) != 0;
+    }
+
+    /** Whether the SMMU can nest (stage 1 and stage 2: ARM_SMMU_FEAT_NESTING). */
+    public boolean nesting() {
+        return features.s1p() && features.s2p();
+    }
+
+    /** The device behind this SMMU with {@code streamId}, as the driver sees it. */
+    public synchronized Optional<SmmuMaster> master(int streamId) {
+        return Optional.ofNullable(masters.get(streamId));
+    }
+
+    /** The physical memory the SMMU reads its structures from. */
+    PhysicalMemory memory() {
+        return memory;
+    }
+
+    /** The driver's table memory. */
+    PageAllocator pages() {
+        return pages;
+    }
+
+    /** Issues commands plus a CMD_SYNC (callers hold the driver lock or need no ordering with it). */
+    synchronized void issue(List<long[]> commands) {
+        cmdq.issueWithSync(commands);
+    }
+
+    /** Moves the STE of {@code sid} to {@code target} with the hitless sequence, CFGI_STE + CMD_SYNC per step. */
+    synchronized EntryWriter.Outcome installSte(int sid, long[] target) {
+        long at = strtab.steAddress(sid);
+        return EntryWriter.write(new EntryWriter.Target() {
+            @Override
+            public long[] read() {
+                return memory.readLongs(at, EntryWriter.QWORDS);
+            }
+
+            @Override
+            public void writeQword(int index, long value) {
+                memory.writeLong(at + 8L * index, value);
+            }
+
+            @Override
+            public long[] used(long[] entry) {
+                return SteWords.used(entry);
+            }
+
+            @Override
+            public long[] updateSafe(long[] current, long[] t) {
+                return SteWords.updateSafe(current, t);
+            }
+
+            @Override
+            public void sync() {
+                cmdq.issueWithSync(List.of(Commands.cfgiSte(sid, true).encode()));
+            }
+        }, target);
+    }
+
+    /** The STE of {@code sid} as it is in memory now. */
+    public synchronized long[] ste(int sid) {
+        return memory.readLongs(strtab.steAddress(sid), EntryWriter.QWORDS);
+    }
+
+    /** Leases a VMID for a context tied to KVM VM {@code vmNumber} (or none); VmidException maps to its errno. */
+    VmidLease leaseVmid(OptionalInt vmNumber) {
+        try {
+            return vmids.acquire(vmidRequest(vmNumber));
+        } catch (VmidException e) {
+            throw asIommufd(e);
+        }
+    }
+
+    /** The VMID request of a context tied to KVM VM {@code vmNumber}, or of an untied one; EINVAL for no such VM. */
+    VmidRequest vmidRequest(OptionalInt vmNumber) {
+        if (vmNumber.isEmpty()) {
+            return VmidRequest.untied();
+        }
+        Vm vm = vms.apply(vmNumber.getAsInt()).orElseThrow(() -> new IommufdException(Errno.EINVAL,
+            "the context is tied to KVM VM " + vmNumber.getAsInt() + ", which does not exist"));
+        return VmidRequest.forVm(vm);
+    }
+
+    /**
+     * The v1 ABI's {@code domain_alloc_nested}: a nested domain on the nest-parent {@code parent} from the v1
+     * {@code iommu_hwpt_arm_smmuv3} data, for a context tied to KVM VM {@code vm} (if any). Not offered through
+     * {@link #supportsDomainAllocNested()}, which stays false so that the upstream ABI is exact (a nest-parent
+     * pt_id with ARM data is EOPNOTSUPP there); a core that serves v1-ABI contexts calls this instead.
+     */
+    public NestedDomain allocDomainNestedV1(PagingDomain parent, IommuDevice device, int flags, UserData data,
+                                            OptionalInt vm) {
+        requireMine(device);
+        if (!(parent instanceof S2Domain s2)) {
+            throw new IommufdException(Errno.EINVAL, "the parent is not an arm-smmu-v3 stage-2 domain");
+        }
+        synchronized (this) {
+            return V1NestedDomain.alloc(this, s2, flags, data, vm);
+        }
+    }
+
+    /** Every master attached to the v1 nested domain {@code domain}. */
+    synchronized List<SmmuMaster> mastersAttachedTo(V1NestedDomain domain) {
+        List<SmmuMaster> out = new ArrayList<>();
+        for (SmmuMaster m : masters.values()) {
+            if (m.domain() == domain) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /** A VMID error with the same errno for userspace. */
+    static IommufdException asIommufd(VmidException e) {
+        return new IommufdException(Errno.valueOf(e.errno().name()), e.getMessage());
+    }
+
+    /** Every master currently attached to a nested domain of {@code vsmmu}. */
+    synchronized List<SmmuMaster> mastersOf(ArmVsmmu vsmmu) {
+        List<SmmuMaster> out = new ArrayList<>();
+        for (SmmuMaster m : masters.values()) {
+            if (m.nestedUnder(vsmmu)) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /** Every master currently translating through {@code domain} directly or as the parent of a nested domain. */
+    synchronized List<SmmuMaster> mastersUsing(S2Domain domain) {
+        List<SmmuMaster> out = new ArrayList<>();
+        for (SmmuMaster m : masters.values()) {
+            if (m.usesStage2(domain)) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ events
+
+    /**
+     * The event queue interrupt: reads every new record (CONS up to PROD, acknowledging an overflow), then hands each
+     * to its nested master's vIOMMU (pSID replaced by the vSID) or keeps it as a {@link HostEvent}.
+     */
+    public void handleEventInterrupt() {
+        List<Runnable> reports = new ArrayList<>();
+        synchronized (this) {
+            int mask = (1 << (evtqLog2 + 1)) - 1;
+            int prodReg = mmio.read32(SmmuRegisters.EVENTQ_PROD);
+            int prod = prodReg & mask;
+            while ((evtqCons & mask) != prod) {
+                long at = evtqBase + (long) (evtqCons & ((1 << evtqLog2) - 1)) * 32;
+                long[] record = memory.readLongs(at, 4);
+                evtqCons = (evtqCons + 1) & mask;
+                reports.add(dispatch(record));
+            }
+            // Publishing CONS frees the slots; echoing OVFLG as OVACKFLG acknowledges a lost-records overflow.
+            int overflow = prodReg & 0x8000_0000;
+            if ((overflow ^ (mmio.read32(SmmuRegisters.EVENTQ_CONS) & 0x8000_0000)) != 0) {
+                hostEvents.add(new HostEvent(new long[4], "the SMMU event queue overflowed: records were lost"));
+            }
+            mmio.write32(SmmuRegisters.EVENTQ_CONS, overflow | evtqCons);
+        }
+        reports.forEach(Runnable::run);
+    }
+
+    private Runnable dispatch(long[] record) {
+        int eventId = (int) (record[0] & 0xFF);
+        int sid = (int) (record[0] >>> 32);
+        SmmuMaster master = masters.get(sid);
+        if (master == null || master.vsmmu() == null) {
+            hostEvents.add(new HostEvent(record, "StreamID 0x" + Integer.toHexString(sid)
+                + " is not attached to a nested domain"));
+            return () -> { };
+        }
+        if (!IommufdConstants.isForwardedArmEvent(eventId)) {
+            hostEvents.add(new HostEvent(record, "event 0x" + Integer.toHexString(eventId)
+                + " is not forwarded to a vIOMMU"));
+            return () -> { };
+        }
+        ArmVsmmu vsmmu = master.vsmmu();
+        long vsid = master.vsid();
+        long[] virt = record.clone();
+        virt[0] = (virt[0] & 0xFFFF_FFFFL) | (vsid << 32);
+        return () -> {
+            try {
+                vsmmu.report(virt);
+                synchronized (this) {
+                    eventsForwarded++;
+                }
+            } catch (IommufdException e) {
+                synchronized (this) {
+                    hostEvents.add(new HostEvent(record, "not forwarded: " + e.getMessage()));
+                }
+            }
+        };
+    }
+
+    /** The events the host kept, oldest first. */
+    public synchronized List<HostEvent> hostEvents() {
+        return Collections.unmodifiableList(new ArrayList<>(hostEvents));
+    }
+
+    /** How many events went to a vEVENTQ. */
+    public synchronized long eventsForwarded() {
+        return eventsForwarded;
+    }
+
+    // ------------------------------------------------------------------ IommuInstance
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public String driverName() {
+        return DRIVER_NAME;
+    }
+
+    @Override
+    public synchronized Optional<IommuDevice> device(int streamId) {
+        return Optional.ofNullable(masters.get(streamId));
+    }
+
+    @Override
+    public PagingDomain allocPagingDomain(IommuDevice device, int flags, UserData data) {
+        requireMine(device);
+        int known = IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT;
+        if ((flags & ~known) != 0) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "arm-smmu-v3 paging domains support no flags 0x"
+                + Integer.toHexString(flags & ~known) + " (no dirty tracking, no PASID)");
+        }
+        if (data != null) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "arm-smmu-v3 paging domains take no driver data");
+        }
+        boolean nestParent = (flags & IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT) != 0;
+        if (nestParent && !nesting()) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "SMMU " + id + " cannot nest (needs stage 1 and stage 2)");
+        }
+        if (!features.s2p()) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "SMMU " + id + " has no stage 2; stage-1 paging domains"
+                + " are not implemented by this driver");
+        }
+        synchronized (this) {
+            return new S2Domain(this, nestParent);
+        }
+    }
+
+    @Override
+    public boolean supportsViommu(IommuDevice device, int type) {
+        // A vSMMU needs nesting and DMA that stays coherent whatever attributes the guest's stage 1 picks.
+        return type == IommufdConstants.IOMMU_VIOMMU_TYPE_ARM_SMMUV3 && nesting()
+            && (features.cohacc() || features.fwb());
+    }
+
+    @Override
+    public ViommuDriver initViommu(ViommuHost host, PagingDomain parent, IommuDevice device, UserData data) {
+        requireMine(device);
+        if (!(parent instanceof S2Domain s2) || s2.smmu() != this) {
+            throw new IommufdException(Errno.EINVAL, "the nesting parent belongs to another SMMU");
+        }
+        if (!s2.nestParent()) {
+            throw new IommufdException(Errno.EINVAL, "the parent was not allocated with NEST_PARENT");
+        }
+        // ARM_SMMUV3 vIOMMUs take no driver data; like the kernel the driver does not look at it.
+        return new ArmVsmmu(this, host, s2, leaseVmid(host.kvmVm()));
+    }
+
+    /** The 40-byte {@code iommu_hw_info_arm_smmuv3}: raw IDRs, except BTM, which is offered only when it is safe. */
+    byte[] hwInfo() {
+        int[] reported = idrs.clone();
+        if (!vmids.btmEnabled()) {
+            reported[0] &= ~SmmuVmidFeatures.IDR0_BTM;
+        }
+        List<Integer> idr = new ArrayList<>();
+        for (int v : reported) {
+            idr.add(v);
+        }
+        return new org.smmuref.iommufd.uapi.IommuHwInfoArmSmmuv3(0, 0, idr, iidr, aidr).encode();
+    }
+
+    private void requireMine(IommuDevice device) {
+        if (!(device instanceof SmmuMaster m) || m.smmu() != this) {
+            throw new IommufdException(Errno.EINVAL, "the device is not behind SMMU " + id);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "arm-smmu-v3 " + id + " [" + vmids.btmDecision() + "]";
+    }
+}

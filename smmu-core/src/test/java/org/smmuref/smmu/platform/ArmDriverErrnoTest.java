@@ -1,0 +1,146 @@
+package org.smmuref.smmu.platform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.smmuref.smmu.platform.Machines.errno;
+
+import org.junit.jupiter.api.Test;
+import org.smmuref.iommufd.IommufdCmd;
+import org.smmuref.iommufd.IommufdConstants;
+import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.IommuHwInfoArmSmmuv3;
+import org.smmuref.kvm.policy.VmidPolicyConfig;
+import org.smmuref.smmu.driver.ArmSmmuV3Options;
+import org.smmuref.smmu.driver.SteWords;
+import org.smmuref.smmu.hw.SmmuFeatures;
+
+/** The driver's errnos of iommufd-driver.md section 2 through the ioctls: paging, vIOMMU, nested HWPT, attach. */
+class ArmDriverErrnoTest {
+    private static final int ARM_DATA = org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_DATA_ARM_SMMUV3;
+
+    private final NestingBed vmm = new NestingBed(Machines.reference());
+    private final int dev = vmm.bind(0x8);
+    private final int parent = vmm.nestParent(dev);
+    private final int viommu = vmm.viommu(dev, parent);
+
+    private int nestedRaw(int flags, int dataType, int len, long uptr) {
+        return vmm.iommufd.hwptAlloc(vmm.ctx, new IommufdCmd.HwptAlloc(flags, dev, viommu, 0, dataType, len, uptr,
+            0, 0));
+    }
+
+    @Test
+    void nestedDataMustBeTheSixteenByteVste() {
+        long uptr = vmm.put(NestingBed.le(NestingBed.s1Vste(0x8000_0000L)[0], 0));
+        assertThat(errno(() -> nestedRaw(0, 1, 16, uptr))).isEqualTo(Errno.EINVAL);
+        assertThat(errno(() -> nestedRaw(0, ARM_DATA, 15, uptr))).isEqualTo(Errno.EINVAL);
+        assertThat(errno(() -> nestedRaw(0, ARM_DATA, 17, uptr))).isEqualTo(Errno.EINVAL);
+        assertThat(errno(() -> nestedRaw(0, ARM_DATA, 16, 0xdead_0000L))).isEqualTo(Errno.EFAULT);
+        assertThat(errno(() -> nestedRaw(IommufdConstants.HWPT_ALLOC_PASID, ARM_DATA, 16, uptr)))
+            .isEqualTo(Errno.EOPNOTSUPP);
+        assertThat(nestedRaw(0, ARM_DATA, 16, uptr)).isPositive();
+    }
+
+    @Test
+    void illegalVstesAreEioThroughTheIoctl() {
+        assertThat(errno(() -> vmm.nested(dev, viommu, 1 | 6 << 1, 0))).as("S2 translate").isEqualTo(Errno.EIO);
+        assertThat(errno(() -> vmm.nested(dev, viommu, 1 | 7 << 1, 0))).as("nested").isEqualTo(Errno.EIO);
+        assertThat(errno(() -> vmm.nested(dev, viommu, 1 | 5 << 1, 1L << 19))).as("MEV").isEqualTo(Errno.EIO);
+        assertThat(errno(() -> vmm.nested(dev, viommu, 1 | 5 << 1, 0xFFFFL << 32))).as("S2VMID-like bits in q1")
+            .isEqualTo(Errno.EIO);
+        assertThat(errno(() -> vmm.nested(dev, viommu, 1 | 5 << 1, 2L << 28))).as("EATS S1CHK").isEqualTo(Errno.EIO);
+    }
+
+    @Test
+    void stage1NeedsAVdeviceButAbortAndBypassDoNot() {
+        int s1 = vmm.nested(dev, viommu, NestingBed.s1Vste(0x8000_0000L)[0], 0);
+        assertThat(errno(() -> vmm.iommufd.attachDevice(vmm.ctx, dev, s1))).isEqualTo(Errno.ENOENT);
+        assertThat(vmm.platform.driver(0).ste(0x8)).as("the old STE stays").containsExactly(SteWords.abort());
+
+        int bypass = vmm.nested(dev, viommu, 1 | 4 << 1, 0);
+        vmm.iommufd.attachDevice(vmm.ctx, dev, bypass);
+        long[] ste = vmm.platform.driver(0).ste(0x8);
+        assertThat((ste[0] >>> 1) & 7).as("guest bypass = parent stage 2 only").isEqualTo(SteWords.CFG_S2_TRANS);
+        int abort = vmm.nested(dev, viommu, 0x1234_5678_0000L, -1L);
+        vmm.iommufd.attachDevice(vmm.ctx, dev, abort);
+        assertThat(vmm.platform.driver(0).ste(0x8)).as("V=0 -> abort").containsExactly(SteWords.abort());
+
+        vmm.vdevice(viommu, dev, 0x42);
+        vmm.iommufd.attachDevice(vmm.ctx, dev, s1);
+        assertThat((vmm.platform.driver(0).ste(0x8)[0] >>> 1) & 7).isEqualTo(SteWords.CFG_NESTED);
+    }
+
+    @Test
+    void everythingMustSitOnOneSmmu() {
+        SmmuPlatform two = Machines.machine(VmidPolicyConfig.Mode.AUTO, ArmSmmuV3Options.DEFAULT,
+            SmmuFeatures.reference().build(), SmmuFeatures.reference().build());
+        NestingBed b = new NestingBed(two);
+        int d0 = b.bind(0x8);
+        int d1 = b.iommufd.bindDevice(b.ctx, 1, 0x8);
+        int p0 = b.nestParent(d0);
+        assertThat(errno(() -> b.viommu(d1, p0))).as("parent on another SMMU").isEqualTo(Errno.EINVAL);
+        int v0 = b.viommu(d0, p0);
+        assertThat(errno(() -> b.nested(d1, v0, 1 | 4 << 1, 0))).isEqualTo(Errno.EINVAL);
+        int n0 = b.nested(d0, v0, 1 | 4 << 1, 0);
+        assertThat(errno(() -> b.iommufd.attachDevice(b.ctx, d1, n0))).isEqualTo(Errno.EINVAL);
+        assertThat(errno(() -> b.vdevice(v0, d1, 1))).isEqualTo(Errno.EINVAL);
+    }
+
+    @Test
+    void pagingDomainsTakeNoDataNoDirtyTrackingAndNestOnlyWithBothStages() {
+        int ioas = vmm.ioas;
+        assertThat(errno(() -> vmm.iommufd.hwptAlloc(vmm.ctx, IommufdCmd.HwptAlloc.of(
+            IommufdConstants.HWPT_ALLOC_DIRTY_TRACKING, dev, ioas)))).isEqualTo(Errno.EOPNOTSUPP);
+        long uptr = vmm.put(new byte[16]);
+        assertThat(errno(() -> vmm.iommufd.hwptAlloc(vmm.ctx, new IommufdCmd.HwptAlloc(0, dev, ioas, 0, ARM_DATA, 16,
+            uptr, 0, 0)))).isEqualTo(Errno.EOPNOTSUPP);
+
+        SmmuPlatform s2only = Machines.machine(VmidPolicyConfig.Mode.AUTO, ArmSmmuV3Options.DEFAULT,
+            SmmuFeatures.reference().s1p(false).hyp(false).build());
+        NestingBed b = new NestingBed(s2only);
+        int d = b.bind(0x8);
+        assertThat(errno(() -> b.nestParent(d))).isEqualTo(Errno.EOPNOTSUPP);
+        int plain = b.iommufd.hwptAlloc(b.ctx, IommufdCmd.HwptAlloc.of(0, d, b.ioas));
+        assertThat(errno(() -> b.viommu(d, plain))).isEqualTo(Errno.EOPNOTSUPP);
+    }
+
+    @Test
+    void viommuTypesOtherThanArmAreRefused() {
+        assertThat(errno(() -> vmm.iommufd.viommuAlloc(vmm.ctx, new IommufdCmd.ViommuAlloc(0, 2, dev, parent, 0, 0,
+            0)))).isEqualTo(Errno.EOPNOTSUPP);
+    }
+
+    @Test
+    void hwInfoIsTheRawIdrsWithBtmOnlyWhereItIsSafe() {
+        IommuHwInfoArmSmmuv3 on = hwInfo(vmm);
+        SmmuFeatures f = vmm.platform.smmu(0).features();
+        assertThat(on.idr()).containsExactly(f.idr(0), f.idr(1), f.idr(2), f.idr(3), f.idr(4), f.idr(5));
+        assertThat(on.flags()).isZero();
+
+        NestingBed off = new NestingBed(Machines.machine(VmidPolicyConfig.Mode.FORCE_PRIVATE,
+            ArmSmmuV3Options.DEFAULT, SmmuFeatures.reference().build()));
+        assertThat(hwInfo(off).idr().get(0)).isEqualTo(f.idr(0) & ~(1 << 5));
+        assertThat(f.idr(0) & (1 << 5)).as("the reference SMMU has BTM").isNotZero();
+
+        int d = off.bind(0x8);
+        long uptr = off.put(new byte[64]);
+        assertThat(errno(() -> off.iommufd.getHwInfo(off.ctx, new IommufdCmd.GetHwInfo(
+            IommufdConstants.HW_INFO_FLAG_INPUT_TYPE, d, 64, uptr, 1, 0)))).isEqualTo(Errno.EOPNOTSUPP);
+    }
+
+    private static IommuHwInfoArmSmmuv3 hwInfo(NestingBed b) {
+        int d = b.bind(0x9);
+        long uptr = b.put(new byte[64]);
+        IommufdCmd.HwInfoReply reply = b.iommufd.getHwInfo(b.ctx, new IommufdCmd.GetHwInfo(0, d, 64, uptr, 0, 0));
+        assertThat(reply.dataLen()).isEqualTo(40);
+        assertThat(reply.outDataType()).isEqualTo(2);
+        return IommuHwInfoArmSmmuv3.decode(b.platform.vmmMemory().read(uptr, 40));
+    }
+
+    @Test
+    void aContextTiedToAVmThatDoesNotExistGetsNoVmid() {
+        NestingBed b = new NestingBed(Machines.reference());
+        b.iommufd.associateKvm(b.ctx, 4242);
+        int d = b.bind(0x8);
+        int p = b.nestParent(d);
+        assertThat(errno(() -> b.viommu(d, p))).isEqualTo(Errno.EINVAL);
+    }
+}

@@ -1,0 +1,123 @@
+package org.smmuref.smmu.platform;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.smmuref.iommufd.IommufdCmd;
+import org.smmuref.iommufd.IommufdConstants;
+import org.smmuref.iommufd.core.IommufdCore;
+import org.smmuref.smmu.driver.SteWords;
+
+/**
+ * A VMM on a {@link SmmuPlatform}: one iommufd context, guest RAM mapped into one IOAS, and helpers for the nesting
+ * ioctls with their user-memory arguments. Every step goes through the iommufd core, as a VMM's ioctls would.
+ */
+final class NestingBed {
+    static final long GUEST_VA = 0x1_0000_0000L;
+    static final long GUEST_IPA = 0x8000_0000L;
+    static final long GUEST_SIZE = 16L << 20;
+    static final long SCRATCH_VA = 0x7000_0000L;
+    static final long SCRATCH_SIZE = 1L << 20;
+    static final int ARM = org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_VIOMMU_TYPE_ARM_SMMUV3;
+
+    final SmmuPlatform platform;
+    final IommufdCore iommufd;
+    final int ctx;
+    final GuestMemory guest;
+    final int ioas;
+    private long scratchNext;
+
+    NestingBed(SmmuPlatform platform) {
+        this(platform, platform.newIommufd(), 0);
+    }
+
+    /**
+     * A second VMM in the same process (another context of {@code iommufd}), its guest RAM and scratch memory
+     * {@code slot} x 4 GiB further up.
+     */
+    NestingBed(SmmuPlatform platform, IommufdCore iommufd, int slot) {
+        this.platform = platform;
+        this.iommufd = iommufd;
+        this.ctx = iommufd.open();
+        long shift = (long) slot << 32;
+        this.guest = platform.guestMemory(GUEST_VA + shift, GUEST_IPA, GUEST_SIZE);
+        this.scratchNext = SCRATCH_VA + shift;
+        platform.vmmMemory().mmap(scratchNext, SCRATCH_SIZE);
+        this.ioas = iommufd.ioasAlloc(ctx, new IommufdCmd.IoasAlloc(0));
+        iommufd.ioasMap(ctx, new IommufdCmd.IoasMap(IommufdConstants.IOAS_MAP_FIXED_IOVA
+            | IommufdConstants.IOAS_MAP_READABLE | IommufdConstants.IOAS_MAP_WRITEABLE, ioas, 0, guest.vaBase(),
+            GUEST_SIZE, GUEST_IPA));
+    }
+
+    int bind(int streamId) {
+        return iommufd.bindDevice(ctx, 0, streamId);
+    }
+
+    int nestParent(int dev) {
+        return iommufd.hwptAlloc(ctx, IommufdCmd.HwptAlloc.of(IommufdConstants.HWPT_ALLOC_NEST_PARENT, dev, ioas));
+    }
+
+    int viommu(int dev, int parent) {
+        return iommufd.viommuAlloc(ctx, new IommufdCmd.ViommuAlloc(0, ARM, dev, parent, 0, 0, 0));
+    }
+
+    int vdevice(int viommu, int dev, long vsid) {
+        return iommufd.vdeviceAlloc(ctx, new IommufdCmd.VdeviceAlloc(viommu, dev, vsid));
+    }
+
+    IommufdCmd.VeventqAllocReply veventq(int viommu, int depth) {
+        return iommufd.veventqAlloc(ctx, new IommufdCmd.VeventqAlloc(0, viommu, ARM, depth, 0));
+    }
+
+    /** HWPT_ALLOC of a nested HWPT on {@code viommu} with the vSTE {@code ste0, ste1}. */
+    int nested(int dev, int viommu, long ste0, long ste1) {
+        long uptr = put(le(ste0, ste1));
+        return iommufd.hwptAlloc(ctx, new IommufdCmd.HwptAlloc(0, dev, viommu, 0,
+            org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_DATA_ARM_SMMUV3, 16, uptr, 0, 0));
+    }
+
+    /** HWPT_INVALIDATE on {@code viommu} with raw 16-byte commands; returns entry_num. */
+    int invalidate(int viommu, long[]... commands) {
+        long[] words = new long[commands.length * 2];
+        for (int i = 0; i < commands.length; i++) {
+            words[2 * i] = commands[i][0];
+            words[2 * i + 1] = commands[i][1];
+        }
+        long uptr = commands.length == 0 ? put(new byte[16]) : put(le(words));
+        return iommufd.hwptInvalidate(ctx, new IommufdCmd.HwptInvalidate(viommu, uptr,
+            org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, 16, commands.length,
+            0));
+    }
+
+    /** A stage-1 vSTE for a linear CD table of one CD at {@code cdIpa}. */
+    static long[] s1Vste(long cdIpa) {
+        long[] ste = new long[8];
+        ste[0] = 1 | (long) SteWords.CFG_S1_TRANS << 1 | cdIpa;
+        ste[1] = SteWords.S1C_CACHE_WBRA << 2 | SteWords.S1C_CACHE_WBRA << 4 | (long) SteWords.SH_ISH << 6;
+        return ste;
+    }
+
+    /** Copies bytes into fresh scratch user memory and returns their VA. */
+    long put(byte[] bytes) {
+        long va = scratchNext;
+        scratchNext += (bytes.length + 15) & ~15L;
+        platform.vmmMemory().write(va, bytes);
+        return va;
+    }
+
+    static byte[] le(long... words) {
+        ByteBuffer b = ByteBuffer.allocate(words.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (long w : words) {
+            b.putLong(w);
+        }
+        return b.array();
+    }
+
+    static long[] longs(byte[] bytes, int offset, int count) {
+        ByteBuffer b = ByteBuffer.wrap(bytes, offset, count * 8).order(ByteOrder.LITTLE_ENDIAN);
+        long[] out = new long[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = b.getLong();
+        }
+        return out;
+    }
+}

@@ -1,0 +1,165 @@
+package org.smmuref.smmu.platform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.smmuref.smmu.platform.Machines.errno;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.smmuref.iommufd.IommufdCmd;
+import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.kvm.policy.VmidPolicyConfig;
+import org.smmuref.smmu.driver.ArmSmmuV3Options;
+import org.smmuref.smmu.hw.Commands;
+import org.smmuref.smmu.hw.SmmuFeatures;
+
+/**
+ * HWPT_INVALIDATE on an ARM vIOMMU (section 2.6): what reaches the command queue (VMID forced, NSNH_ALL demoted, SIDs
+ * translated, batches of at most 63 plus a CMD_SYNC), and entry_num under the documented contract and under the
+ * kernel's quirks.
+ */
+class ViommuInvalidationTest {
+    private static final int SYNC = 0x46;
+
+    /** A VMM with one device attached to a stage-1 nested domain of one vIOMMU, and the command trace. */
+    static final class Fixture {
+        final NestingBed vmm;
+        final int dev;
+        final int viommu;
+        final int vmid;
+        final List<long[]> issued = new ArrayList<>();
+
+        Fixture(SmmuPlatform platform) {
+            vmm = new NestingBed(platform);
+            dev = vmm.bind(0x8);
+            int parent = vmm.nestParent(dev);
+            viommu = vmm.viommu(dev, parent);
+            vmm.vdevice(viommu, dev, 0x42);
+            vmm.iommufd.attachDevice(vmm.ctx, dev, vmm.nested(dev, viommu, NestingBed.s1Vste(0x8000_0000L)[0], 0));
+            vmid = (int) (platform.driver(0).ste(0x8)[2] & 0xFFFF);
+            platform.driver(0).commandQueue().addListener(issued::add);
+        }
+
+        static Fixture quirky() {
+            return new Fixture(Machines.machine(VmidPolicyConfig.Mode.AUTO, new ArmSmmuV3Options(true,
+                false), SmmuFeatures.reference().build()));
+        }
+
+        /** Runs an invalidation expected to fail; returns {errno, entry_num}. */
+        Object[] failing(long[]... cmds) {
+            try {
+                vmm.invalidate(viommu, cmds);
+            } catch (IommufdException e) {
+                return new Object[] {e.errno(), e.reply(Integer.class).orElseThrow()};
+            }
+            throw new AssertionError("the invalidation succeeded");
+        }
+
+        /** The issued commands split at each CMD_SYNC: the sizes of the batches. */
+        List<Integer> batches() {
+            List<Integer> sizes = new ArrayList<>();
+            int n = 0;
+            for (long[] c : issued) {
+                if ((c[0] & 0xFF) == SYNC) {
+                    sizes.add(n);
+                    n = 0;
+                } else {
+                    n++;
+                }
+            }
+            return sizes;
+        }
+    }
+
+    private final Fixture f = new Fixture(Machines.reference());
+
+    @Test
+    void theVmidIsForcedAndNsnhAllIsScopedToIt() {
+        assertThat(f.vmm.invalidate(f.viommu, Commands.tlbiNhAll(7).encode(), Commands.tlbiNsnhAll().encode(),
+            Commands.tlbiNhAsid(0xFFFF, 5).encode(), Commands.cfgiCdAll(0x42).encode())).isEqualTo(4);
+        assertThat(f.issued).hasSize(5);
+        assertThat(f.issued.get(0)).containsExactly(Commands.tlbiNhAll(f.vmid).encode());
+        assertThat(f.issued.get(1)).containsExactly(Commands.tlbiNhAll(f.vmid).encode());
+        assertThat(f.issued.get(2)).containsExactly(Commands.tlbiNhAsid(f.vmid, 5).encode());
+        assertThat(f.issued.get(3)).containsExactly(Commands.cfgiCdAll(0x8).encode());
+        assertThat(f.issued.get(4)[0] & 0xFF).isEqualTo(SYNC);
+    }
+
+    @Test
+    void commandsGoInBatchesOfSixtyThreeEachWithItsSync() {
+        long[][] cmds = new long[130][];
+        for (int i = 0; i < cmds.length; i++) {
+            cmds[i] = Commands.tlbiNhAsid(0, i).encode();
+        }
+        assertThat(f.vmm.invalidate(f.viommu, cmds)).isEqualTo(130);
+        assertThat(f.batches()).containsExactly(63, 63, 4);
+    }
+
+    @Test
+    void aRefusedOpcodeStopsAtItsIndexAfterIssuingWhatWasAccepted() {
+        Object[] r = f.failing(Commands.tlbiNhAll(0).encode(), Commands.tlbiNhAsid(0, 1).encode(),
+            Commands.cfgiSte(0x42).encode(), Commands.tlbiNhAll(0).encode());
+        assertThat(r).containsExactly(Errno.EIO, 2);
+        assertThat(f.batches()).as("the two accepted commands reached the SMMU").containsExactly(2);
+    }
+
+    @Test
+    void theKernelQuirkReportsTheIndexWithoutIssuingThePendingBatch() {
+        Fixture q = Fixture.quirky();
+        Object[] r = q.failing(Commands.tlbiNhAll(0).encode(), Commands.tlbiNhAsid(0, 1).encode(),
+            Commands.cfgiSte(0x42).encode());
+        assertThat(r).containsExactly(Errno.EIO, 2);
+        assertThat(q.issued).as("nothing was issued").isEmpty();
+    }
+
+    @Test
+    void anUnknownVsidIsEio() {
+        assertThat(f.failing(Commands.cfgiCd(0x43, 0, true).encode())).containsExactly(Errno.EIO, 0);
+        assertThat(f.failing(Commands.tlbiNhAll(0).encode(), Commands.atcInvAll(0x99).encode()))
+            .containsExactly(Errno.EIO, 1);
+    }
+
+    @Test
+    void anEmptyArrayProbesTheTypeUnderTheContractButIsEinvalInTheKernel() {
+        assertThat(f.vmm.invalidate(f.viommu)).isZero();
+        IommufdCmd.HwptInvalidate otherType = new IommufdCmd.HwptInvalidate(f.viommu, 0, 0, 16, 0, 0);
+        assertThat(errno(() -> f.vmm.iommufd.hwptInvalidate(f.vmm.ctx, otherType))).as("another data type")
+            .isEqualTo(Errno.EINVAL);
+        Fixture q = Fixture.quirky();
+        assertThat(q.failing()).containsExactly(Errno.EINVAL, 0);
+    }
+
+    @Test
+    void aCommandTheSmmuRefusesIsReportedAndTheQueueRecovers() {
+        long[] reserved = Commands.tlbiNhVa(0, 3, 0x4000, true).encode();
+        reserved[1] |= 1L << 10; // TG=4K with NUM=SCALE=TTL=0: a reserved encoding, CERROR_ILL
+        Object[] r = f.failing(Commands.tlbiNhAsid(0, 1).encode(), reserved, Commands.tlbiNhAsid(0, 2).encode());
+        assertThat(r).containsExactly(Errno.EIO, 1);
+        assertThat(f.vmm.invalidate(f.viommu, Commands.tlbiNhAll(0).encode())).isEqualTo(1);
+
+        Fixture q = Fixture.quirky();
+        assertThat(q.failing(Commands.tlbiNhAsid(0, 1).encode(), reserved, Commands.tlbiNhAsid(0, 2).encode()))
+            .as("the kernel reports the last index of the failed batch").containsExactly(Errno.EIO, 2);
+    }
+
+    @Test
+    void entriesFollowTheFullArrayCopyRules() {
+        byte[] longer = new byte[17];
+        System.arraycopy(NestingBed.le(Commands.tlbiNhAll(0).encode()), 0, longer, 0, 16);
+        longer[16] = 1;
+        long uptr = f.vmm.put(longer);
+        IommufdCmd.HwptInvalidate tooLong = new IommufdCmd.HwptInvalidate(f.viommu, uptr, 1, 17, 1, 0);
+        assertThat(errno(() -> f.vmm.iommufd.hwptInvalidate(f.vmm.ctx, tooLong))).isEqualTo(Errno.E2BIG);
+        long shortPtr = f.vmm.put(NestingBed.le(Commands.tlbiNhAsid(0, 4).encode()[0]));
+        IommufdCmd.HwptInvalidate shortEntry = new IommufdCmd.HwptInvalidate(f.viommu, shortPtr, 1, 8, 1, 0);
+        assertThat(f.vmm.iommufd.hwptInvalidate(f.vmm.ctx, shortEntry)).isEqualTo(1);
+        assertThat(f.issued.get(f.issued.size() - 2)).containsExactly(Commands.tlbiNhAsid(f.vmid, 4).encode());
+    }
+
+    @Test
+    void aNestedHwptCannotBeInvalidatedOnArm() {
+        int nested = f.vmm.nested(f.dev, f.viommu, 1 | 4 << 1, 0);
+        assertThat(errno(() -> f.vmm.invalidate(nested, Commands.tlbiNhAll(0).encode()))).isEqualTo(Errno.EOPNOTSUPP);
+    }
+}

@@ -1,0 +1,33 @@
+package org.smmuref.smmu.wiring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.Key;
+import com.google.inject.TypeLiteral;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.smmuref.iommufd.Iommufd;
+import org.smmuref.iommufd.spi.IommufdPlatform;
+import org.smmuref.iommufd.wiring.IommufdModule;
+import org.smmuref.kvm.Kvm;
+import org.smmuref.smmu.driver.ArmSmmuV3;
+import org.smmuref.smmu.platform.SmmuPlatform;
+
+class SmmuModuleTest {
+    @Test
+    void theInjectorServesTheDefaultMachineThroughTheReferenceCore() {
+        Injector injector = Guice.createInjector(new IommufdModule(), new SmmuModule());
+        SmmuPlatform platform = injector.getInstance(SmmuPlatform.class);
+        assertThat(injector.getInstance(IommufdPlatform.class)).isSameAs(platform);
+        assertThat(injector.getInstance(Key.get(new TypeLiteral<Optional<Kvm>>() { }))).containsSame(
+            platform.kvm().orElseThrow());
+        assertThat(platform.iommu(0)).get().isInstanceOf(ArmSmmuV3.class);
+
+        Iommufd iommufd = injector.getInstance(Iommufd.class);
+        int ctx = iommufd.open();
+        assertThat(iommufd.bindDevice(ctx, 0, 0x8)).isPositive();
+        assertThat(platform.driver(0).vmids().btmEnabled()).as(platform.driver(0).vmids().btmDecision()).isTrue();
+    }
+}
