@@ -421,8 +421,8 @@ final class IoPageTable {
     }
 
     /**
-     * IOAS_ALLOW_IOVAS: replaces the allowed ranges (none = no restriction). EINVAL if they overlap each other; the
-     * kernel's EADDRINUSE if a reserved range meets one of them.
+     * IOAS_ALLOW_IOVAS: replaces the allowed ranges (none = no restriction). EINVAL if they overlap each other;
+     * EADDRINUSE if a reserved range meets one of them.
      */
     void setAllowed(List<IovaRange> ranges) {
         List<IovaRange> sorted = new ArrayList<>(ranges);
@@ -445,7 +445,7 @@ final class IoPageTable {
     }
 
     /**
-     * Reserves {@code ranges} for {@code owner}, replacing what it reserved before: the kernel's EADDRINUSE if one
+     * Reserves {@code ranges} for {@code owner}, replacing what it reserved before: EADDRINUSE if one
      * meets a mapped area or an allowed range.
      */
     void reserve(Object owner, List<IovaRange> ranges) {
@@ -470,9 +470,9 @@ final class IoPageTable {
         reserved.removeIf(r -> r.owner() == owner);
     }
 
-    /** The kernel answers EADDRINUSE here; {@code Errno} lacks it for now, so this is EINVAL with that reason. */
+    /** A reserved range against a mapped or allowed one: the kernel's EADDRINUSE (io_pagetable.c). */
     private static IommufdException addressInUse(String why) {
-        return new IommufdException(Errno.EINVAL, "address in use (EADDRINUSE in the kernel): " + why);
+        return new IommufdException(Errno.EADDRINUSE, why);
     }
 
     // ------------------------------------------------------------------ domains

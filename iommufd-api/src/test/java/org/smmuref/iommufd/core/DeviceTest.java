@@ -126,8 +126,8 @@ class DeviceTest {
         assertErrno(Errno.EINVAL, () -> f.mapFixed(ioas, va, PAGE, 0x800_0000));
         f.core.detachDevice(f.ctx, dev);
         f.mapFixed(ioas, va, PAGE, 0x800_0000);
-        // now the region is mapped: attaching the device is the kernel's EADDRINUSE
-        assertErrno(Errno.EINVAL, () -> f.core.attachDevice(f.ctx, dev, ioas));
+        // now the region is mapped: attaching the device cannot reserve it
+        assertErrno(Errno.EADDRINUSE, () -> f.core.attachDevice(f.ctx, dev, ioas));
         assertThat(f.core.objects(f.ctx)).extracting(IommufdCore.ObjectInfo::type)
             .containsExactly(ObjectType.IOAS, ObjectType.DEVICE);
     }
