@@ -91,6 +91,15 @@ final class IoPageTable {
                 + " is not page aligned");
         }
         long target = fixed ? checkIova(iova, length) : allocIova(length, userVa);
+        if (Long.compareUnsigned(length, -(long) pageSize) > 0) {
+            // iopt_alloc_pages: the page count must not overflow
+            throw new IommufdException(Errno.EINVAL, "length 0x" + Long.toHexString(length) + " is too large to pin");
+        }
+        if (length < 0) {
+            // 2^63 bytes or more: no process has that much mapped, so pinning meets a hole (found by fuzzing)
+            throw new IommufdException(Errno.EFAULT, "length 0x" + Long.toHexString(length)
+                + " runs past the end of the process's mapped memory");
+        }
         Pages pages = new Pages(userVa, memory.pin(userVa, length));
         insertAndFill(List.of(new Area(target, length, prot, pages, 0)));
         return target;
