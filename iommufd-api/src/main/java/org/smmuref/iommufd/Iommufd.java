@@ -1,31 +1,36 @@
 package org.smmuref.iommufd;
 
-import org.smmuref.iommufd.IommufdCmd.Destroy;
-import org.smmuref.iommufd.IommufdCmd.FaultQueueAlloc;
-import org.smmuref.iommufd.IommufdCmd.FaultQueueAllocReply;
-import org.smmuref.iommufd.IommufdCmd.GetHwInfo;
-import org.smmuref.iommufd.IommufdCmd.HwInfoReply;
-import org.smmuref.iommufd.IommufdCmd.HwptAlloc;
-import org.smmuref.iommufd.IommufdCmd.HwptInvalidate;
-import org.smmuref.iommufd.IommufdCmd.IoasAlloc;
-import org.smmuref.iommufd.IommufdCmd.IoasAllowIovas;
-import org.smmuref.iommufd.IommufdCmd.IoasCopy;
-import org.smmuref.iommufd.IommufdCmd.IoasIovaRanges;
-import org.smmuref.iommufd.IommufdCmd.IoasMap;
-import org.smmuref.iommufd.IommufdCmd.IoasUnmap;
-import org.smmuref.iommufd.IommufdCmd.IovaRangesReply;
-import org.smmuref.iommufd.IommufdCmd.Option;
-import org.smmuref.iommufd.IommufdCmd.VdeviceAlloc;
-import org.smmuref.iommufd.IommufdCmd.VeventqAlloc;
-import org.smmuref.iommufd.IommufdCmd.VeventqAllocReply;
-import org.smmuref.iommufd.IommufdCmd.ViommuAlloc;
+import org.smmuref.iommufd.uapi.IommuDestroy;
+import org.smmuref.iommufd.uapi.IommuFaultAlloc;
+import org.smmuref.iommufd.uapi.IommuHwInfo;
+import org.smmuref.iommufd.uapi.IommuHwptAlloc;
+import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
+import org.smmuref.iommufd.uapi.IommuIoasAlloc;
+import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
+import org.smmuref.iommufd.uapi.IommuIoasCopy;
+import org.smmuref.iommufd.uapi.IommuIoasIovaRanges;
+import org.smmuref.iommufd.uapi.IommuIoasMap;
+import org.smmuref.iommufd.uapi.IommuIoasUnmap;
+import org.smmuref.iommufd.uapi.IommuOption;
+import org.smmuref.iommufd.uapi.IommuVdeviceAlloc;
+import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
+import org.smmuref.iommufd.uapi.IommuViommuAlloc;
+import org.smmuref.iommufd.uapi.UserBuffer;
 
 /**
- * The iommufd service: one method per ioctl of {@code /dev/iommu}, plus the VFIO cdev calls that bring devices in.
+ * The iommufd service: the ioctls of {@code /dev/iommu} (at the byte level and one typed method per ioctl), plus the
+ * VFIO cdev calls that bring devices in, KVM association, and the event fds.
  *
  * <p>File descriptors are plain numbers: {@link #open} returns a context fd (an open {@code /dev/iommu}); vEVENTQ
  * and fault queue allocations return event fds that {@link #read} and {@link #close} take. Every failure is an
  * {@link IommufdException} carrying the errno the kernel would return; an unknown fd is EBADF.
+ *
+ * <p>Typed ioctls take the command's uAPI struct as the caller filled it, {@code size} included, and return it as the
+ * caller sees it afterwards: the kernel writes the first {@code min(size, sizeof)} bytes back, so the out fields are
+ * set there. The extensible-struct rules apply exactly as in {@link #ioctl}: {@code size} below min_size is EINVAL,
+ * members beyond {@code size} are read as zero. A command that writes its out fields back even when it fails
+ * (IOAS_IOVA_RANGES with EMSGSIZE, HWPT_INVALIDATE's {@code entry_num}) carries that struct in
+ * {@link IommufdException#reply}.
  */
 public interface Iommufd {
 
@@ -37,6 +42,17 @@ public interface Iommufd {
 
     /** Reads at most {@code count} bytes of queued events from a vEVENTQ or fault fd (empty when none fit). */
     byte[] read(int fd, int count);
+
+    /**
+     * The byte-level ioctl, like the kernel's {@code iommufd_fops_ioctl}: {@code arg} is the caller's memory at the
+     * argument pointer. A command number outside the table is ENOTTY; then the u32 {@code size} is read (EFAULT);
+     * another ioctl value with that number is ENOTTY; {@code size} below min_size is EINVAL; bytes beyond the
+     * kernel's struct must be zero (E2BIG); a shorter struct is zero-filled. The handler runs, and the command's
+     * struct is written back to {@code arg} ({@code min(size, sizeof)} bytes) on success and for the commands that
+     * answer on failure. Embedded user pointers ({@code allowed_iovas}, {@code data_uptr}, ...) are addresses in the
+     * context's process memory. Commands smmuref does not implement are EOPNOTSUPP after the generic checks.
+     */
+    void ioctl(int ctx, int request, UserBuffer arg);
 
     /**
      * VFIO_DEVICE_BIND_IOMMUFD: binds the device with {@code streamId} behind IOMMU instance {@code iommuInstance}
@@ -67,47 +83,53 @@ public interface Iommufd {
     void associateKvm(int ctx, int vmId);
 
     /** IOMMU_DESTROY. */
-    void destroy(int ctx, Destroy cmd);
+    IommuDestroy destroy(int ctx, IommuDestroy cmd);
 
-    /** IOMMU_IOAS_ALLOC; returns {@code out_ioas_id}. */
-    int ioasAlloc(int ctx, IoasAlloc cmd);
+    /** IOMMU_IOAS_ALLOC: sets {@code out_ioas_id}. */
+    IommuIoasAlloc ioasAlloc(int ctx, IommuIoasAlloc cmd);
 
-    /** IOMMU_IOAS_ALLOW_IOVAS. */
-    void ioasAllowIovas(int ctx, IoasAllowIovas cmd);
+    /** IOMMU_IOAS_ALLOW_IOVAS: reads {@code num_iovas} ranges at {@code allowed_iovas}. */
+    IommuIoasAllowIovas ioasAllowIovas(int ctx, IommuIoasAllowIovas cmd);
 
-    /** IOMMU_IOAS_COPY; returns {@code dst_iova}. */
-    long ioasCopy(int ctx, IoasCopy cmd);
+    /** IOMMU_IOAS_COPY: sets {@code dst_iova} when it was allocated. */
+    IommuIoasCopy ioasCopy(int ctx, IommuIoasCopy cmd);
 
-    /** IOMMU_IOAS_IOVA_RANGES: writes the ranges to user memory; EMSGSIZE (carrying the reply) if they do not fit. */
-    IovaRangesReply ioasIovaRanges(int ctx, IoasIovaRanges cmd);
+    /**
+     * IOMMU_IOAS_IOVA_RANGES: writes the ranges to {@code allowed_iovas} and sets {@code num_iovas} and
+     * {@code out_iova_alignment}; EMSGSIZE (carrying the struct) if they do not fit.
+     */
+    IommuIoasIovaRanges ioasIovaRanges(int ctx, IommuIoasIovaRanges cmd);
 
-    /** IOMMU_IOAS_MAP; returns the IOVA. */
-    long ioasMap(int ctx, IoasMap cmd);
+    /** IOMMU_IOAS_MAP: sets {@code iova} when it was allocated. */
+    IommuIoasMap ioasMap(int ctx, IommuIoasMap cmd);
 
-    /** IOMMU_IOAS_UNMAP; returns the bytes unmapped. */
-    long ioasUnmap(int ctx, IoasUnmap cmd);
+    /** IOMMU_IOAS_UNMAP: sets {@code length} to the bytes unmapped. */
+    IommuIoasUnmap ioasUnmap(int ctx, IommuIoasUnmap cmd);
 
-    /** IOMMU_OPTION; returns {@code val64}. */
-    long option(int ctx, Option cmd);
+    /** IOMMU_OPTION: sets {@code val64} for GET. */
+    IommuOption option(int ctx, IommuOption cmd);
 
-    /** IOMMU_HWPT_ALLOC; returns {@code out_hwpt_id}. */
-    int hwptAlloc(int ctx, HwptAlloc cmd);
+    /** IOMMU_HWPT_ALLOC: sets {@code out_hwpt_id}. */
+    IommuHwptAlloc hwptAlloc(int ctx, IommuHwptAlloc cmd);
 
-    /** IOMMU_GET_HW_INFO: writes the driver's info struct to user memory. */
-    HwInfoReply getHwInfo(int ctx, GetHwInfo cmd);
+    /**
+     * IOMMU_GET_HW_INFO: writes the driver's info struct to {@code data_uptr} and sets {@code data_len},
+     * {@code out_data_type}, {@code out_max_pasid_log2} and {@code out_capabilities}.
+     */
+    IommuHwInfo getHwInfo(int ctx, IommuHwInfo cmd);
 
-    /** IOMMU_HWPT_INVALIDATE; returns {@code entry_num}; a failure carries it too (as an {@code Integer} reply). */
-    int hwptInvalidate(int ctx, HwptInvalidate cmd);
+    /** IOMMU_HWPT_INVALIDATE: sets {@code entry_num}; a failure carries the struct with it too. */
+    IommuHwptInvalidate hwptInvalidate(int ctx, IommuHwptInvalidate cmd);
 
-    /** IOMMU_FAULT_QUEUE_ALLOC. */
-    FaultQueueAllocReply faultQueueAlloc(int ctx, FaultQueueAlloc cmd);
+    /** IOMMU_FAULT_QUEUE_ALLOC: sets {@code out_fault_id} and {@code out_fault_fd}. */
+    IommuFaultAlloc faultQueueAlloc(int ctx, IommuFaultAlloc cmd);
 
-    /** IOMMU_VIOMMU_ALLOC; returns {@code out_viommu_id}. */
-    int viommuAlloc(int ctx, ViommuAlloc cmd);
+    /** IOMMU_VIOMMU_ALLOC: sets {@code out_viommu_id}. */
+    IommuViommuAlloc viommuAlloc(int ctx, IommuViommuAlloc cmd);
 
-    /** IOMMU_VDEVICE_ALLOC; returns {@code out_vdevice_id}. */
-    int vdeviceAlloc(int ctx, VdeviceAlloc cmd);
+    /** IOMMU_VDEVICE_ALLOC: sets {@code out_vdevice_id}. */
+    IommuVdeviceAlloc vdeviceAlloc(int ctx, IommuVdeviceAlloc cmd);
 
-    /** IOMMU_VEVENTQ_ALLOC. */
-    VeventqAllocReply veventqAlloc(int ctx, VeventqAlloc cmd);
+    /** IOMMU_VEVENTQ_ALLOC: sets {@code out_veventq_id} and {@code out_veventq_fd}. */
+    IommuVeventqAlloc veventqAlloc(int ctx, IommuVeventqAlloc cmd);
 }

@@ -91,6 +91,15 @@ final class IoPageTable {
                 + " is not page aligned");
         }
         long target = fixed ? checkIova(iova, length) : allocIova(length, userVa);
+        if (Long.compareUnsigned(length, -(long) pageSize) > 0) {
+            // iopt_alloc_pages: the page count must not overflow
+            throw new IommufdException(Errno.EINVAL, "length 0x" + Long.toHexString(length) + " is too large to pin");
+        }
+        if (length < 0) {
+            // 2^63 bytes or more: no process has that much mapped, so pinning meets a hole (found by fuzzing)
+            throw new IommufdException(Errno.EFAULT, "length 0x" + Long.toHexString(length)
+                + " runs past the end of the process's mapped memory");
+        }
         Pages pages = new Pages(userVa, memory.pin(userVa, length));
         insertAndFill(List.of(new Area(target, length, prot, pages, 0)));
         return target;
@@ -421,8 +430,8 @@ final class IoPageTable {
     }
 
     /**
-     * IOAS_ALLOW_IOVAS: replaces the allowed ranges (none = no restriction). EINVAL if they overlap each other; the
-     * kernel's EADDRINUSE if a reserved range meets one of them.
+     * IOAS_ALLOW_IOVAS: replaces the allowed ranges (none = no restriction). EINVAL if they overlap each other;
+     * EADDRINUSE if a reserved range meets one of them.
      */
     void setAllowed(List<IovaRange> ranges) {
         List<IovaRange> sorted = new ArrayList<>(ranges);
@@ -445,7 +454,7 @@ final class IoPageTable {
     }
 
     /**
-     * Reserves {@code ranges} for {@code owner}, replacing what it reserved before: the kernel's EADDRINUSE if one
+     * Reserves {@code ranges} for {@code owner}, replacing what it reserved before: EADDRINUSE if one
      * meets a mapped area or an allowed range.
      */
     void reserve(Object owner, List<IovaRange> ranges) {
@@ -470,9 +479,9 @@ final class IoPageTable {
         reserved.removeIf(r -> r.owner() == owner);
     }
 
-    /** The kernel answers EADDRINUSE here; {@code Errno} lacks it for now, so this is EINVAL with that reason. */
+    /** A reserved range against a mapped or allowed one: the kernel's EADDRINUSE (io_pagetable.c). */
     private static IommufdException addressInUse(String why) {
-        return new IommufdException(Errno.EINVAL, "address in use (EADDRINUSE in the kernel): " + why);
+        return new IommufdException(Errno.EADDRINUSE, why);
     }
 
     // ------------------------------------------------------------------ domains

@@ -1,9 +1,9 @@
 package org.smmuref.iommufd.core;
 
-import static org.smmuref.iommufd.IommufdConstants.OPTION_HUGE_PAGES;
-import static org.smmuref.iommufd.IommufdConstants.OPTION_OP_GET;
-import static org.smmuref.iommufd.IommufdConstants.OPTION_OP_SET;
-import static org.smmuref.iommufd.IommufdConstants.OPTION_RLIMIT_MODE;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_OPTION_HUGE_PAGES;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_OPTION_OP_GET;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_OPTION_OP_SET;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_OPTION_RLIMIT_MODE;
 
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -15,31 +15,32 @@ import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import org.smmuref.iommufd.Iommufd;
-import org.smmuref.iommufd.IommufdCmd.Destroy;
-import org.smmuref.iommufd.IommufdCmd.FaultQueueAlloc;
-import org.smmuref.iommufd.IommufdCmd.FaultQueueAllocReply;
-import org.smmuref.iommufd.IommufdCmd.GetHwInfo;
-import org.smmuref.iommufd.IommufdCmd.HwInfoReply;
-import org.smmuref.iommufd.IommufdCmd.HwptAlloc;
-import org.smmuref.iommufd.IommufdCmd.HwptInvalidate;
-import org.smmuref.iommufd.IommufdCmd.IoasAlloc;
-import org.smmuref.iommufd.IommufdCmd.IoasAllowIovas;
-import org.smmuref.iommufd.IommufdCmd.IoasCopy;
-import org.smmuref.iommufd.IommufdCmd.IoasIovaRanges;
-import org.smmuref.iommufd.IommufdCmd.IoasMap;
-import org.smmuref.iommufd.IommufdCmd.IoasUnmap;
-import org.smmuref.iommufd.IommufdCmd.IovaRangesReply;
-import org.smmuref.iommufd.IommufdCmd.Option;
-import org.smmuref.iommufd.IommufdCmd.VdeviceAlloc;
-import org.smmuref.iommufd.IommufdCmd.VeventqAlloc;
-import org.smmuref.iommufd.IommufdCmd.VeventqAllocReply;
-import org.smmuref.iommufd.IommufdCmd.ViommuAlloc;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IommuDevice;
 import org.smmuref.iommufd.spi.IommuInstance;
 import org.smmuref.iommufd.spi.IommufdPlatform;
 import org.smmuref.iommufd.spi.UserMemory;
 import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.ExtensibleStructs;
+import org.smmuref.iommufd.uapi.IoctlCall;
+import org.smmuref.iommufd.uapi.IoctlStruct;
+import org.smmuref.iommufd.uapi.IommuDestroy;
+import org.smmuref.iommufd.uapi.IommuFaultAlloc;
+import org.smmuref.iommufd.uapi.IommuHwInfo;
+import org.smmuref.iommufd.uapi.IommuHwptAlloc;
+import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
+import org.smmuref.iommufd.uapi.IommuIoasAlloc;
+import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
+import org.smmuref.iommufd.uapi.IommuIoasCopy;
+import org.smmuref.iommufd.uapi.IommuIoasIovaRanges;
+import org.smmuref.iommufd.uapi.IommuIoasMap;
+import org.smmuref.iommufd.uapi.IommuIoasUnmap;
+import org.smmuref.iommufd.uapi.IommuOption;
+import org.smmuref.iommufd.uapi.IommuVdeviceAlloc;
+import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
+import org.smmuref.iommufd.uapi.IommuViommuAlloc;
+import org.smmuref.iommufd.uapi.UapiException;
+import org.smmuref.iommufd.uapi.UserBuffer;
 
 /**
  * The reference iommufd core: contexts, their object tables, device binding and attachment, and every ioctl, over
@@ -357,50 +358,225 @@ public final class IommufdCore implements Iommufd {
         }
     }
 
-    // ------------------------------------------------------------------ generic ioctls
+    // ------------------------------------------------------------------ the ioctl entries
 
     @Override
-    public void destroy(int ctx, Destroy cmd) {
+    public void ioctl(int ctx, int request, UserBuffer arg) {
+        Objects.requireNonNull(arg, "arg");
         synchronized (lock) {
-            context(ctx).objects.destroyUser(cmd.id());
+            Context c = context(ctx);
+            IoctlCall call = decode(() -> ExtensibleStructs.decodeIoctl(request, arg));
+            try {
+                IoctlStruct answer = execute(c, call);
+                writeBack(arg, call, answer);
+            } catch (IommufdException e) {
+                IoctlStruct written = writtenOnFailure(e, call);
+                if (written != null) {
+                    writeBack(arg, call, written);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** The command's struct that a failure still writes back (IOVA_RANGES' EMSGSIZE, HWPT_INVALIDATE), or null. */
+    private static IoctlStruct writtenOnFailure(IommufdException e, IoctlCall call) {
+        return e.reply(IoctlStruct.class).filter(r -> r.structType() == call.command().struct()).orElse(null);
+    }
+
+    /** The kernel's {@code iommufd_ucmd_respond}: {@code min(size, sizeof)} bytes back; EFAULT if they cannot go. */
+    private static void writeBack(UserBuffer arg, IoctlCall call, IoctlStruct answer) {
+        try {
+            arg.write(0, call.respond(answer));
+        } catch (UapiException e) {
+            throw new IommufdException(Errno.EFAULT, "cannot write " + call.command().ioctlName()
+                + "'s answer back: " + e.reason());
+        }
+    }
+
+    /**
+     * A typed ioctl: the same rules and handler as {@link #ioctl}, on the value's bytes. Returns the caller's struct
+     * with the first {@code min(size, sizeof)} bytes replaced by the answer, which is what the caller's memory would
+     * hold; a failure that answers carries the struct built the same way.
+     */
+    private <T extends IoctlStruct> T typed(int ctx, T cmd, Class<T> type) {
+        Objects.requireNonNull(cmd, "cmd");
+        IoctlCall call = decode(() -> ExtensibleStructs.normalize(cmd));
+        synchronized (lock) {
+            Context c = context(ctx);
+            try {
+                return afterCall(cmd, call, execute(c, call), type);
+            } catch (IommufdException e) {
+                IoctlStruct written = writtenOnFailure(e, call);
+                throw written == null ? e : e.withReply(afterCall(cmd, call, written, type));
+            }
+        }
+    }
+
+    private static <T extends IoctlStruct> T afterCall(T cmd, IoctlCall call, IoctlStruct answer, Class<T> type) {
+        byte[] caller = cmd.encode();
+        byte[] back = call.respond(answer);
+        System.arraycopy(back, 0, caller, 0, back.length);
+        return type.cast(cmd.structType().decode(caller));
+    }
+
+    private interface Decoder {
+        IoctlCall decode();
+    }
+
+    /** The uAPI rules' failures as the service's exception type. */
+    private static IoctlCall decode(Decoder decoder) {
+        try {
+            return decoder.decode();
+        } catch (UapiException e) {
+            throw IommufdException.of(e);
+        }
+    }
+
+    /** Runs one decoded command in context {@code c} and returns its struct with the out fields set. */
+    private IoctlStruct execute(Context c, IoctlCall call) {
+        IoctlStruct a = call.argument();
+        try {
+            return switch (call.command()) {
+                case DESTROY -> destroy(c, (IommuDestroy) a);
+                case IOAS_ALLOC -> IoasCommands.alloc(c, (IommuIoasAlloc) a);
+                case IOAS_ALLOW_IOVAS -> IoasCommands.allowIovas(c, (IommuIoasAllowIovas) a);
+                case IOAS_COPY -> IoasCommands.copy(c, (IommuIoasCopy) a);
+                case IOAS_IOVA_RANGES -> IoasCommands.iovaRanges(c, (IommuIoasIovaRanges) a);
+                case IOAS_MAP -> IoasCommands.map(c, (IommuIoasMap) a);
+                case IOAS_UNMAP -> IoasCommands.unmap(c, (IommuIoasUnmap) a);
+                case OPTION -> option(c, (IommuOption) a);
+                case HWPT_ALLOC -> NestingCommands.hwptAlloc(c, (IommuHwptAlloc) a);
+                case GET_HW_INFO -> NestingCommands.getHwInfo(c, (IommuHwInfo) a);
+                case HWPT_INVALIDATE -> NestingCommands.hwptInvalidate(c, (IommuHwptInvalidate) a);
+                case FAULT_QUEUE_ALLOC -> faultQueueAlloc(c, (IommuFaultAlloc) a);
+                case VIOMMU_ALLOC -> NestingCommands.viommuAlloc(c, (IommuViommuAlloc) a, lock);
+                case VDEVICE_ALLOC -> NestingCommands.vdeviceAlloc(c, (IommuVdeviceAlloc) a);
+                case VEVENTQ_ALLOC -> veventqAlloc(c, (IommuVeventqAlloc) a);
+                case VFIO_IOAS, HWPT_SET_DIRTY_TRACKING, HWPT_GET_DIRTY_BITMAP, IOAS_MAP_FILE, IOAS_CHANGE_PROCESS,
+                    HW_QUEUE_ALLOC -> throw new IommufdException(Errno.EOPNOTSUPP, call.command().ioctlName()
+                    + " is not implemented by smmuref");
+            };
+        } catch (IommufdException e) {
+            throw e;
+        } catch (UapiException e) {
+            throw IommufdException.of(e);
         }
     }
 
     @Override
-    public long option(int ctx, Option cmd) {
-        synchronized (lock) {
-            Context c = context(ctx);
-            if (cmd.reserved() != 0) {
-                throw new IommufdException(Errno.EOPNOTSUPP, "OPTION __reserved must be 0");
-            }
-            if (cmd.optionId() == OPTION_RLIMIT_MODE) {
-                return rlimitMode(c, cmd);
-            }
-            if (cmd.optionId() == OPTION_HUGE_PAGES) {
-                Ioas ioas = c.objects.get(cmd.objectId(), ObjectType.IOAS, Ioas.class, Errno.ENOENT);
-                if (cmd.op() == OPTION_OP_GET) {
-                    return ioas.iopt.largePages() ? 1 : 0;
-                }
-                if (cmd.op() == OPTION_OP_SET) {
-                    ioas.iopt.setLargePages(booleanOption(cmd.val64()));
-                    return cmd.val64();
-                }
-                throw new IommufdException(Errno.EOPNOTSUPP, "unknown OPTION op " + cmd.op());
-            }
-            throw new IommufdException(Errno.EOPNOTSUPP, "unknown option_id " + Integer.toUnsignedString(
-                cmd.optionId()));
+    public IommuDestroy destroy(int ctx, IommuDestroy cmd) {
+        return typed(ctx, cmd, IommuDestroy.class);
+    }
+
+    @Override
+    public IommuIoasAlloc ioasAlloc(int ctx, IommuIoasAlloc cmd) {
+        return typed(ctx, cmd, IommuIoasAlloc.class);
+    }
+
+    @Override
+    public IommuIoasAllowIovas ioasAllowIovas(int ctx, IommuIoasAllowIovas cmd) {
+        return typed(ctx, cmd, IommuIoasAllowIovas.class);
+    }
+
+    @Override
+    public IommuIoasCopy ioasCopy(int ctx, IommuIoasCopy cmd) {
+        return typed(ctx, cmd, IommuIoasCopy.class);
+    }
+
+    @Override
+    public IommuIoasIovaRanges ioasIovaRanges(int ctx, IommuIoasIovaRanges cmd) {
+        return typed(ctx, cmd, IommuIoasIovaRanges.class);
+    }
+
+    @Override
+    public IommuIoasMap ioasMap(int ctx, IommuIoasMap cmd) {
+        return typed(ctx, cmd, IommuIoasMap.class);
+    }
+
+    @Override
+    public IommuIoasUnmap ioasUnmap(int ctx, IommuIoasUnmap cmd) {
+        return typed(ctx, cmd, IommuIoasUnmap.class);
+    }
+
+    @Override
+    public IommuOption option(int ctx, IommuOption cmd) {
+        return typed(ctx, cmd, IommuOption.class);
+    }
+
+    @Override
+    public IommuHwptAlloc hwptAlloc(int ctx, IommuHwptAlloc cmd) {
+        return typed(ctx, cmd, IommuHwptAlloc.class);
+    }
+
+    @Override
+    public IommuHwInfo getHwInfo(int ctx, IommuHwInfo cmd) {
+        return typed(ctx, cmd, IommuHwInfo.class);
+    }
+
+    @Override
+    public IommuHwptInvalidate hwptInvalidate(int ctx, IommuHwptInvalidate cmd) {
+        return typed(ctx, cmd, IommuHwptInvalidate.class);
+    }
+
+    @Override
+    public IommuFaultAlloc faultQueueAlloc(int ctx, IommuFaultAlloc cmd) {
+        return typed(ctx, cmd, IommuFaultAlloc.class);
+    }
+
+    @Override
+    public IommuViommuAlloc viommuAlloc(int ctx, IommuViommuAlloc cmd) {
+        return typed(ctx, cmd, IommuViommuAlloc.class);
+    }
+
+    @Override
+    public IommuVdeviceAlloc vdeviceAlloc(int ctx, IommuVdeviceAlloc cmd) {
+        return typed(ctx, cmd, IommuVdeviceAlloc.class);
+    }
+
+    @Override
+    public IommuVeventqAlloc veventqAlloc(int ctx, IommuVeventqAlloc cmd) {
+        return typed(ctx, cmd, IommuVeventqAlloc.class);
+    }
+
+    // ------------------------------------------------------------------ generic handlers
+
+    private static IommuDestroy destroy(Context c, IommuDestroy cmd) {
+        c.objects.destroyUser(cmd.id());
+        return cmd;
+    }
+
+    private static IommuOption option(Context c, IommuOption cmd) {
+        if (cmd.reserved() != 0) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "OPTION __reserved must be 0");
         }
+        if (cmd.optionId() == IOMMU_OPTION_RLIMIT_MODE) {
+            return cmd.withVal64(rlimitMode(c, cmd));
+        }
+        if (cmd.optionId() == IOMMU_OPTION_HUGE_PAGES) {
+            Ioas ioas = c.objects.get(cmd.objectId(), ObjectType.IOAS, Ioas.class, Errno.ENOENT);
+            if (cmd.op() == IOMMU_OPTION_OP_GET) {
+                return cmd.withVal64(ioas.iopt.largePages() ? 1 : 0);
+            }
+            if (cmd.op() == IOMMU_OPTION_OP_SET) {
+                ioas.iopt.setLargePages(booleanOption(cmd.val64()));
+                return cmd;
+            }
+            throw new IommufdException(Errno.EOPNOTSUPP, "unknown OPTION op " + cmd.op());
+        }
+        throw new IommufdException(Errno.EOPNOTSUPP, "unknown option_id " + Integer.toUnsignedString(
+            cmd.optionId()));
     }
 
     /** RLIMIT_MODE is global to the context: no object id, and it may change only while the context is empty. */
-    private static long rlimitMode(Context c, Option cmd) {
+    private static long rlimitMode(Context c, IommuOption cmd) {
         if (cmd.objectId() != 0) {
             throw new IommufdException(Errno.EOPNOTSUPP, "RLIMIT_MODE takes no object_id");
         }
-        if (cmd.op() == OPTION_OP_GET) {
+        if (cmd.op() == IOMMU_OPTION_OP_GET) {
             return c.accountPerMm ? 1 : 0;
         }
-        if (cmd.op() == OPTION_OP_SET) {
+        if (cmd.op() == IOMMU_OPTION_OP_SET) {
             if (!c.objects.isEmpty()) {
                 throw new IommufdException(Errno.EBUSY, "RLIMIT_MODE can change only before any object exists");
             }
@@ -418,111 +594,22 @@ public final class IommufdCore implements Iommufd {
         return val64 == 1;
     }
 
-    // ------------------------------------------------------------------ IOAS
-
-    @Override
-    public int ioasAlloc(int ctx, IoasAlloc cmd) {
-        synchronized (lock) {
-            return IoasCommands.alloc(context(ctx), cmd);
+    private IommuFaultAlloc faultQueueAlloc(Context c, IommuFaultAlloc cmd) {
+        if (cmd.flags() != 0) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "FAULT_QUEUE_ALLOC flags must be 0");
         }
+        FaultQueue fault = new FaultQueue();
+        c.objects.reserve(fault);
+        fault.fd = openEventFd(c, fault);
+        c.objects.finalizeObject(fault);
+        return cmd.withOutFaultId(fault.id).withOutFaultFd(fault.fd);
     }
 
-    @Override
-    public void ioasAllowIovas(int ctx, IoasAllowIovas cmd) {
-        synchronized (lock) {
-            IoasCommands.allowIovas(context(ctx), cmd);
-        }
-    }
-
-    @Override
-    public long ioasCopy(int ctx, IoasCopy cmd) {
-        synchronized (lock) {
-            return IoasCommands.copy(context(ctx), cmd);
-        }
-    }
-
-    @Override
-    public IovaRangesReply ioasIovaRanges(int ctx, IoasIovaRanges cmd) {
-        synchronized (lock) {
-            return IoasCommands.iovaRanges(context(ctx), cmd);
-        }
-    }
-
-    @Override
-    public long ioasMap(int ctx, IoasMap cmd) {
-        synchronized (lock) {
-            return IoasCommands.map(context(ctx), cmd);
-        }
-    }
-
-    @Override
-    public long ioasUnmap(int ctx, IoasUnmap cmd) {
-        synchronized (lock) {
-            return IoasCommands.unmap(context(ctx), cmd);
-        }
-    }
-
-    // ------------------------------------------------------------------ HWPT, vIOMMU and friends
-
-    @Override
-    public int hwptAlloc(int ctx, HwptAlloc cmd) {
-        synchronized (lock) {
-            return NestingCommands.hwptAlloc(context(ctx), cmd);
-        }
-    }
-
-    @Override
-    public HwInfoReply getHwInfo(int ctx, GetHwInfo cmd) {
-        synchronized (lock) {
-            return NestingCommands.getHwInfo(context(ctx), cmd);
-        }
-    }
-
-    @Override
-    public int hwptInvalidate(int ctx, HwptInvalidate cmd) {
-        synchronized (lock) {
-            return NestingCommands.hwptInvalidate(context(ctx), cmd);
-        }
-    }
-
-    @Override
-    public FaultQueueAllocReply faultQueueAlloc(int ctx, FaultQueueAlloc cmd) {
-        synchronized (lock) {
-            Context c = context(ctx);
-            if (cmd.flags() != 0) {
-                throw new IommufdException(Errno.EOPNOTSUPP, "FAULT_QUEUE_ALLOC flags must be 0");
-            }
-            FaultQueue fault = new FaultQueue();
-            c.objects.reserve(fault);
-            fault.fd = openEventFd(c, fault);
-            c.objects.finalizeObject(fault);
-            return new FaultQueueAllocReply(fault.id, fault.fd);
-        }
-    }
-
-    @Override
-    public int viommuAlloc(int ctx, ViommuAlloc cmd) {
-        synchronized (lock) {
-            return NestingCommands.viommuAlloc(context(ctx), cmd, lock);
-        }
-    }
-
-    @Override
-    public int vdeviceAlloc(int ctx, VdeviceAlloc cmd) {
-        synchronized (lock) {
-            return NestingCommands.vdeviceAlloc(context(ctx), cmd);
-        }
-    }
-
-    @Override
-    public VeventqAllocReply veventqAlloc(int ctx, VeventqAlloc cmd) {
-        synchronized (lock) {
-            Context c = context(ctx);
-            Veventq queue = NestingCommands.veventqAlloc(c, cmd);
-            queue.fd = openEventFd(c, queue);
-            c.objects.finalizeObject(queue);
-            return new VeventqAllocReply(queue.id, queue.fd);
-        }
+    private IommuVeventqAlloc veventqAlloc(Context c, IommuVeventqAlloc cmd) {
+        Veventq queue = NestingCommands.veventqAlloc(c, cmd);
+        queue.fd = openEventFd(c, queue);
+        c.objects.finalizeObject(queue);
+        return cmd.withOutVeventqId(queue.id).withOutVeventqFd(queue.fd);
     }
 
     // ------------------------------------------------------------------ inspection for tests and tools

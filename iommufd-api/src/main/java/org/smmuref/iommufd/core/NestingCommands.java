@@ -1,26 +1,19 @@
 package org.smmuref.iommufd.core;
 
-import static org.smmuref.iommufd.IommufdConstants.HWPT_ALLOC_DIRTY_TRACKING;
-import static org.smmuref.iommufd.IommufdConstants.HWPT_ALLOC_NEST_PARENT;
-import static org.smmuref.iommufd.IommufdConstants.HWPT_ALLOC_PASID;
-import static org.smmuref.iommufd.IommufdConstants.HWPT_DATA_NONE;
-import static org.smmuref.iommufd.IommufdConstants.HWPT_FAULT_ID_VALID;
-import static org.smmuref.iommufd.IommufdConstants.HW_CAP_DIRTY_TRACKING;
-import static org.smmuref.iommufd.IommufdConstants.HW_CAP_PCI_PASID_EXEC;
-import static org.smmuref.iommufd.IommufdConstants.HW_CAP_PCI_PASID_PRIV;
-import static org.smmuref.iommufd.IommufdConstants.HW_INFO_FLAG_INPUT_TYPE;
-import static org.smmuref.iommufd.IommufdConstants.HW_INFO_TYPE_NONE;
-import static org.smmuref.iommufd.IommufdConstants.VEVENTQ_TYPE_DEFAULT;
-import static org.smmuref.iommufd.IommufdConstants.VIOMMU_TYPE_DEFAULT;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_ALLOC_PASID;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_DATA_NONE;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_FAULT_ID_VALID;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HW_CAP_DIRTY_TRACKING;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HW_CAP_PCI_PASID_EXEC;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HW_CAP_PCI_PASID_PRIV;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HW_INFO_TYPE_NONE;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_VEVENTQ_TYPE_DEFAULT;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_VIOMMU_TYPE_DEFAULT;
 
 import java.util.Optional;
-import org.smmuref.iommufd.IommufdCmd.GetHwInfo;
-import org.smmuref.iommufd.IommufdCmd.HwInfoReply;
-import org.smmuref.iommufd.IommufdCmd.HwptAlloc;
-import org.smmuref.iommufd.IommufdCmd.HwptInvalidate;
-import org.smmuref.iommufd.IommufdCmd.VdeviceAlloc;
-import org.smmuref.iommufd.IommufdCmd.VeventqAlloc;
-import org.smmuref.iommufd.IommufdCmd.ViommuAlloc;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.DeviceCapabilities;
 import org.smmuref.iommufd.spi.HwInfo;
@@ -31,6 +24,12 @@ import org.smmuref.iommufd.spi.UserData;
 import org.smmuref.iommufd.spi.UserDataArray;
 import org.smmuref.iommufd.spi.ViommuDriver;
 import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.IommuHwInfo;
+import org.smmuref.iommufd.uapi.IommuHwptAlloc;
+import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
+import org.smmuref.iommufd.uapi.IommuVdeviceAlloc;
+import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
+import org.smmuref.iommufd.uapi.IommuViommuAlloc;
 
 /**
  * HWPT_ALLOC, GET_HW_INFO, HWPT_INVALIDATE, VIOMMU_ALLOC, VDEVICE_ALLOC and VEVENTQ_ALLOC, with the kernel's order
@@ -38,9 +37,9 @@ import org.smmuref.iommufd.uapi.Errno;
  * and is finalized only when nothing can fail any more.
  */
 final class NestingCommands {
-    private static final int PAGING_FLAGS = HWPT_ALLOC_NEST_PARENT | HWPT_ALLOC_DIRTY_TRACKING | HWPT_FAULT_ID_VALID
-        | HWPT_ALLOC_PASID;
-    private static final int NESTED_FLAGS = HWPT_FAULT_ID_VALID | HWPT_ALLOC_PASID;
+    private static final int PAGING_FLAGS = IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_FAULT_ID_VALID
+        | IOMMU_HWPT_ALLOC_PASID;
+    private static final int NESTED_FLAGS = IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID;
     /** Zero-filling a larger hw_info buffer goes in chunks of this size. */
     private static final int ZERO_CHUNK = 4096;
 
@@ -49,11 +48,11 @@ final class NestingCommands {
 
     // ------------------------------------------------------------------ HWPT_ALLOC
 
-    static int hwptAlloc(Context c, HwptAlloc cmd) {
+    static IommuHwptAlloc hwptAlloc(Context c, IommuHwptAlloc cmd) {
         if (cmd.reserved() != 0) {
             throw new IommufdException(Errno.EOPNOTSUPP, "HWPT_ALLOC __reserved must be 0");
         }
-        boolean none = cmd.dataType() == HWPT_DATA_NONE;
+        boolean none = cmd.dataType() == IOMMU_HWPT_DATA_NONE;
         if (none != (cmd.dataLen() == 0)) {
             throw new IommufdException(Errno.EINVAL, none ? "data type NONE with a data_len"
                 : "a data type without data_len");
@@ -70,7 +69,7 @@ final class NestingCommands {
                 + " or a vIOMMU");
         };
         try {
-            if ((cmd.flags() & HWPT_FAULT_ID_VALID) != 0) {
+            if ((cmd.flags() & IOMMU_HWPT_FAULT_ID_VALID) != 0) {
                 FaultQueue fault = c.objects.get(cmd.faultId(), ObjectType.FAULT, FaultQueue.class, Errno.ENOENT);
                 fault.addUser();
                 hwpt.fault = fault;
@@ -80,7 +79,7 @@ final class NestingCommands {
             throw e;
         }
         c.objects.finalizeObject(hwpt);
-        return hwpt.id;
+        return cmd.withOutHwptId(hwpt.id);
     }
 
     /**
@@ -92,17 +91,17 @@ final class NestingCommands {
             throw new IommufdException(Errno.EOPNOTSUPP, "unknown paging HWPT flags 0x"
                 + Integer.toHexString(flags & ~PAGING_FLAGS));
         }
-        if ((flags & HWPT_ALLOC_DIRTY_TRACKING) != 0 && !dev.device.capabilities().dirtyTracking()) {
+        if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) != 0 && !dev.device.capabilities().dirtyTracking()) {
             throw new IommufdException(Errno.EOPNOTSUPP, "the device's IOMMU cannot track dirty pages");
         }
-        if ((flags & HWPT_FAULT_ID_VALID) != 0 && (flags & HWPT_ALLOC_NEST_PARENT) != 0) {
+        if ((flags & IOMMU_HWPT_FAULT_ID_VALID) != 0 && (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) != 0) {
             throw new IommufdException(Errno.EOPNOTSUPP, "a nesting parent cannot take a fault queue");
         }
-        HwptPaging hwpt = new HwptPaging(ioas, auto, (flags & HWPT_ALLOC_NEST_PARENT) != 0);
+        HwptPaging hwpt = new HwptPaging(ioas, auto, (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) != 0);
         c.objects.reserve(hwpt);
         try {
             IommuInstance instance = dev.device.instance();
-            PagingDomain domain = instance.allocPagingDomain(dev.device, flags & ~HWPT_FAULT_ID_VALID, data);
+            PagingDomain domain = instance.allocPagingDomain(dev.device, flags & ~IOMMU_HWPT_FAULT_ID_VALID, data);
             requireOwnDomain(domain, instance);
             try {
                 hwpt.joinIoas(domain);
@@ -132,7 +131,7 @@ final class NestingCommands {
         c.objects.reserve(hwpt);
         try {
             NestedDomain domain = instance.allocDomainNested(parent.domain, dev.device,
-                flags & ~HWPT_FAULT_ID_VALID, data);
+                flags & ~IOMMU_HWPT_FAULT_ID_VALID, data);
             requireOwnDomain(domain, instance);
             hwpt.domain = domain;
         } catch (RuntimeException e) {
@@ -160,7 +159,7 @@ final class NestingCommands {
         HwptNested hwpt = new HwptNested(viommu.parent, viommu);
         c.objects.reserve(hwpt);
         try {
-            NestedDomain domain = viommu.driver.allocDomainNested(dev.device, flags & ~HWPT_FAULT_ID_VALID, data);
+            NestedDomain domain = viommu.driver.allocDomainNested(dev.device, flags & ~IOMMU_HWPT_FAULT_ID_VALID, data);
             requireOwnDomain(domain, viommu.instance);
             hwpt.domain = domain;
         } catch (RuntimeException e) {
@@ -178,18 +177,18 @@ final class NestingCommands {
 
     // ------------------------------------------------------------------ GET_HW_INFO
 
-    static HwInfoReply getHwInfo(Context c, GetHwInfo cmd) {
-        if ((cmd.flags() & ~HW_INFO_FLAG_INPUT_TYPE) != 0) {
+    static IommuHwInfo getHwInfo(Context c, IommuHwInfo cmd) {
+        if ((cmd.flags() & ~IOMMU_HW_INFO_FLAG_INPUT_TYPE) != 0) {
             throw new IommufdException(Errno.EOPNOTSUPP, "unknown GET_HW_INFO flags");
         }
-        if (cmd.reserved() != 0) {
-            throw new IommufdException(Errno.EOPNOTSUPP, "GET_HW_INFO __reserved must be 0");
+        if (cmd.reserved().stream().anyMatch(b -> b != 0)) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "GET_HW_INFO __reserved must be 0, is " + cmd.reserved());
         }
-        int inType = (cmd.flags() & HW_INFO_FLAG_INPUT_TYPE) != 0 ? cmd.inDataType() : HW_INFO_TYPE_NONE;
+        int inType = (cmd.flags() & IOMMU_HW_INFO_FLAG_INPUT_TYPE) != 0 ? cmd.inDataType() : IOMMU_HW_INFO_TYPE_NONE;
         BoundDevice dev = device(c, cmd.devId());
         Optional<HwInfo> info = dev.device.hwInfo(inType);
         byte[] data = info.map(HwInfo::data).orElse(new byte[0]);
-        int outType = info.map(HwInfo::type).orElse(HW_INFO_TYPE_NONE);
+        int outType = info.map(HwInfo::type).orElse(IOMMU_HW_INFO_TYPE_NONE);
         long userLen = Integer.toUnsignedLong(cmd.dataLen());
         int copy = (int) Math.min(userLen, data.length);
         c.memory.write(cmd.dataUptr(), data, 0, copy);
@@ -198,20 +197,24 @@ final class NestingCommands {
             c.memory.write(cmd.dataUptr() + at, zeros, 0, (int) Math.min(ZERO_CHUNK, userLen - at));
         }
         DeviceCapabilities caps = dev.device.capabilities();
-        long capabilities = caps.dirtyTracking() ? HW_CAP_DIRTY_TRACKING : 0;
+        long capabilities = caps.dirtyTracking() ? IOMMU_HW_CAP_DIRTY_TRACKING : 0;
         int maxPasidLog2 = 0;
         if (caps.maxPasids() > 0) {
             maxPasidLog2 = 31 - Integer.numberOfLeadingZeros(caps.maxPasids());
-            capabilities |= (caps.pasidExec() ? HW_CAP_PCI_PASID_EXEC : 0) | (caps.pasidPriv() ? HW_CAP_PCI_PASID_PRIV
+            capabilities |= (caps.pasidExec() ? IOMMU_HW_CAP_PCI_PASID_EXEC : 0) | (caps.pasidPriv() ? IOMMU_HW_CAP_PCI_PASID_PRIV
                 : 0);
         }
-        return new HwInfoReply(data.length, outType, maxPasidLog2, capabilities);
+        return cmd.withDataLen(data.length).withOutDataType(outType).withOutMaxPasidLog2(maxPasidLog2)
+            .withOutCapabilities(capabilities);
     }
 
     // ------------------------------------------------------------------ HWPT_INVALIDATE
 
-    /** Returns entry_num; a failure carries it as an Integer reply, 0 for failures before the driver ran. */
-    static int hwptInvalidate(Context c, HwptInvalidate cmd) {
+    /**
+     * Returns the struct with entry_num set; a failure carries that struct as its reply, with entry_num 0 for
+     * failures before the driver ran (the kernel writes it back either way).
+     */
+    static IommuHwptInvalidate hwptInvalidate(Context c, IommuHwptInvalidate cmd) {
         UserDataArray entries = new UserDataArray(c.memory, cmd.dataType(), cmd.dataUptr(), cmd.entryLen(),
             cmd.entryNum());
         int done = 0;
@@ -245,15 +248,15 @@ final class NestingCommands {
                 throw new IommufdException(Errno.EINVAL, target + " is neither a nested HWPT nor a vIOMMU");
             }
         } catch (IommufdException e) {
-            throw e.withReply(done);
+            throw e.withReply(cmd.withEntryNum(done));
         }
-        return done;
+        return cmd.withEntryNum(done);
     }
 
     // ------------------------------------------------------------------ vIOMMU, vDEVICE, vEVENTQ, fault queue
 
-    static int viommuAlloc(Context c, ViommuAlloc cmd, Object lock) {
-        if (cmd.flags() != 0 || cmd.type() == VIOMMU_TYPE_DEFAULT) {
+    static IommuViommuAlloc viommuAlloc(Context c, IommuViommuAlloc cmd, Object lock) {
+        if (cmd.flags() != 0 || cmd.type() == IOMMU_VIOMMU_TYPE_DEFAULT) {
             throw new IommufdException(Errno.EOPNOTSUPP, "VIOMMU_ALLOC flags must be 0 and the type not DEFAULT");
         }
         BoundDevice dev = device(c, cmd.devId());
@@ -281,10 +284,10 @@ final class NestingCommands {
             throw e;
         }
         c.objects.finalizeObject(viommu);
-        return viommu.id;
+        return cmd.withOutViommuId(viommu.id);
     }
 
-    static int vdeviceAlloc(Context c, VdeviceAlloc cmd) {
+    static IommuVdeviceAlloc vdeviceAlloc(Context c, IommuVdeviceAlloc cmd) {
         // virt_id > ULONG_MAX (EINVAL in the kernel) cannot happen: unsigned long is 64 bits on arm64 and x86-64.
         Viommu viommu = c.objects.get(cmd.viommuId(), ObjectType.VIOMMU, Viommu.class, Errno.ENOENT);
         BoundDevice dev = device(c, cmd.devId());
@@ -307,12 +310,12 @@ final class NestingCommands {
             throw e;
         }
         c.objects.finalizeObject(vdev);
-        return vdev.id;
+        return cmd.withOutVdeviceId(vdev.id);
     }
 
     /** Checks and builds a vEVENTQ, reserved and linked but not finalized and without its fd yet. */
-    static Veventq veventqAlloc(Context c, VeventqAlloc cmd) {
-        if (cmd.flags() != 0 || cmd.reserved() != 0 || cmd.type() == VEVENTQ_TYPE_DEFAULT) {
+    static Veventq veventqAlloc(Context c, IommuVeventqAlloc cmd) {
+        if (cmd.flags() != 0 || cmd.reserved() != 0 || cmd.type() == IOMMU_VEVENTQ_TYPE_DEFAULT) {
             throw new IommufdException(Errno.EOPNOTSUPP, "VEVENTQ_ALLOC flags and __reserved must be 0 and the"
                 + " type not DEFAULT");
         }

@@ -1,11 +1,10 @@
 package org.smmuref.iommufd.core;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import org.smmuref.iommufd.IommufdConstants;
+import org.smmuref.iommufd.uapi.IommufdConstants;
+import org.smmuref.iommufd.uapi.IommufdVeventHeader;
 
 /**
  * A vIOMMU's event queue of one type, read through its fd.
@@ -33,7 +32,7 @@ final class Veventq extends IommufdObject {
     final int depth;
     int fd;
     private final Deque<Node> deliver = new ArrayDeque<>();
-    private final Node lostHeader = new Node(IommufdConstants.VEVENTQ_FLAG_LOST_EVENTS, new byte[0]);
+    private final Node lostHeader = new Node(IommufdConstants.IOMMU_VEVENTQ_FLAG_LOST_EVENTS, new byte[0]);
     private int numEvents;
     private int sequence;
     private boolean linked;
@@ -80,7 +79,7 @@ final class Veventq extends IommufdObject {
         long room = Integer.toUnsignedLong(count);
         while (!deliver.isEmpty()) {
             Node next = deliver.peekFirst();
-            long need = IommufdConstants.VEVENT_HEADER_SIZE + (long) next.data.length;
+            long need = IommufdVeventHeader.SIZE + (long) next.data.length;
             if (room < need) {
                 break;
             }
@@ -88,10 +87,7 @@ final class Veventq extends IommufdObject {
             if (next != lostHeader) {
                 numEvents--;
             }
-            ByteBuffer header = ByteBuffer.allocate(IommufdConstants.VEVENT_HEADER_SIZE)
-                .order(ByteOrder.LITTLE_ENDIAN);
-            header.putInt(next.flags).putInt(next.sequence);
-            out.writeBytes(header.array());
+            out.writeBytes(new IommufdVeventHeader(next.flags, next.sequence).encode());
             out.writeBytes(next.data);
             room -= need;
         }

@@ -1,9 +1,12 @@
 package org.smmuref.iommufd.spi;
 
-import org.smmuref.iommufd.IommufdException;
-import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.ExtensibleStructs;
+import org.smmuref.iommufd.uapi.UapiException;
 
-/** The kernel's {@code copy_struct_from_user}: reads an extensible struct of another size from user memory. */
+/**
+ * The kernel's {@code copy_struct_from_user}: reads an extensible struct of another size from user memory, by the
+ * rules of {@link ExtensibleStructs#copyStructFromUser(String, org.smmuref.iommufd.uapi.UserBuffer, long, int)}.
+ */
 public final class UserCopy {
     private UserCopy() {
     }
@@ -17,22 +20,11 @@ public final class UserCopy {
         if (userSize < 0 || kernelSize < 0) {
             throw new IllegalArgumentException("negative struct size");
         }
-        byte[] out = new byte[kernelSize];
-        int copy = (int) Math.min(userSize, kernelSize);
-        memory.read(uptr, out, 0, copy);
-        long extra = userSize - kernelSize;
-        if (extra > 0) {
-            if (extra > Integer.MAX_VALUE) {
-                throw new IommufdException(Errno.E2BIG, "user struct of " + userSize + " bytes is far too large");
-            }
-            byte[] tail = memory.read(uptr + kernelSize, (int) extra);
-            for (byte b : tail) {
-                if (b != 0) {
-                    throw new IommufdException(Errno.E2BIG,
-                        "non-zero bytes beyond the " + kernelSize + "-byte struct the kernel knows");
-                }
-            }
+        try {
+            return ExtensibleStructs.copyStructFromUser("user struct", UserMemoryBuffer.at(memory, uptr), userSize,
+                kernelSize);
+        } catch (UapiException e) {
+            throw UserMemoryBuffer.rethrow(e);
         }
-        return out;
     }
 }

@@ -1,12 +1,13 @@
 package org.smmuref.iommufd.spi;
 
 import java.util.Objects;
-import org.smmuref.iommufd.IommufdException;
-import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.ExtensibleStructs;
+import org.smmuref.iommufd.uapi.UapiException;
 
 /**
  * Driver-specific data the user passed by pointer ({@code struct iommu_user_data}): HWPT_ALLOC's and VIOMMU_ALLOC's
- * {@code data_type}, {@code data_len} and {@code data_uptr}, read only through {@link #copyStruct}.
+ * {@code data_type}, {@code data_len} and {@code data_uptr}, read only through {@link #copyStruct}, whose rules are
+ * those of {@link ExtensibleStructs#copyDriverStruct}.
  */
 public final class UserData {
     private final UserMemory memory;
@@ -46,15 +47,11 @@ public final class UserData {
      * otherwise the struct, zero-filled to {@code kernelSize}; EFAULT for a bad pointer.
      */
     public byte[] copyStruct(int expectedType, int minLength, int kernelSize) {
-        if (type != expectedType) {
-            throw new IommufdException(Errno.EINVAL, "data type " + type + " is not the expected " + expectedType);
+        try {
+            return ExtensibleStructs.copyDriverStruct("driver data", new org.smmuref.iommufd.uapi.UserData(type,
+                UserMemoryBuffer.at(memory, uptr), length), expectedType, minLength, kernelSize);
+        } catch (UapiException e) {
+            throw UserMemoryBuffer.rethrow(e);
         }
-        if (length < minLength) {
-            throw new IommufdException(Errno.EINVAL, "data_len " + length + " is below the minimum " + minLength);
-        }
-        if (length > kernelSize) {
-            throw new IommufdException(Errno.EINVAL, "data_len " + length + " exceeds the struct size " + kernelSize);
-        }
-        return UserCopy.copyStructFromUser(memory, uptr, length, kernelSize);
     }
 }

@@ -3,6 +3,8 @@ package org.smmuref.iommufd.spi;
 import java.util.Objects;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.ExtensibleStructs;
+import org.smmuref.iommufd.uapi.UapiException;
 
 /**
  * An array of driver-specific entries the user passed by pointer ({@code struct iommu_user_data_array}): the
@@ -62,22 +64,12 @@ public final class UserDataArray {
      * zero bytes beyond {@code kernelEntrySize}, E2BIG otherwise); EFAULT for a bad pointer.
      */
     public byte[][] copyFullArray(int expectedType, int kernelEntrySize) {
-        if (type != expectedType) {
-            throw new IommufdException(Errno.EINVAL, "data type " + type + " is not the expected " + expectedType);
+        try {
+            return ExtensibleStructs.copyFullUserArray("entry", uapiArray(), expectedType, kernelEntrySize)
+                .toArray(new byte[0][]);
+        } catch (UapiException e) {
+            throw UserMemoryBuffer.rethrow(e);
         }
-        if (requestedEntries == 0) {
-            throw new IommufdException(Errno.EINVAL, "an empty entry array cannot be copied");
-        }
-        long count = Integer.toUnsignedLong(requestedEntries);
-        if (count > 1 << 20) {
-            throw new IommufdException(Errno.ENOMEM, "too many entries: " + count);
-        }
-        byte[][] out = new byte[(int) count][];
-        for (int i = 0; i < count; i++) {
-            out[i] = UserCopy.copyStructFromUser(memory, entryAddress(i), Integer.toUnsignedLong(entryLen),
-                kernelEntrySize);
-        }
-        return out;
     }
 
     /**
@@ -86,21 +78,19 @@ public final class UserDataArray {
      * entry zero-filled to {@code kernelSize}; EFAULT for a bad pointer.
      */
     public byte[] copyEntry(int expectedType, int index, int minLength, int kernelSize) {
-        if (type != expectedType) {
-            throw new IommufdException(Errno.EINVAL, "data type " + type + " is not the expected " + expectedType);
+        if (Integer.toUnsignedLong(entryLen) == 0) {
+            throw new IommufdException(Errno.EINVAL, "entry_len is 0");
         }
-        if (index < 0 || Integer.compareUnsigned(index, requestedEntries) >= 0) {
-            throw new IommufdException(Errno.EINVAL, "entry index " + index + " is out of range");
+        try {
+            return ExtensibleStructs.copyUserArrayEntry("entry", uapiArray(), expectedType,
+                Integer.toUnsignedLong(index), minLength, kernelSize);
+        } catch (UapiException e) {
+            throw UserMemoryBuffer.rethrow(e);
         }
-        long len = Integer.toUnsignedLong(entryLen);
-        if (len == 0 || len < minLength || len > kernelSize) {
-            throw new IommufdException(Errno.EINVAL, "entry_len " + len + " is outside [" + Math.max(1, minLength)
-                + ", " + kernelSize + "]");
-        }
-        return UserCopy.copyStructFromUser(memory, entryAddress(index), len, kernelSize);
     }
 
-    private long entryAddress(int index) {
-        return uptr + Integer.toUnsignedLong(entryLen) * index;
+    private org.smmuref.iommufd.uapi.UserDataArray uapiArray() {
+        return new org.smmuref.iommufd.uapi.UserDataArray(type, UserMemoryBuffer.at(memory, uptr),
+            Integer.toUnsignedLong(entryLen), requestedEntries);
     }
 }

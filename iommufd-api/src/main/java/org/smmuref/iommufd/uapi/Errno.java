@@ -36,6 +36,8 @@ public enum Errno {
     EOVERFLOW(75),
     /** The caller's array is too small. */
     EMSGSIZE(90),
+    /** An IOVA range is already in use: a reserved range meets a mapped or allowed one, or the reverse. */
+    EADDRINUSE(98),
     /** A known field holds an unsupported value: an unknown flag bit or type, a reserved field. */
     EOPNOTSUPP(95);
 

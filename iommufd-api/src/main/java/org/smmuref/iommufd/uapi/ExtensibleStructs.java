@@ -144,13 +144,22 @@ public final class ExtensibleStructs {
      */
     public static <T extends Record & UapiStruct> T copyStructFromUser(UserData data, StructType<T> type, int dataType,
                                                                         String minLastField) {
-        String name = type.kernelName();
-        if (data.type() != dataType) {
-            throw new UapiException(Errno.EINVAL, name + ": data type " + Integer.toUnsignedString(data.type())
-                + " is not the expected " + dataType);
-        }
-        checkLength(name, "data_len", data.len(), type, minLastField);
-        return type.decode(copyStructFromUser(name, data.buffer(), data.len(), type.size()));
+        return type.decode(copyDriverStruct(type.kernelName(), data, dataType,
+            type.layout().offsetOfEnd(minLastField), type.size()));
+    }
+
+    /**
+     * {@link #copyStructFromUser(UserData, StructType, int, String)} for a driver struct known only by its sizes
+     * (a driver behind the SPI): returns {@code ksize} bytes.
+     *
+     * @param what    the struct's name, for messages
+     * @param minSize offsetofend of the last member of the struct's first version
+     * @param ksize   sizeof the struct as the driver knows it
+     */
+    public static byte[] copyDriverStruct(String what, UserData data, int dataType, int minSize, int ksize) {
+        checkType(what, data.type(), dataType);
+        checkLength(what, "data_len", data.len(), minSize, ksize);
+        return copyStructFromUser(what, data.buffer(), data.len(), ksize);
     }
 
     /**
@@ -162,30 +171,37 @@ public final class ExtensibleStructs {
      */
     public static <T extends Record & UapiStruct> List<T> copyStructFromFullUserArray(UserDataArray array,
                                                                                       StructType<T> type, int dataType) {
-        String name = type.kernelName();
-        if (array.type() != dataType) {
-            throw new UapiException(Errno.EINVAL, name + ": data type " + Integer.toUnsignedString(array.type())
-                + " is not the expected " + dataType);
+        List<T> out = new ArrayList<>();
+        for (byte[] entry : copyFullUserArray(type.kernelName(), array, dataType, type.size())) {
+            out.add(type.decode(entry));
         }
+        return List.copyOf(out);
+    }
+
+    /**
+     * {@link #copyStructFromFullUserArray(UserDataArray, StructType, int)} for entries known only by their size:
+     * returns {@code entry_num} arrays of {@code entrySize} bytes.
+     */
+    public static List<byte[]> copyFullUserArray(String what, UserDataArray array, int dataType, int entrySize) {
+        checkType(what, array.type(), dataType);
         long num = array.entryNumUnsigned();
         if (num == 0) {
-            throw new UapiException(Errno.EINVAL, name + ": entry_num is 0 (the full-array helper needs entries)");
+            throw new UapiException(Errno.EINVAL, what + ": entry_num is 0 (the full-array helper needs entries)");
         }
-        if (num * type.size() > MAX_ARRAY_BYTES) {
-            throw new UapiException(Errno.ENOMEM, name + ": " + num + " entries of " + type.size()
+        if (num * entrySize > MAX_ARRAY_BYTES) {
+            throw new UapiException(Errno.ENOMEM, what + ": " + num + " entries of " + entrySize
                 + " bytes exceed the kernel's largest allocation of " + MAX_ARRAY_BYTES + " bytes");
         }
-        List<T> out = new ArrayList<>((int) num);
+        List<byte[]> out = new ArrayList<>((int) num);
         long entryLen = array.entryLen();
         for (long i = 0; i < num; i++) {
             long base = i * entryLen;
             if (entryLen != 0 && base / entryLen != i) {
-                throw new UapiException(Errno.EFAULT, name + ": entry " + i + " lies beyond the address space");
+                throw new UapiException(Errno.EFAULT, what + ": entry " + i + " lies beyond the address space");
             }
-            byte[] entry = copyStructFromUser(name + "[" + i + "]", array.buffer().from(base), entryLen, type.size());
-            out.add(type.decode(entry));
+            out.add(copyStructFromUser(what + "[" + i + "]", array.buffer().from(base), entryLen, entrySize));
         }
-        return List.copyOf(out);
+        return out;
     }
 
     /**
@@ -196,28 +212,40 @@ public final class ExtensibleStructs {
     public static <T extends Record & UapiStruct> T copyStructFromUserArray(UserDataArray array, StructType<T> type,
                                                                              int dataType, long index,
                                                                              String minLastField) {
-        String name = type.kernelName();
-        if (index < 0 || index >= array.entryNumUnsigned()) {
-            throw new UapiException(Errno.EINVAL, name + ": index " + index + " is outside entry_num "
-                + array.entryNumUnsigned());
-        }
-        if (array.type() != dataType) {
-            throw new UapiException(Errno.EINVAL, name + ": data type " + Integer.toUnsignedString(array.type())
-                + " is not the expected " + dataType);
-        }
-        checkLength(name, "entry_len", array.entryLen(), type, minLastField);
-        UserBuffer entry = array.buffer().from(index * array.entryLen());
-        return type.decode(copyStructFromUser(name + "[" + index + "]", entry, array.entryLen(), type.size()));
+        return type.decode(copyUserArrayEntry(type.kernelName(), array, dataType, index,
+            type.layout().offsetOfEnd(minLastField), type.size()));
     }
 
-    private static void checkLength(String name, String lenName, long len, StructType<?> type, String minLastField) {
-        int min = type.layout().offsetOfEnd(minLastField);
+    /**
+     * {@link #copyStructFromUserArray(UserDataArray, StructType, int, long, String)} for an entry known only by its
+     * sizes: returns {@code ksize} bytes.
+     */
+    public static byte[] copyUserArrayEntry(String what, UserDataArray array, int dataType, long index, int minSize,
+                                            int ksize) {
+        if (index < 0 || index >= array.entryNumUnsigned()) {
+            throw new UapiException(Errno.EINVAL, what + ": index " + index + " is outside entry_num "
+                + array.entryNumUnsigned());
+        }
+        checkType(what, array.type(), dataType);
+        checkLength(what, "entry_len", array.entryLen(), minSize, ksize);
+        UserBuffer entry = array.buffer().from(index * array.entryLen());
+        return copyStructFromUser(what + "[" + index + "]", entry, array.entryLen(), ksize);
+    }
+
+    private static void checkType(String what, int type, int expected) {
+        if (type != expected) {
+            throw new UapiException(Errno.EINVAL, what + ": data type " + Integer.toUnsignedString(type)
+                + " is not the expected " + Integer.toUnsignedString(expected));
+        }
+    }
+
+    private static void checkLength(String name, String lenName, long len, int min, int ksize) {
         if (len < min) {
             throw new UapiException(Errno.EINVAL, name + ": " + lenName + " " + len + " is below " + min
-                + " (offsetofend " + minLastField + ")");
+                + " (offsetofend of the first version's last member)");
         }
-        if (len > type.size()) {
-            throw new UapiException(Errno.EINVAL, name + ": " + lenName + " " + len + " is above sizeof " + type.size()
+        if (len > ksize) {
+            throw new UapiException(Errno.EINVAL, name + ": " + lenName + " " + len + " is above sizeof " + ksize
                 + " (driver data may not be longer than the kernel's struct)");
         }
     }

@@ -5,9 +5,7 @@ import static org.smmuref.iommufd.core.CoreFixture.PAGE;
 import static org.smmuref.iommufd.core.CoreFixture.assertErrno;
 
 import org.junit.jupiter.api.Test;
-import org.smmuref.iommufd.IommufdCmd.FaultQueueAlloc;
-import org.smmuref.iommufd.IommufdCmd.VdeviceAlloc;
-import org.smmuref.iommufd.IommufdCmd.VeventqAlloc;
+import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.uapi.Errno;
 
 /** Closing a context destroys everything in dependency order (selftest viommu_auto_destroy). */
@@ -22,9 +20,9 @@ class CloseTest {
         int parent = f.nestParent(dev, ioas);
         int viommu = f.viommu(dev, parent);
         int nested = f.nested(0, dev, viommu, 0);
-        f.core.vdeviceAlloc(f.ctx, new VdeviceAlloc(viommu, dev, 0x99));
-        f.core.veventqAlloc(f.ctx, new VeventqAlloc(0, viommu, MockIommu.VEVENTQ_TYPE_SELFTEST, 2, 0));
-        f.core.faultQueueAlloc(f.ctx, new FaultQueueAlloc(0));
+        f.core.vdeviceAlloc(f.ctx, Requests.vdeviceAlloc(viommu, dev, 0x99));
+        f.core.veventqAlloc(f.ctx, Requests.veventqAlloc(0, viommu, MockIommu.VEVENTQ_TYPE_SELFTEST, 2, 0));
+        f.core.faultQueueAlloc(f.ctx, Requests.faultQueueAlloc(0));
         f.core.attachDevice(f.ctx, dev, nested);
         f.core.attachDevice(f.ctx, dev2, ioas);
         f.nested(0, dev, parent, 0);

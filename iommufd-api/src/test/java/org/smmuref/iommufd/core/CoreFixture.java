@@ -7,16 +7,16 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.smmuref.iommufd.IommufdCmd;
-import org.smmuref.iommufd.IommufdConstants;
 import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.IommufdConstants;
 
 /** A core over two mock IOMMUs (instance 0 with StreamIDs 1..4, instance 1 with StreamID 1) and one context. */
 final class CoreFixture {
     static final int PAGE = 4096;
-    static final int RW = IommufdConstants.IOAS_MAP_READABLE | IommufdConstants.IOAS_MAP_WRITEABLE;
-    static final int FIXED_RW = RW | IommufdConstants.IOAS_MAP_FIXED_IOVA;
+    static final int RW = IommufdConstants.IOMMU_IOAS_MAP_READABLE | IommufdConstants.IOMMU_IOAS_MAP_WRITEABLE;
+    static final int FIXED_RW = RW | IommufdConstants.IOMMU_IOAS_MAP_FIXED_IOVA;
 
     final SimulatedUserMemory mem = new SimulatedUserMemory();
     final MockIommu iommu0 = new MockIommu(0);
@@ -59,7 +59,7 @@ final class CoreFixture {
     }
 
     int ioas() {
-        return core.ioasAlloc(ctx, new IommufdCmd.IoasAlloc(0));
+        return core.ioasAlloc(ctx, Requests.ioasAlloc(0)).outIoasId();
     }
 
     int bind(int sid) {
@@ -67,35 +67,35 @@ final class CoreFixture {
     }
 
     long mapFixed(int ioas, long va, long length, long iova) {
-        return core.ioasMap(ctx, new IommufdCmd.IoasMap(FIXED_RW, ioas, 0, va, length, iova));
+        return core.ioasMap(ctx, Requests.ioasMap(FIXED_RW, ioas, 0, va, length, iova)).iova();
     }
 
     long mapAnywhere(int ioas, long va, long length) {
-        return core.ioasMap(ctx, new IommufdCmd.IoasMap(RW, ioas, 0, va, length, 0));
+        return core.ioasMap(ctx, Requests.ioasMap(RW, ioas, 0, va, length, 0)).iova();
     }
 
     long unmap(int ioas, long iova, long length) {
-        return core.ioasUnmap(ctx, new IommufdCmd.IoasUnmap(ioas, iova, length));
+        return core.ioasUnmap(ctx, Requests.ioasUnmap(ioas, iova, length)).length();
     }
 
     int nestParent(int devId, int ioas) {
-        return core.hwptAlloc(ctx, IommufdCmd.HwptAlloc.of(IommufdConstants.HWPT_ALLOC_NEST_PARENT, devId, ioas));
+        return core.hwptAlloc(ctx, Requests.hwptAlloc(IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT, devId, ioas)).outHwptId();
     }
 
     /** A nested HWPT from {@code pt} (a nest parent or a vIOMMU) with SELFTEST data {iotlb}. */
     int nested(int flags, int devId, int pt, int iotlb) {
         long uptr = put(u32s(iotlb));
-        return core.hwptAlloc(ctx, new IommufdCmd.HwptAlloc(flags, devId, pt, 0, MockIommu.HWPT_DATA_SELFTEST, 4,
-            uptr, 0, 0));
+        return core.hwptAlloc(ctx, Requests.hwptAlloc(flags, devId, pt, 0, MockIommu.HWPT_DATA_SELFTEST, 4,
+            uptr, 0, 0)).outHwptId();
     }
 
     int viommu(int devId, int parent) {
-        return core.viommuAlloc(ctx, new IommufdCmd.ViommuAlloc(0, MockIommu.VIOMMU_TYPE_SELFTEST, devId, parent,
-            0, 0, 0));
+        return core.viommuAlloc(ctx, Requests.viommuAlloc(0, MockIommu.VIOMMU_TYPE_SELFTEST, devId, parent,
+            0, 0, 0)).outViommuId();
     }
 
     void destroy(int id) {
-        core.destroy(ctx, new IommufdCmd.Destroy(id));
+        core.destroy(ctx, Requests.destroy(id));
     }
 
     static IommufdException assertErrno(Errno errno, ThrowingCallable call) {

@@ -6,7 +6,7 @@ import static org.smmuref.iommufd.core.CoreFixture.assertErrno;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.smmuref.iommufd.IommufdCmd.HwptAlloc;
+import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.spi.DeviceCapabilities;
 import org.smmuref.iommufd.spi.IovaRange;
 import org.smmuref.iommufd.uapi.Errno;
@@ -77,8 +77,8 @@ class DeviceTest {
     void a_driver_attach_failure_passes_through_and_keeps_the_old_domain() {
         int ioas = f.ioas();
         int dev = f.bind(1);
-        int first = f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas));
-        int second = f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas));
+        int first = f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, ioas)).outHwptId();
+        int second = f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, ioas)).outHwptId();
         f.core.attachDevice(f.ctx, dev, first);
         MockIommu.Device mock = (MockIommu.Device) f.iommu0.device(1).orElseThrow();
         mock.failNextAttach = Errno.ENOMEM;
@@ -126,8 +126,8 @@ class DeviceTest {
         assertErrno(Errno.EINVAL, () -> f.mapFixed(ioas, va, PAGE, 0x800_0000));
         f.core.detachDevice(f.ctx, dev);
         f.mapFixed(ioas, va, PAGE, 0x800_0000);
-        // now the region is mapped: attaching the device is the kernel's EADDRINUSE
-        assertErrno(Errno.EINVAL, () -> f.core.attachDevice(f.ctx, dev, ioas));
+        // now the region is mapped: attaching the device cannot reserve it
+        assertErrno(Errno.EADDRINUSE, () -> f.core.attachDevice(f.ctx, dev, ioas));
         assertThat(f.core.objects(f.ctx)).extracting(IommufdCore.ObjectInfo::type)
             .containsExactly(ObjectType.IOAS, ObjectType.DEVICE);
     }

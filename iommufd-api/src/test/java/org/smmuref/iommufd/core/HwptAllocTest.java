@@ -1,17 +1,16 @@
 package org.smmuref.iommufd.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.smmuref.iommufd.IommufdConstants.HWPT_ALLOC_DIRTY_TRACKING;
-import static org.smmuref.iommufd.IommufdConstants.HWPT_ALLOC_NEST_PARENT;
-import static org.smmuref.iommufd.IommufdConstants.HWPT_ALLOC_PASID;
-import static org.smmuref.iommufd.IommufdConstants.HWPT_FAULT_ID_VALID;
 import static org.smmuref.iommufd.core.CoreFixture.assertErrno;
 import static org.smmuref.iommufd.core.CoreFixture.u32s;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_ALLOC_PASID;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_FAULT_ID_VALID;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.smmuref.iommufd.IommufdCmd.FaultQueueAlloc;
-import org.smmuref.iommufd.IommufdCmd.HwptAlloc;
+import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.spi.DeviceCapabilities;
 import org.smmuref.iommufd.uapi.Errno;
 
@@ -22,12 +21,12 @@ class HwptAllocTest {
     private final int dev = f.bind(1);
 
     private int alloc(int flags, int devId, int pt, int dataType, int dataLen, long uptr, int faultId) {
-        return f.core.hwptAlloc(f.ctx, new HwptAlloc(flags, devId, pt, 0, dataType, dataLen, uptr, faultId, 0));
+        return f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(flags, devId, pt, 0, dataType, dataLen, uptr, faultId, 0)).outHwptId();
     }
 
     @Test
     void generic_checks_come_before_any_lookup() {
-        assertErrno(Errno.EOPNOTSUPP, () -> f.core.hwptAlloc(f.ctx, new HwptAlloc(0, 99, 99, 1, 0, 0, 0, 0, 0)));
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, 99, 99, 1, 0, 0, 0, 0, 0)));
         assertErrno(Errno.EINVAL, () -> alloc(0, 99, 99, 0, 4, 0, 0));
         assertErrno(Errno.EINVAL, () -> alloc(0, 99, 99, MockIommu.HWPT_DATA_SELFTEST, 0, 0, 0));
         assertErrno(Errno.ENOENT, () -> alloc(0, 99, 99, 0, 0, 0, 0));
@@ -35,20 +34,20 @@ class HwptAllocTest {
 
     @Test
     void dev_id_must_be_a_device_and_pt_id_an_ioas_hwpt_or_viommu() {
-        assertErrno(Errno.ENOENT, () -> f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, ioas, dev)));
-        assertErrno(Errno.EINVAL, () -> f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, dev)));
-        assertErrno(Errno.EINVAL, () -> f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, 99)));
+        assertErrno(Errno.ENOENT, () -> f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, ioas, dev)));
+        assertErrno(Errno.EINVAL, () -> f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, dev)));
+        assertErrno(Errno.EINVAL, () -> f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, 99)));
     }
 
     @Test
     void paging_flag_rules() {
-        assertErrno(Errno.EOPNOTSUPP, () -> alloc(HWPT_ALLOC_NEST_PARENT | HWPT_FAULT_ID_VALID, dev, ioas, 0, 0, 0,
+        assertErrno(Errno.EOPNOTSUPP, () -> alloc(IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_FAULT_ID_VALID, dev, ioas, 0, 0, 0,
             0));
         assertErrno(Errno.EOPNOTSUPP, () -> alloc(1 << 4, dev, ioas, 0, 0, 0, 0));
-        assertErrno(Errno.EOPNOTSUPP, () -> alloc(HWPT_ALLOC_DIRTY_TRACKING, dev, ioas, 0, 0, 0, 0));
+        assertErrno(Errno.EOPNOTSUPP, () -> alloc(IOMMU_HWPT_ALLOC_DIRTY_TRACKING, dev, ioas, 0, 0, 0, 0));
         f.iommu0.addDevice(7, new DeviceCapabilities(true, 0, false, false), List.of());
         int dirty = f.bind(7);
-        assertThat(alloc(HWPT_ALLOC_DIRTY_TRACKING | HWPT_ALLOC_PASID, dirty, ioas, 0, 0, 0, 0)).isPositive();
+        assertThat(alloc(IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_ALLOC_PASID, dirty, ioas, 0, 0, 0, 0)).isPositive();
         // driver data on a paging HWPT is for the driver to refuse
         assertErrno(Errno.EOPNOTSUPP, () -> alloc(0, dev, ioas, MockIommu.HWPT_DATA_SELFTEST, 4, f.put(u32s(0)), 0));
     }
@@ -56,7 +55,7 @@ class HwptAllocTest {
     @Test
     void nested_on_a_nest_parent() {
         int parent = f.nestParent(dev, ioas);
-        int plain = f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas));
+        int plain = f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, ioas)).outHwptId();
         long data = f.put(u32s(MockIommu.IOTLB_DEFAULT));
         // no data at all: the nested path needs it
         assertErrno(Errno.EOPNOTSUPP, () -> alloc(0, dev, parent, 0, 0, 0, 0));
@@ -64,7 +63,7 @@ class HwptAllocTest {
         assertErrno(Errno.EINVAL, () -> alloc(0, dev, parent, MockIommu.HWPT_DATA_SELFTEST, 3, data, 0));
         assertErrno(Errno.EINVAL, () -> alloc(0, dev, parent, MockIommu.HWPT_DATA_SELFTEST, 5, data, 0));
         assertErrno(Errno.EFAULT, () -> alloc(0, dev, parent, MockIommu.HWPT_DATA_SELFTEST, 4, 0, 0));
-        assertErrno(Errno.EOPNOTSUPP, () -> alloc(HWPT_ALLOC_NEST_PARENT, dev, parent, MockIommu.HWPT_DATA_SELFTEST,
+        assertErrno(Errno.EOPNOTSUPP, () -> alloc(IOMMU_HWPT_ALLOC_NEST_PARENT, dev, parent, MockIommu.HWPT_DATA_SELFTEST,
             4, data, 0));
         assertErrno(Errno.EINVAL, () -> alloc(0, dev, plain, MockIommu.HWPT_DATA_SELFTEST, 4, data, 0));
         int n1 = f.nested(0, dev, parent, MockIommu.IOTLB_DEFAULT);
@@ -91,7 +90,7 @@ class HwptAllocTest {
         int parent = f.nestParent(dev, ioas);
         long data = f.put(u32s(0));
         int before = f.core.objects(f.ctx).size();
-        assertErrno(Errno.ENOENT, () -> alloc(HWPT_FAULT_ID_VALID, dev, parent, MockIommu.HWPT_DATA_SELFTEST, 4,
+        assertErrno(Errno.ENOENT, () -> alloc(IOMMU_HWPT_FAULT_ID_VALID, dev, parent, MockIommu.HWPT_DATA_SELFTEST, 4,
             data, -1));
         assertThat(f.core.objects(f.ctx)).hasSize(before);
         assertThat(f.iommu0.nestedDomains).allSatisfy(n -> assertThat(n.freed).isTrue());
@@ -103,19 +102,19 @@ class HwptAllocTest {
     @Test
     void a_fault_queue_is_held_by_its_hwpts() {
         int parent = f.nestParent(dev, ioas);
-        int fault = f.core.faultQueueAlloc(f.ctx, new FaultQueueAlloc(0)).outFaultId();
-        int nested = alloc(HWPT_FAULT_ID_VALID, dev, parent, MockIommu.HWPT_DATA_SELFTEST, 4, f.put(u32s(0)), fault);
-        int paging = alloc(HWPT_FAULT_ID_VALID, dev, ioas, 0, 0, 0, fault);
+        int fault = f.core.faultQueueAlloc(f.ctx, Requests.faultQueueAlloc(0)).outFaultId();
+        int nested = alloc(IOMMU_HWPT_FAULT_ID_VALID, dev, parent, MockIommu.HWPT_DATA_SELFTEST, 4, f.put(u32s(0)), fault);
+        int paging = alloc(IOMMU_HWPT_FAULT_ID_VALID, dev, ioas, 0, 0, 0, fault);
         assertErrno(Errno.EBUSY, () -> f.destroy(fault));
         f.destroy(nested);
         f.destroy(paging);
-        assertErrno(Errno.EOPNOTSUPP, () -> f.core.faultQueueAlloc(f.ctx, new FaultQueueAlloc(1)));
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.faultQueueAlloc(f.ctx, Requests.faultQueueAlloc(1)));
     }
 
     @Test
     void without_devices_every_path_is_enoent() {
         f.core.unbindDevice(f.ctx, dev);
-        assertErrno(Errno.ENOENT, () -> f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas)));
+        assertErrno(Errno.ENOENT, () -> f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, ioas)));
         assertErrno(Errno.ENOENT, () -> f.core.replaceDevice(f.ctx, dev, ioas));
     }
 }

@@ -6,10 +6,10 @@ import static org.smmuref.iommufd.core.CoreFixture.u32s;
 
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
-import org.smmuref.iommufd.IommufdCmd.HwptInvalidate;
-import org.smmuref.iommufd.IommufdCmd.VdeviceAlloc;
 import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
 
 /**
  * IOMMU_HWPT_INVALIDATE: generic core checks, entry_num always written back, and the mock's nested-HWPT and
@@ -25,18 +25,19 @@ class InvalidateTest {
     private final MockIommu.Nested domain = f.iommu0.nestedDomains.get(0);
 
     private int invalidate(int hwpt, long uptr, int type, int entryLen, int entryNum) {
-        return f.core.hwptInvalidate(f.ctx, new HwptInvalidate(hwpt, uptr, type, entryLen, entryNum, 0));
+        return f.core.hwptInvalidate(f.ctx, Requests.hwptInvalidate(hwpt, uptr, type, entryLen, entryNum, 0)).entryNum();
     }
 
     private static void fails(Errno errno, int entryNum, ThrowingCallable call) {
         IommufdException e = assertErrno(errno, call);
-        assertThat(e.reply(Integer.class)).as("entry_num written back").contains(entryNum);
+        assertThat(e.reply(IommuHwptInvalidate.class)).as("entry_num written back").get()
+            .extracting(IommuHwptInvalidate::entryNum).isEqualTo(entryNum);
     }
 
     @Test
     void core_checks_write_back_entry_num_0() {
         long data = f.put(u32s(0, 1));
-        fails(Errno.EOPNOTSUPP, 0, () -> f.core.hwptInvalidate(f.ctx, new HwptInvalidate(nested, data, SELFTEST, 8,
+        fails(Errno.EOPNOTSUPP, 0, () -> f.core.hwptInvalidate(f.ctx, Requests.hwptInvalidate(nested, data, SELFTEST, 8,
             1, 1)));
         fails(Errno.EINVAL, 0, () -> invalidate(nested, 0, SELFTEST, 8, 1));
         fails(Errno.EINVAL, 0, () -> invalidate(nested, data, SELFTEST, 0, 1));
@@ -83,7 +84,7 @@ class InvalidateTest {
     @Test
     void viommu_cache_invalidation_resolves_vdev_ids() {
         int viommu = f.viommu(dev, parent);
-        f.core.vdeviceAlloc(f.ctx, new VdeviceAlloc(viommu, dev, 0x99));
+        f.core.vdeviceAlloc(f.ctx, Requests.vdeviceAlloc(viommu, dev, 0x99));
         MockIommu.Device mock = (MockIommu.Device) f.iommu0.device(1).orElseThrow();
         assertThat(invalidate(viommu, 0, SELFTEST, 0, 0)).isZero();
         fails(Errno.EINVAL, 0, () -> invalidate(viommu, f.put(u32s(0, 0x99, 0)), SELFTEST + 1, 12, 1));

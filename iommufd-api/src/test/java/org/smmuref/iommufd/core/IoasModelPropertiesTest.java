@@ -15,10 +15,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
-import org.smmuref.iommufd.IommufdCmd.HwptAlloc;
-import org.smmuref.iommufd.IommufdCmd.IoasAllowIovas;
-import org.smmuref.iommufd.IommufdCmd.IoasCopy;
 import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.spi.IovaRange;
 import org.smmuref.iommufd.uapi.Errno;
 
@@ -63,10 +61,10 @@ class IoasModelPropertiesTest {
     private void replay(List<Op> ops) {
         CoreFixture f = new CoreFixture();
         int ioas = f.ioas();
-        f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, f.bind(1), ioas));
+        f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, f.bind(1), ioas));
         long allowed = f.put(ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(BASE)
             .putLong(BASE + PAGES * PAGE - 1).array());
-        f.core.ioasAllowIovas(f.ctx, new IoasAllowIovas(ioas, 1, 0, allowed));
+        f.core.ioasAllowIovas(f.ctx, Requests.ioasAllowIovas(ioas, 1, 0, allowed));
         long va = f.buffer(PAGES * PAGE);
         MockIommu.Paging domain = f.iommu0.pagingDomains.get(0);
         TreeMap<Integer, Integer> model = new TreeMap<>();
@@ -127,7 +125,7 @@ class IoasModelPropertiesTest {
                     List<int[]> pieces = covering(model, src, n);
                     // a FIXED destination may leave the allowed window: allowed ranges steer allocation only
                     Errno expected = pieces == null ? Errno.ENOENT : overlaps(model, dst, n) ? Errno.EEXIST : null;
-                    outcome(expected, () -> f.core.ioasCopy(f.ctx, new IoasCopy(CoreFixture.FIXED_RW, ioas, ioas,
+                    outcome(expected, () -> f.core.ioasCopy(f.ctx, Requests.ioasCopy(CoreFixture.FIXED_RW, ioas, ioas,
                         (long) n * PAGE, BASE + (long) dst * PAGE, BASE + (long) src * PAGE)));
                     if (expected == null) {
                         for (int[] piece : pieces) {

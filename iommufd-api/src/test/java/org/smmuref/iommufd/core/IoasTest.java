@@ -10,17 +10,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.smmuref.iommufd.IommufdCmd.HwptAlloc;
-import org.smmuref.iommufd.IommufdCmd.IoasAlloc;
-import org.smmuref.iommufd.IommufdCmd.IoasAllowIovas;
-import org.smmuref.iommufd.IommufdCmd.IoasCopy;
-import org.smmuref.iommufd.IommufdCmd.IoasIovaRanges;
-import org.smmuref.iommufd.IommufdCmd.IoasMap;
-import org.smmuref.iommufd.IommufdCmd.IovaRangesReply;
-import org.smmuref.iommufd.IommufdConstants;
 import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.spi.IovaRange;
 import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.IommuIoasIovaRanges;
+import org.smmuref.iommufd.uapi.IommufdConstants;
 
 /** IOAS_ALLOC / MAP / UNMAP / COPY / IOVA_RANGES / ALLOW_IOVAS errno paths and domain synchronisation. */
 class IoasTest {
@@ -30,7 +25,7 @@ class IoasTest {
 
     @Test
     void ioas_alloc_with_flags_is_eopnotsupp() {
-        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasAlloc(f.ctx, new IoasAlloc(1)));
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasAlloc(f.ctx, Requests.ioasAlloc(1)).outIoasId());
     }
 
     // ------------------------------------------------------------------ MAP
@@ -38,13 +33,13 @@ class IoasTest {
     @Test
     void map_checks_flags_and_reserved_first_then_overflow_then_permissions_then_the_ioas() {
         long va = f.buffer(PAGE);
-        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasMap(f.ctx, new IoasMap(RW | 8, 99, 0, va, PAGE, 0)));
-        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasMap(f.ctx, new IoasMap(RW, 99, 1, va, PAGE, 0)));
-        assertErrno(Errno.EOVERFLOW, () -> f.core.ioasMap(f.ctx, new IoasMap(0, 99, 0, va, PAGE, U64_MAX)));
-        assertErrno(Errno.EOVERFLOW, () -> f.core.ioasMap(f.ctx, new IoasMap(0, 99, 0, va, U64_MAX, 0)));
-        assertErrno(Errno.EINVAL, () -> f.core.ioasMap(f.ctx, new IoasMap(IommufdConstants.IOAS_MAP_FIXED_IOVA,
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasMap(f.ctx, Requests.ioasMap(RW | 8, 99, 0, va, PAGE, 0)));
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasMap(f.ctx, Requests.ioasMap(RW, 99, 1, va, PAGE, 0)));
+        assertErrno(Errno.EOVERFLOW, () -> f.core.ioasMap(f.ctx, Requests.ioasMap(0, 99, 0, va, PAGE, U64_MAX)));
+        assertErrno(Errno.EOVERFLOW, () -> f.core.ioasMap(f.ctx, Requests.ioasMap(0, 99, 0, va, U64_MAX, 0)));
+        assertErrno(Errno.EINVAL, () -> f.core.ioasMap(f.ctx, Requests.ioasMap(IommufdConstants.IOMMU_IOAS_MAP_FIXED_IOVA,
             99, 0, va, PAGE, 0)));
-        assertErrno(Errno.ENOENT, () -> f.core.ioasMap(f.ctx, new IoasMap(RW, 99, 0, va, PAGE, 0)));
+        assertErrno(Errno.ENOENT, () -> f.core.ioasMap(f.ctx, Requests.ioasMap(RW, 99, 0, va, PAGE, 0)));
     }
 
     @Test
@@ -152,7 +147,7 @@ class IoasTest {
         long va = f.buffer(4 * PAGE);
         f.mapFixed(ioas, va, 2 * PAGE, 0x100000);
         f.mapFixed(ioas, va + 2 * PAGE, 2 * PAGE, 0x100000 + 2 * PAGE);
-        long at = f.core.ioasCopy(f.ctx, new IoasCopy(FIXED_RW, dst, ioas, 2 * PAGE, 0x500000, 0x100000 + PAGE));
+        long at = f.core.ioasCopy(f.ctx, Requests.ioasCopy(FIXED_RW, dst, ioas, 2 * PAGE, 0x500000, 0x100000 + PAGE)).dstIova();
         assertThat(at).isEqualTo(0x500000);
         assertThat(f.core.mappedAreas(f.ctx, dst)).containsExactly(IovaRange.ofLength(0x500000, PAGE),
             IovaRange.ofLength(0x500000 + PAGE, PAGE));
@@ -168,14 +163,14 @@ class IoasTest {
         int dst = f.ioas();
         long va = f.buffer(2 * PAGE);
         f.mapFixed(ioas, va, PAGE, 0x100000);
-        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasCopy(f.ctx, new IoasCopy(16, dst, ioas, PAGE, 0, 0x100000)));
-        assertErrno(Errno.EOVERFLOW, () -> f.core.ioasCopy(f.ctx, new IoasCopy(RW, dst, ioas, U64_MAX, 0, 0)));
-        assertErrno(Errno.EINVAL, () -> f.core.ioasCopy(f.ctx, new IoasCopy(0, dst, ioas, PAGE, 0, 0x100000)));
-        assertErrno(Errno.ENOENT, () -> f.core.ioasCopy(f.ctx, new IoasCopy(RW, dst, 99, PAGE, 0, 0x100000)));
-        assertErrno(Errno.ENOENT, () -> f.core.ioasCopy(f.ctx, new IoasCopy(RW, dst, ioas, 2 * PAGE, 0, 0x100000)));
-        assertErrno(Errno.ENOENT, () -> f.core.ioasCopy(f.ctx, new IoasCopy(RW, 99, ioas, PAGE, 0, 0x100000)));
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasCopy(f.ctx, Requests.ioasCopy(16, dst, ioas, PAGE, 0, 0x100000)));
+        assertErrno(Errno.EOVERFLOW, () -> f.core.ioasCopy(f.ctx, Requests.ioasCopy(RW, dst, ioas, U64_MAX, 0, 0)));
+        assertErrno(Errno.EINVAL, () -> f.core.ioasCopy(f.ctx, Requests.ioasCopy(0, dst, ioas, PAGE, 0, 0x100000)));
+        assertErrno(Errno.ENOENT, () -> f.core.ioasCopy(f.ctx, Requests.ioasCopy(RW, dst, 99, PAGE, 0, 0x100000)));
+        assertErrno(Errno.ENOENT, () -> f.core.ioasCopy(f.ctx, Requests.ioasCopy(RW, dst, ioas, 2 * PAGE, 0, 0x100000)));
+        assertErrno(Errno.ENOENT, () -> f.core.ioasCopy(f.ctx, Requests.ioasCopy(RW, 99, ioas, PAGE, 0, 0x100000)));
         f.mapFixed(dst, va + PAGE, PAGE, 0x700000);
-        assertErrno(Errno.EEXIST, () -> f.core.ioasCopy(f.ctx, new IoasCopy(FIXED_RW, dst, ioas, PAGE, 0x700000,
+        assertErrno(Errno.EEXIST, () -> f.core.ioasCopy(f.ctx, Requests.ioasCopy(FIXED_RW, dst, ioas, PAGE, 0x700000,
             0x100000)));
     }
 
@@ -185,7 +180,7 @@ class IoasTest {
     void iova_ranges_reports_everything_without_domains_and_the_aperture_with_one() {
         assertThat(ranges(ioas)).containsExactly(IovaRange.ALL);
         int dev = f.bind(1);
-        f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas));
+        f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, ioas));
         assertThat(ranges(ioas)).containsExactly(MockIommu.APERTURE);
     }
 
@@ -194,33 +189,35 @@ class IoasTest {
         allow(new IovaRange(0x100000, 0x1fffff), new IovaRange(0x400000, 0x4fffff));
         long out = f.buffer(PAGE);
         IommufdException e = assertErrno(Errno.EMSGSIZE, () -> f.core.ioasIovaRanges(f.ctx,
-            new IoasIovaRanges(ioas, 1, 0, out)));
-        assertThat(e.reply(IovaRangesReply.class)).contains(new IovaRangesReply(2, PAGE));
+            Requests.ioasIovaRanges(ioas, 1, 0, out)));
+        IommuIoasIovaRanges written = e.reply(IommuIoasIovaRanges.class).orElseThrow();
+        assertThat(written.numIovas()).isEqualTo(2);
+        assertThat(written.outIovaAlignment()).isEqualTo(PAGE);
         assertThat(readRanges(out, 1)).containsExactly(new IovaRange(0x100000, 0x1fffff));
-        IovaRangesReply probe = assertErrno(Errno.EMSGSIZE, () -> f.core.ioasIovaRanges(f.ctx,
-            new IoasIovaRanges(ioas, 0, 0, 0))).reply(IovaRangesReply.class).orElseThrow();
+        IommuIoasIovaRanges probe = assertErrno(Errno.EMSGSIZE, () -> f.core.ioasIovaRanges(f.ctx,
+            Requests.ioasIovaRanges(ioas, 0, 0, 0))).reply(IommuIoasIovaRanges.class).orElseThrow();
         assertThat(probe.numIovas()).isEqualTo(2);
     }
 
     @Test
     void iova_ranges_errnos() {
-        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasIovaRanges(f.ctx, new IoasIovaRanges(ioas, 0, 1, 0)));
-        assertErrno(Errno.ENOENT, () -> f.core.ioasIovaRanges(f.ctx, new IoasIovaRanges(99, 0, 0, 0)));
-        assertErrno(Errno.EFAULT, () -> f.core.ioasIovaRanges(f.ctx, new IoasIovaRanges(ioas, 1, 0, 0x40)));
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasIovaRanges(f.ctx, Requests.ioasIovaRanges(ioas, 0, 1, 0)));
+        assertErrno(Errno.ENOENT, () -> f.core.ioasIovaRanges(f.ctx, Requests.ioasIovaRanges(99, 0, 0, 0)));
+        assertErrno(Errno.EFAULT, () -> f.core.ioasIovaRanges(f.ctx, Requests.ioasIovaRanges(ioas, 1, 0, 0x40)));
     }
 
     @Test
     void allow_iovas_rejects_reserved_overlap_bad_ranges_and_conflicts_with_reservations() {
-        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasAllowIovas(f.ctx, new IoasAllowIovas(ioas, 0, 1, 0)));
-        assertErrno(Errno.ENOENT, () -> f.core.ioasAllowIovas(f.ctx, new IoasAllowIovas(99, 0, 0, 0)));
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.ioasAllowIovas(f.ctx, Requests.ioasAllowIovas(ioas, 0, 1, 0)));
+        assertErrno(Errno.ENOENT, () -> f.core.ioasAllowIovas(f.ctx, Requests.ioasAllowIovas(99, 0, 0, 0)));
         assertErrno(Errno.EINVAL, () -> allow(new IovaRange(0x1000, 0x2fff), new IovaRange(0x2000, 0x4fff)));
         long bad = f.put(ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(5).putLong(4).array());
-        assertErrno(Errno.EINVAL, () -> f.core.ioasAllowIovas(f.ctx, new IoasAllowIovas(ioas, 1, 0, bad)));
-        assertErrno(Errno.EFAULT, () -> f.core.ioasAllowIovas(f.ctx, new IoasAllowIovas(ioas, 1, 0, 0x40)));
+        assertErrno(Errno.EINVAL, () -> f.core.ioasAllowIovas(f.ctx, Requests.ioasAllowIovas(ioas, 1, 0, bad)));
+        assertErrno(Errno.EFAULT, () -> f.core.ioasAllowIovas(f.ctx, Requests.ioasAllowIovas(ioas, 1, 0, 0x40)));
         int dev = f.bind(1);
-        f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas));
-        // The kernel's EADDRINUSE: the mock aperture starts at 16 MiB, so [0, 4 KiB) is reserved.
-        assertErrno(Errno.EINVAL, () -> allow(new IovaRange(0, 0xfff)));
+        f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, ioas));
+        // The mock aperture starts at 16 MiB, so [0, 4 KiB) is reserved.
+        assertErrno(Errno.EADDRINUSE, () -> allow(new IovaRange(0, 0xfff)));
         allow(new IovaRange(1L << 24, (1L << 25) - 1));
         assertThat(ranges(ioas)).containsExactly(new IovaRange(1L << 24, (1L << 25) - 1));
         allow();
@@ -230,7 +227,7 @@ class IoasTest {
     @Test
     void a_fixed_map_into_a_reserved_range_is_einval() {
         int dev = f.bind(1);
-        f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas));
+        f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, ioas));
         assertErrno(Errno.EINVAL, () -> f.mapFixed(ioas, f.buffer(PAGE), PAGE, 0x1000));
     }
 
@@ -240,12 +237,12 @@ class IoasTest {
     void every_domain_mirrors_the_areas_through_map_copy_and_unmap() {
         int dev = f.bind(1);
         int dev2 = f.bind(2);
-        f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas));
+        f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, ioas));
         long va = f.buffer(4 * PAGE);
         f.mapFixed(ioas, va, 2 * PAGE, 1L << 24);
-        f.core.hwptAlloc(f.ctx, HwptAlloc.of(IommufdConstants.HWPT_ALLOC_NEST_PARENT, dev2, ioas));
-        long copied = f.core.ioasCopy(f.ctx, new IoasCopy(IommufdConstants.IOAS_MAP_READABLE, ioas, ioas, PAGE, 0,
-            1L << 24));
+        f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT, dev2, ioas));
+        long copied = f.core.ioasCopy(f.ctx, Requests.ioasCopy(IommufdConstants.IOMMU_IOAS_MAP_READABLE, ioas, ioas, PAGE, 0,
+            1L << 24)).dstIova();
         assertThat(f.iommu0.pagingDomains).hasSize(2);
         long[] pinned = f.mem.pin(va, PAGE);
         f.mem.unpin(pinned);
@@ -264,11 +261,11 @@ class IoasTest {
     void a_driver_map_failure_leaves_no_area_no_pin_and_no_partial_mapping_in_any_domain() {
         int dev = f.bind(1);
         int dev2 = f.bind(2);
-        f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas));
-        f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev2, ioas));
+        f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, ioas));
+        f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev2, ioas));
         long va = f.buffer(2 * PAGE);
-        f.core.option(f.ctx, new org.smmuref.iommufd.IommufdCmd.Option(IommufdConstants.OPTION_HUGE_PAGES,
-            IommufdConstants.OPTION_OP_SET, 0, ioas, 1));
+        f.core.option(f.ctx, Requests.option(IommufdConstants.IOMMU_OPTION_HUGE_PAGES,
+            IommufdConstants.IOMMU_OPTION_OP_SET, 0, ioas, 1));
         f.iommu0.failNextMap = Errno.ENOMEM;
         // the first domain maps, the second fails: everything must be rolled back
         f.iommu0.pagingDomains.get(0).mapCalls = 0;
@@ -283,13 +280,13 @@ class IoasTest {
     @Test
     void huge_pages_off_maps_page_by_page() {
         int dev = f.bind(1);
-        f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas));
+        f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, ioas));
         MockIommu.Paging domain = f.iommu0.pagingDomains.get(0);
         f.mapFixed(ioas, f.buffer(4 * PAGE), 4 * PAGE, 1L << 24);
         assertThat(domain.mapCalls).isEqualTo(1);
         f.unmap(ioas, 0, U64_MAX);
-        f.core.option(f.ctx, new org.smmuref.iommufd.IommufdCmd.Option(IommufdConstants.OPTION_HUGE_PAGES,
-            IommufdConstants.OPTION_OP_SET, 0, ioas, 0));
+        f.core.option(f.ctx, Requests.option(IommufdConstants.IOMMU_OPTION_HUGE_PAGES,
+            IommufdConstants.IOMMU_OPTION_OP_SET, 0, ioas, 0));
         f.mapFixed(ioas, f.buffer(4 * PAGE), 4 * PAGE, 1L << 24);
         assertThat(domain.mapCalls).isEqualTo(1 + 4);
     }
@@ -302,12 +299,12 @@ class IoasTest {
             b.putLong(r.start()).putLong(r.last());
         }
         long uptr = f.put(b.array());
-        f.core.ioasAllowIovas(f.ctx, new IoasAllowIovas(ioas, ranges.length, 0, uptr));
+        f.core.ioasAllowIovas(f.ctx, Requests.ioasAllowIovas(ioas, ranges.length, 0, uptr));
     }
 
     private List<IovaRange> ranges(int id) {
         long out = f.buffer(PAGE);
-        IovaRangesReply reply = f.core.ioasIovaRanges(f.ctx, new IoasIovaRanges(id, 16, 0, out));
+        IommuIoasIovaRanges reply = f.core.ioasIovaRanges(f.ctx, Requests.ioasIovaRanges(id, 16, 0, out));
         assertThat(reply.outIovaAlignment()).isEqualTo(PAGE);
         return readRanges(out, reply.numIovas());
     }

@@ -1,5 +1,6 @@
 package org.smmuref.iommufd.core;
 
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -107,7 +108,7 @@ final class MockIommu implements IommuInstance {
     }
 
     private Nested newNested(Paging parent, Viommu viommu, int flags, UserData data) {
-        if ((flags & ~org.smmuref.iommufd.IommufdConstants.HWPT_ALLOC_PASID) != 0) {
+        if ((flags & ~org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_ALLOC_PASID) != 0) {
             throw new IommufdException(Errno.EOPNOTSUPP, "mock nested domains take no flags but PASID");
         }
         if (data.type() != HWPT_DATA_SELFTEST) {

@@ -14,13 +14,10 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
-import org.smmuref.iommufd.IommufdCmd.FaultQueueAlloc;
-import org.smmuref.iommufd.IommufdCmd.HwptAlloc;
-import org.smmuref.iommufd.IommufdCmd.VdeviceAlloc;
-import org.smmuref.iommufd.IommufdCmd.VeventqAlloc;
-import org.smmuref.iommufd.IommufdConstants;
 import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.IommufdConstants;
 
 /**
  * Random sequences of object operations (with live and stale ids) on one context. After every step: ids are
@@ -119,16 +116,16 @@ class ObjectGraphPropertiesTest {
                 ObjectType ptType = parents[op.c() % 4];
                 int pt = pick(f, ptType, op.b());
                 if (ptType == ObjectType.IOAS) {
-                    core.hwptAlloc(ctx, HwptAlloc.of(op.c() < 4 ? IommufdConstants.HWPT_ALLOC_NEST_PARENT : 0, dev,
+                    core.hwptAlloc(ctx, Requests.hwptAlloc(op.c() < 4 ? IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT : 0, dev,
                         pt));
                 } else {
                     f.nested(0, dev, pt, op.c());
                 }
             }
             case 6 -> f.viommu(pick(f, ObjectType.DEVICE, op.a()), pick(f, ObjectType.HWPT_PAGING, op.b()));
-            case 7 -> core.vdeviceAlloc(ctx, new VdeviceAlloc(pick(f, ObjectType.VIOMMU, op.a()),
+            case 7 -> core.vdeviceAlloc(ctx, Requests.vdeviceAlloc(pick(f, ObjectType.VIOMMU, op.a()),
                 pick(f, ObjectType.DEVICE, op.b()), op.c()));
-            case 8 -> fds.add(core.veventqAlloc(ctx, new VeventqAlloc(0, pick(f, ObjectType.VIOMMU, op.a()),
+            case 8 -> fds.add(core.veventqAlloc(ctx, Requests.veventqAlloc(0, pick(f, ObjectType.VIOMMU, op.a()),
                 MockIommu.VEVENTQ_TYPE_SELFTEST + op.c() % 2, 2, 0)).outVeventqFd());
             case 9 -> {
                 if (!fds.isEmpty()) {
@@ -151,7 +148,7 @@ class ObjectGraphPropertiesTest {
             }
             case 11 -> f.mapFixed(pick(f, ObjectType.IOAS, op.a()), va + (op.c() % 4) * PAGE, PAGE,
                 (1L << 24) + (long) op.b() * PAGE);
-            default -> fds.add(core.faultQueueAlloc(ctx, new FaultQueueAlloc(0)).outFaultFd());
+            default -> fds.add(core.faultQueueAlloc(ctx, Requests.faultQueueAlloc(0)).outFaultFd());
         }
     }
 

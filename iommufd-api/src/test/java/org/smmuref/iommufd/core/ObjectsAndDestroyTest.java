@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.smmuref.iommufd.core.CoreFixture.assertErrno;
 
 import org.junit.jupiter.api.Test;
-import org.smmuref.iommufd.IommufdCmd;
+import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.uapi.Errno;
 
 /** Object ids, typed lookup and IOMMU_DESTROY (iommufd-driver.md §1.1, selftest cmd_fail / ioas_destroy). */
@@ -51,7 +51,7 @@ class ObjectsAndDestroyTest {
     void an_ioas_in_use_by_a_hwpt_is_ebusy_until_the_hwpt_goes() {
         int ioas = f.ioas();
         int dev = f.bind(1);
-        int hwpt = f.core.hwptAlloc(f.ctx, IommufdCmd.HwptAlloc.of(0, dev, ioas));
+        int hwpt = f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, ioas)).outHwptId();
         assertErrno(Errno.EBUSY, () -> f.destroy(ioas));
         f.destroy(hwpt);
         f.destroy(ioas);
@@ -78,7 +78,7 @@ class ObjectsAndDestroyTest {
 
     @Test
     void an_unknown_context_fd_is_ebadf() {
-        assertErrno(Errno.EBADF, () -> f.core.ioasAlloc(99, new IommufdCmd.IoasAlloc(0)));
+        assertErrno(Errno.EBADF, () -> f.core.ioasAlloc(99, Requests.ioasAlloc(0)).outIoasId());
         assertErrno(Errno.EBADF, () -> f.core.close(99));
     }
 
@@ -86,7 +86,7 @@ class ObjectsAndDestroyTest {
     void contexts_do_not_see_each_others_objects() {
         int ioas = f.ioas();
         int other = f.core.open();
-        assertErrno(Errno.ENOENT, () -> f.core.destroy(other, new IommufdCmd.Destroy(ioas)));
-        assertThat(f.core.ioasAlloc(other, new IommufdCmd.IoasAlloc(0))).isEqualTo(1);
+        assertErrno(Errno.ENOENT, () -> f.core.destroy(other, Requests.destroy(ioas)));
+        assertThat(f.core.ioasAlloc(other, Requests.ioasAlloc(0)).outIoasId()).isEqualTo(1);
     }
 }

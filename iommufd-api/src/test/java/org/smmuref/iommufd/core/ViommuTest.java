@@ -1,21 +1,17 @@
 package org.smmuref.iommufd.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.smmuref.iommufd.IommufdConstants.HWPT_FAULT_ID_VALID;
 import static org.smmuref.iommufd.core.CoreFixture.assertErrno;
 import static org.smmuref.iommufd.core.CoreFixture.u32s;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_FAULT_ID_VALID;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
-import org.smmuref.iommufd.IommufdCmd.FaultQueueAlloc;
-import org.smmuref.iommufd.IommufdCmd.HwptAlloc;
-import org.smmuref.iommufd.IommufdCmd.VdeviceAlloc;
-import org.smmuref.iommufd.IommufdCmd.VeventqAlloc;
-import org.smmuref.iommufd.IommufdCmd.VeventqAllocReply;
-import org.smmuref.iommufd.IommufdCmd.ViommuAlloc;
-import org.smmuref.iommufd.IommufdConstants;
+import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
+import org.smmuref.iommufd.uapi.IommufdConstants;
 
 /** VIOMMU_ALLOC, VDEVICE_ALLOC, VEVENTQ_ALLOC and vEVENT reads (selftest fixture iommufd_viommu). */
 class ViommuTest {
@@ -25,29 +21,29 @@ class ViommuTest {
     private final int parent = f.nestParent(dev, ioas);
 
     private int vdevice(int viommu, int devId, long virtId) {
-        return f.core.vdeviceAlloc(f.ctx, new VdeviceAlloc(viommu, devId, virtId));
+        return f.core.vdeviceAlloc(f.ctx, Requests.vdeviceAlloc(viommu, devId, virtId)).outVdeviceId();
     }
 
-    private VeventqAllocReply veventq(int viommu, int depth) {
-        return f.core.veventqAlloc(f.ctx, new VeventqAlloc(0, viommu, MockIommu.VEVENTQ_TYPE_SELFTEST, depth, 0));
+    private IommuVeventqAlloc veventq(int viommu, int depth) {
+        return f.core.veventqAlloc(f.ctx, Requests.veventqAlloc(0, viommu, MockIommu.VEVENTQ_TYPE_SELFTEST, depth, 0));
     }
 
     // ------------------------------------------------------------------ vIOMMU
 
     @Test
     void viommu_alloc_checks_in_the_kernel_order() {
-        int plain = f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, ioas));
+        int plain = f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, ioas)).outHwptId();
         int type = MockIommu.VIOMMU_TYPE_SELFTEST;
-        assertErrno(Errno.EOPNOTSUPP, () -> f.core.viommuAlloc(f.ctx, new ViommuAlloc(1, type, 99, 99, 0, 0, 0)));
-        assertErrno(Errno.EOPNOTSUPP, () -> f.core.viommuAlloc(f.ctx, new ViommuAlloc(0, 0, 99, 99, 0, 0, 0)));
-        assertErrno(Errno.ENOENT, () -> f.core.viommuAlloc(f.ctx, new ViommuAlloc(0, type, 0, parent, 0, 0, 0)));
-        assertErrno(Errno.EOPNOTSUPP, () -> f.core.viommuAlloc(f.ctx, new ViommuAlloc(0, 0xdead, dev, parent, 0, 0,
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.viommuAlloc(f.ctx, Requests.viommuAlloc(1, type, 99, 99, 0, 0, 0)));
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.viommuAlloc(f.ctx, Requests.viommuAlloc(0, 0, 99, 99, 0, 0, 0)));
+        assertErrno(Errno.ENOENT, () -> f.core.viommuAlloc(f.ctx, Requests.viommuAlloc(0, type, 0, parent, 0, 0, 0)));
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.viommuAlloc(f.ctx, Requests.viommuAlloc(0, 0xdead, dev, parent, 0, 0,
             0)));
-        assertErrno(Errno.ENOENT, () -> f.core.viommuAlloc(f.ctx, new ViommuAlloc(0, type, dev, 0, 0, 0, 0)));
-        assertErrno(Errno.ENOENT, () -> f.core.viommuAlloc(f.ctx, new ViommuAlloc(0, type, dev, ioas, 0, 0, 0)));
-        assertErrno(Errno.EINVAL, () -> f.core.viommuAlloc(f.ctx, new ViommuAlloc(0, type, dev, plain, 0, 0, 0)));
+        assertErrno(Errno.ENOENT, () -> f.core.viommuAlloc(f.ctx, Requests.viommuAlloc(0, type, dev, 0, 0, 0, 0)));
+        assertErrno(Errno.ENOENT, () -> f.core.viommuAlloc(f.ctx, Requests.viommuAlloc(0, type, dev, ioas, 0, 0, 0)));
+        assertErrno(Errno.EINVAL, () -> f.core.viommuAlloc(f.ctx, Requests.viommuAlloc(0, type, dev, plain, 0, 0, 0)));
         // __reserved of iommu_viommu_alloc is not checked by the kernel, and neither here
-        assertThat(f.core.viommuAlloc(f.ctx, new ViommuAlloc(0, type, dev, parent, 0, 7, 0))).isPositive();
+        assertThat(f.core.viommuAlloc(f.ctx, Requests.viommuAlloc(0, type, dev, parent, 0, 7, 0)).outViommuId()).isPositive();
     }
 
     @Test
@@ -67,16 +63,16 @@ class ViommuTest {
         int viommu = f.viommu(dev, parent);
         long data = f.put(u32s(0));
         int other = f.core.bindDevice(f.ctx, 1, 1);
-        assertErrno(Errno.EINVAL, () -> f.core.hwptAlloc(f.ctx, new HwptAlloc(0, other, viommu, 0,
+        assertErrno(Errno.EINVAL, () -> f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, other, viommu, 0,
             MockIommu.HWPT_DATA_SELFTEST, 4, data, 0, 0)));
-        assertErrno(Errno.EOPNOTSUPP, () -> f.core.hwptAlloc(f.ctx, new HwptAlloc(HWPT_FAULT_ID_VALID | (1 << 31),
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(IOMMU_HWPT_FAULT_ID_VALID | (1 << 31),
             dev, viommu, 0, MockIommu.HWPT_DATA_SELFTEST, 4, data, 0, 0)));
-        assertErrno(Errno.EOPNOTSUPP, () -> f.core.hwptAlloc(f.ctx, HwptAlloc.of(0, dev, viommu)));
-        assertErrno(Errno.ENOENT, () -> f.core.hwptAlloc(f.ctx, new HwptAlloc(HWPT_FAULT_ID_VALID, dev, viommu, 0,
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, viommu)));
+        assertErrno(Errno.ENOENT, () -> f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(IOMMU_HWPT_FAULT_ID_VALID, dev, viommu, 0,
             MockIommu.HWPT_DATA_SELFTEST, 4, data, -1, 0)));
-        int fault = f.core.faultQueueAlloc(f.ctx, new FaultQueueAlloc(0)).outFaultId();
-        int nested = f.core.hwptAlloc(f.ctx, new HwptAlloc(HWPT_FAULT_ID_VALID, dev, viommu, 0,
-            MockIommu.HWPT_DATA_SELFTEST, 4, data, fault, 0));
+        int fault = f.core.faultQueueAlloc(f.ctx, Requests.faultQueueAlloc(0)).outFaultId();
+        int nested = f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(IOMMU_HWPT_FAULT_ID_VALID, dev, viommu, 0,
+            MockIommu.HWPT_DATA_SELFTEST, 4, data, fault, 0)).outHwptId();
         // attaching needs a vDEVICE first (the mock, like the ARM driver for S1 translate)
         assertErrno(Errno.ENOENT, () -> f.core.attachDevice(f.ctx, dev, nested));
         vdevice(viommu, dev, 0x99);
@@ -133,21 +129,21 @@ class ViommuTest {
     void veventq_alloc_errnos() {
         int viommu = f.viommu(dev, parent);
         int type = MockIommu.VEVENTQ_TYPE_SELFTEST;
-        assertErrno(Errno.EOPNOTSUPP, () -> f.core.veventqAlloc(f.ctx, new VeventqAlloc(1, viommu, type, 2, 0)));
-        assertErrno(Errno.EOPNOTSUPP, () -> f.core.veventqAlloc(f.ctx, new VeventqAlloc(0, viommu, type, 2, 1)));
-        assertErrno(Errno.EOPNOTSUPP, () -> f.core.veventqAlloc(f.ctx, new VeventqAlloc(0, viommu, 0, 2, 0)));
-        assertErrno(Errno.EINVAL, () -> f.core.veventqAlloc(f.ctx, new VeventqAlloc(0, viommu, type, 0, 0)));
-        assertErrno(Errno.ENOENT, () -> f.core.veventqAlloc(f.ctx, new VeventqAlloc(0, 99, type, 2, 0)));
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.veventqAlloc(f.ctx, Requests.veventqAlloc(1, viommu, type, 2, 0)));
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.veventqAlloc(f.ctx, Requests.veventqAlloc(0, viommu, type, 2, 1)));
+        assertErrno(Errno.EOPNOTSUPP, () -> f.core.veventqAlloc(f.ctx, Requests.veventqAlloc(0, viommu, 0, 2, 0)));
+        assertErrno(Errno.EINVAL, () -> f.core.veventqAlloc(f.ctx, Requests.veventqAlloc(0, viommu, type, 0, 0)));
+        assertErrno(Errno.ENOENT, () -> f.core.veventqAlloc(f.ctx, Requests.veventqAlloc(0, 99, type, 2, 0)));
         veventq(viommu, 2);
         assertErrno(Errno.EEXIST, () -> veventq(viommu, 2));
-        assertThat(f.core.veventqAlloc(f.ctx, new VeventqAlloc(0, viommu, type + 1, 2, 0)).outVeventqId())
+        assertThat(f.core.veventqAlloc(f.ctx, Requests.veventqAlloc(0, viommu, type + 1, 2, 0)).outVeventqId())
             .isPositive();
     }
 
     @Test
     void events_carry_the_virt_id_and_consecutive_sequence_numbers() {
         int viommu = f.viommu(dev, parent);
-        VeventqAllocReply q = veventq(viommu, 2);
+        IommuVeventqAlloc q = veventq(viommu, 2);
         int nested = f.nested(0, dev, viommu, 0);
         vdevice(viommu, dev, 0x99);
         f.core.attachDevice(f.ctx, dev, nested);
@@ -164,7 +160,7 @@ class ViommuTest {
     @Test
     void overflow_is_reported_by_a_lost_header_and_a_sequence_gap() {
         int viommu = f.viommu(dev, parent);
-        VeventqAllocReply q = veventq(viommu, 2);
+        IommuVeventqAlloc q = veventq(viommu, 2);
         int nested = f.nested(0, dev, viommu, 0);
         vdevice(viommu, dev, 0x88);
         f.core.attachDevice(f.ctx, dev, nested);
@@ -176,7 +172,7 @@ class ViommuTest {
         ByteBuffer b = ByteBuffer.wrap(f.core.read(q.outVeventqFd(), 100)).order(ByteOrder.LITTLE_ENDIAN);
         assertThat(b.remaining()).isEqualTo(12 + 12 + 8);
         b.position(24);
-        assertThat(new int[] {b.getInt(), b.getInt()}).containsExactly(IommufdConstants.VEVENTQ_FLAG_LOST_EVENTS, 3);
+        assertThat(new int[] {b.getInt(), b.getInt()}).containsExactly(IommufdConstants.IOMMU_VEVENTQ_FLAG_LOST_EVENTS, 3);
         mock.triggerEvent();
         b = ByteBuffer.wrap(f.core.read(q.outVeventqFd(), 100)).order(ByteOrder.LITTLE_ENDIAN);
         assertThat(new int[] {b.getInt(), b.getInt(), b.getInt()}).containsExactly(0, 4, 0x88);
@@ -185,7 +181,7 @@ class ViommuTest {
     @Test
     void a_later_event_replaces_a_lost_header_still_at_the_tail_leaving_a_gap() {
         int viommu = f.viommu(dev, parent);
-        VeventqAllocReply q = veventq(viommu, 1);
+        IommuVeventqAlloc q = veventq(viommu, 1);
         int nested = f.nested(0, dev, viommu, 0);
         vdevice(viommu, dev, 0x7);
         f.core.attachDevice(f.ctx, dev, nested);
@@ -203,7 +199,7 @@ class ViommuTest {
     @Test
     void sequence_numbers_wrap_from_int_max_to_0() {
         int viommu = f.viommu(dev, parent);
-        VeventqAllocReply q = veventq(viommu, 4);
+        IommuVeventqAlloc q = veventq(viommu, 4);
         int nested = f.nested(0, dev, viommu, 0);
         vdevice(viommu, dev, 0x5);
         f.core.attachDevice(f.ctx, dev, nested);
@@ -220,7 +216,7 @@ class ViommuTest {
     @Test
     void reads_deliver_only_whole_records() {
         int viommu = f.viommu(dev, parent);
-        VeventqAllocReply q = veventq(viommu, 4);
+        IommuVeventqAlloc q = veventq(viommu, 4);
         int nested = f.nested(0, dev, viommu, 0);
         vdevice(viommu, dev, 0x5);
         f.core.attachDevice(f.ctx, dev, nested);
@@ -245,7 +241,7 @@ class ViommuTest {
     @Test
     void an_open_fd_holds_the_veventq_and_the_veventq_holds_the_viommu() {
         int viommu = f.viommu(dev, parent);
-        VeventqAllocReply q = veventq(viommu, 2);
+        IommuVeventqAlloc q = veventq(viommu, 2);
         assertErrno(Errno.EBUSY, () -> f.destroy(q.outVeventqId()));
         assertErrno(Errno.EBUSY, () -> f.destroy(viommu));
         f.core.close(q.outVeventqFd());

@@ -9,8 +9,8 @@ import com.google.inject.multibindings.OptionalBinder;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.smmuref.iommufd.Iommufd;
-import org.smmuref.iommufd.IommufdCmd;
 import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.core.IommufdCore;
 import org.smmuref.iommufd.core.SimplePlatform;
 import org.smmuref.iommufd.core.SimulatedUserMemory;
@@ -25,7 +25,7 @@ class IommufdModuleTest {
         Iommufd iommufd = injector.getInstance(Iommufd.class);
         assertThat(iommufd).isInstanceOf(IommufdCore.class).isSameAs(injector.getInstance(Iommufd.class));
         int ctx = iommufd.open();
-        assertThat(iommufd.ioasAlloc(ctx, new IommufdCmd.IoasAlloc(0))).isEqualTo(1);
+        assertThat(iommufd.ioasAlloc(ctx, Requests.ioasAlloc(0)).outIoasId()).isEqualTo(1);
         try {
             iommufd.bindDevice(ctx, 0, 1);
         } catch (IommufdException e) {

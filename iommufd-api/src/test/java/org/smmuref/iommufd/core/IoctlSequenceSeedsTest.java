@@ -1,0 +1,455 @@
+package org.smmuref.iommufd.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.smmuref.iommufd.core.CoreFixture.FIXED_RW;
+import static org.smmuref.iommufd.core.CoreFixture.PAGE;
+import static org.smmuref.iommufd.core.CoreFixture.RW;
+import static org.smmuref.iommufd.core.IoctlSequenceFuzzTest.HEAP;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.smmuref.iommufd.core.IoctlSequenceFuzzTest.Op;
+import org.smmuref.iommufd.uapi.CField;
+import org.smmuref.iommufd.uapi.IommufdCommand;
+import org.smmuref.iommufd.uapi.IommufdConstants;
+
+/**
+ * The hand-written seed corpus of {@link IoctlSequenceFuzzTest}, as code: every seed starts from the same small world
+ * and then walks the errno paths of one group of commands. The test fails when the checked-in corpus is stale;
+ * {@code -Dseeds.write=true} rewrites it.
+ */
+class IoctlSequenceSeedsTest {
+    static final Path CORPUS = Path.of("src/test/resources/org/smmuref/iommufd/core/IoctlSequenceFuzzTestInputs/"
+        + "ioctl_sequences_keep_the_object_table_consistent");
+
+    /** The world every scenario starts from (ids in allocation order). */
+    static final int IOAS = 1;
+    static final int DEV = 2;
+    static final int PARENT = 3;
+    static final int VIOMMU = 4;
+    static final int VDEV = 5;
+    static final int NESTED = 6;
+    static final long MAPPED_IOVA = 1L << 24;
+    /** Heap offsets: driver data at 0, the mapped page at PAGE, scratch from 2 * PAGE. */
+    static final long SCRATCH = HEAP + 2 * PAGE;
+
+    /** Encodes steps exactly as {@link IoctlSequenceFuzzTest.Run} decodes them. */
+    static final class Seed {
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        private int steps;
+
+        private void u8(int v) {
+            out.write(v & 0xff);
+        }
+
+        private void bytes(long v, int n) {
+            for (int i = 0; i < n; i++) {
+                u8((int) (v >>> (8 * i)));
+            }
+        }
+
+        /** An ioctl with size mode {@code mode} and the named fields set (others zero). */
+        Seed ioctl(IommufdCommand c, int mode, Object... namesAndValues) {
+            return sized(c, mode, 0, namesAndValues);
+        }
+
+        /** An ioctl whose size (SIZE_ANY) or buffer length (SIZE_SHORT_BUFFER) is {@code extra}. */
+        Seed sized(IommufdCommand c, int mode, int extra, Object... namesAndValues) {
+            Map<String, Long> values = new HashMap<>();
+            for (int i = 0; i < namesAndValues.length; i += 2) {
+                values.put((String) namesAndValues[i], ((Number) namesAndValues[i + 1]).longValue());
+            }
+            steps++;
+            u8(c.ordinal());
+            u8(mode);
+            if (mode == IoctlSequenceFuzzTest.SIZE_ANY) {
+                u8(extra);
+            }
+            for (CField field : c.struct().layout().fields()) {
+                if (field.name().equals("size")) {
+                    continue;
+                }
+                int count = field.kind() == CField.Kind.ARRAY ? field.count() : 1;
+                for (int i = 0; i < count; i++) {
+                    long v = values.getOrDefault(field.name(), 0L);
+                    if (v == 0) {
+                        u8(IoctlSequenceFuzzTest.V_ZERO);
+                    } else {
+                        u8(IoctlSequenceFuzzTest.V_RAW);
+                        bytes(v, field.type().size());
+                    }
+                }
+                values.remove(field.name());
+            }
+            assertThat(values).as("unknown fields of " + c).isEmpty();
+            if (mode == IoctlSequenceFuzzTest.SIZE_SHORT_BUFFER) {
+                u8(extra);
+            }
+            return this;
+        }
+
+        Seed ok(IommufdCommand c, Object... namesAndValues) {
+            return ioctl(c, IoctlSequenceFuzzTest.SIZE_SIZEOF, namesAndValues);
+        }
+
+        Seed op(Op op, long... operands) {
+            steps++;
+            u8(IoctlSequenceFuzzTest.COMMANDS + op.ordinal());
+            if (op == Op.RAW_IOCTL) {
+                bytes(operands[0], 4);
+            } else {
+                for (long v : operands) {
+                    u8((int) v);
+                }
+            }
+            return this;
+        }
+
+        /** Writes {@code data} at heap offset {@code offset} (below 64 KiB). */
+        Seed poke(long offset, byte[] data) {
+            steps++;
+            u8(IoctlSequenceFuzzTest.COMMANDS + Op.POKE.ordinal());
+            bytes(offset, 2);
+            u8(data.length);
+            out.writeBytes(data);
+            return this;
+        }
+
+        byte[] bytes() {
+            assertThat(steps).as("steps per seed").isLessThanOrEqualTo(IoctlSequenceFuzzTest.MAX_STEPS);
+            return out.toByteArray();
+        }
+    }
+
+    static byte[] u32s(int... v) {
+        ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (int x : v) {
+            b.putInt(x);
+        }
+        return b.array();
+    }
+
+    static byte[] u64s(long... v) {
+        ByteBuffer b = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (long x : v) {
+            b.putLong(x);
+        }
+        return b.array();
+    }
+
+    /** IOAS 1 with one page mapped, device 2, nest parent 3, vIOMMU 4, vDEVICE 5 (0x99), nested HWPT 6. */
+    static Seed world() {
+        return new Seed()
+            .ok(IommufdCommand.IOAS_ALLOC)
+            .op(Op.BIND, 0, 1)
+            .ok(IommufdCommand.HWPT_ALLOC, "flags", IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT, "dev_id", DEV,
+                "pt_id", IOAS)
+            .ok(IommufdCommand.VIOMMU_ALLOC, "type", MockIommu.VIOMMU_TYPE_SELFTEST, "dev_id", DEV, "hwpt_id", PARENT)
+            .ok(IommufdCommand.VDEVICE_ALLOC, "viommu_id", VIOMMU, "dev_id", DEV, "virt_id", 0x99)
+            .poke(0, u32s(MockIommu.IOTLB_DEFAULT))
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", VIOMMU, "data_type", MockIommu.HWPT_DATA_SELFTEST,
+                "data_len", 4, "data_uptr", HEAP)
+            .ok(IommufdCommand.IOAS_MAP, "flags", FIXED_RW, "ioas_id", IOAS, "user_va", HEAP + PAGE, "length", PAGE,
+                "iova", MAPPED_IOVA);
+    }
+
+    static Map<String, byte[]> seeds() {
+        Map<String, byte[]> seeds = new LinkedHashMap<>();
+        Seed sizes = new Seed();
+        for (IommufdCommand c : IommufdCommand.values()) {
+            sizes.ioctl(c, IoctlSequenceFuzzTest.SIZE_BELOW_MIN)
+                .ioctl(c, IoctlSequenceFuzzTest.SIZE_DIRTY_TAIL)
+                .sized(c, IoctlSequenceFuzzTest.SIZE_SHORT_BUFFER, 0);
+        }
+        seeds.put("size_rules_every_command", sizes.bytes());
+
+        Seed unimplemented = world();
+        for (IommufdCommand c : new IommufdCommand[] {IommufdCommand.VFIO_IOAS, IommufdCommand.HWPT_SET_DIRTY_TRACKING,
+            IommufdCommand.HWPT_GET_DIRTY_BITMAP, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
+            IommufdCommand.HW_QUEUE_ALLOC}) {
+            unimplemented.ioctl(c, IoctlSequenceFuzzTest.SIZE_SIZEOF).ioctl(c, IoctlSequenceFuzzTest.SIZE_ZERO_TAIL);
+        }
+        seeds.put("unimplemented_commands", unimplemented.bytes());
+
+        seeds.put("destroy_and_objects", world()
+            .ok(IommufdCommand.DESTROY)
+            .ok(IommufdCommand.DESTROY, "id", 99)
+            .ok(IommufdCommand.DESTROY, "id", IOAS)
+            .ok(IommufdCommand.DESTROY, "id", VIOMMU)
+            .ok(IommufdCommand.IOAS_ALLOC, "flags", 1)
+            .ok(IommufdCommand.IOAS_ALLOC)
+            .ioctl(IommufdCommand.DESTROY, IoctlSequenceFuzzTest.SIZE_ZERO_TAIL, "id", 7)
+            .ok(IommufdCommand.FAULT_QUEUE_ALLOC, "flags", 1)
+            .ok(IommufdCommand.FAULT_QUEUE_ALLOC)
+            .ok(IommufdCommand.DESTROY, "id", 7)
+            .op(Op.CLOSE_FD, 0)
+            .ok(IommufdCommand.DESTROY, "id", 7)
+            .op(Op.CLOSE_FD, 250)
+            .op(Op.READ_FD, 250, 4)
+            .op(Op.READ_FD, 200, 4)
+            .op(Op.RAW_IOCTL, 0x3b7f)
+            .op(Op.RAW_IOCTL, 0x3b95)
+            .op(Op.RAW_IOCTL, 0x40003b80)
+            .op(Op.RAW_IOCTL, 0x3b80)
+            .bytes());
+
+        seeds.put("ioas_map_unmap_copy", world()
+            .ok(IommufdCommand.IOAS_ALLOC)
+            .ok(IommufdCommand.IOAS_MAP, "flags", RW, "ioas_id", IOAS, "user_va", HEAP + 3 * PAGE, "length", PAGE)
+            .ok(IommufdCommand.IOAS_MAP, "flags", 1 << 5 | RW, "ioas_id", IOAS, "user_va", HEAP, "length", PAGE)
+            .ok(IommufdCommand.IOAS_MAP, "flags", RW, "ioas_id", IOAS, "__reserved", 1, "user_va", HEAP, "length",
+                PAGE)
+            .ok(IommufdCommand.IOAS_MAP, "flags", RW, "ioas_id", IOAS, "user_va", HEAP, "length", -1L)
+            .ok(IommufdCommand.IOAS_MAP, "flags", 1, "ioas_id", IOAS, "user_va", HEAP, "length", PAGE, "iova",
+                2 * MAPPED_IOVA)
+            .ok(IommufdCommand.IOAS_MAP, "flags", RW, "ioas_id", 99, "user_va", HEAP, "length", PAGE)
+            .ok(IommufdCommand.IOAS_MAP, "flags", FIXED_RW, "ioas_id", IOAS, "user_va", HEAP, "length", PAGE,
+                "iova", MAPPED_IOVA)
+            .ok(IommufdCommand.IOAS_MAP, "flags", FIXED_RW, "ioas_id", IOAS, "user_va", 0x40000, "length", PAGE,
+                "iova", 2 * MAPPED_IOVA)
+            .ok(IommufdCommand.IOAS_MAP, "flags", FIXED_RW, "ioas_id", IOAS, "user_va", HEAP, "length", PAGE,
+                "iova", 0x1000)
+            .ok(IommufdCommand.IOAS_MAP, "flags", RW, "ioas_id", IOAS, "user_va", HEAP, "length", 1L << 40)
+            .ok(IommufdCommand.IOAS_COPY, "flags", RW, "dst_ioas_id", 7, "src_ioas_id", IOAS, "length", PAGE,
+                "src_iova", MAPPED_IOVA)
+            .ok(IommufdCommand.IOAS_COPY, "flags", 1 << 5, "dst_ioas_id", 7, "src_ioas_id", IOAS, "length", PAGE)
+            .ok(IommufdCommand.IOAS_COPY, "flags", RW, "dst_ioas_id", 7, "src_ioas_id", IOAS, "length", -1L)
+            .ok(IommufdCommand.IOAS_COPY, "flags", 1, "dst_ioas_id", 7, "src_ioas_id", IOAS, "length", PAGE,
+                "src_iova", MAPPED_IOVA)
+            .ok(IommufdCommand.IOAS_COPY, "flags", RW, "dst_ioas_id", 7, "src_ioas_id", 99, "length", PAGE,
+                "src_iova", MAPPED_IOVA)
+            .ok(IommufdCommand.IOAS_COPY, "flags", RW, "dst_ioas_id", 7, "src_ioas_id", IOAS, "length", PAGE,
+                "src_iova", 2 * MAPPED_IOVA)
+            .ok(IommufdCommand.IOAS_COPY, "flags", FIXED_RW, "dst_ioas_id", IOAS, "src_ioas_id", IOAS, "length", PAGE,
+                "dst_iova", MAPPED_IOVA, "src_iova", MAPPED_IOVA)
+            .ok(IommufdCommand.IOAS_UNMAP, "ioas_id", IOAS, "iova", 3 * MAPPED_IOVA, "length", PAGE)
+            .ok(IommufdCommand.IOAS_UNMAP, "ioas_id", IOAS, "iova", MAPPED_IOVA, "length", PAGE / 2)
+            .ok(IommufdCommand.IOAS_UNMAP, "ioas_id", IOAS, "iova", -1L, "length", PAGE)
+            .ok(IommufdCommand.IOAS_UNMAP, "ioas_id", 99, "iova", MAPPED_IOVA, "length", PAGE)
+            .op(Op.TOGGLE_PAGE, 1)
+            .ok(IommufdCommand.IOAS_UNMAP, "ioas_id", IOAS, "iova", MAPPED_IOVA, "length", PAGE)
+            .op(Op.TOGGLE_PAGE, 1)
+            .ok(IommufdCommand.IOAS_UNMAP, "ioas_id", 7, "length", -1L)
+            .ok(IommufdCommand.IOAS_UNMAP, "ioas_id", IOAS, "length", -1L)
+            .bytes());
+
+        seeds.put("ioas_ranges_and_allowed", world()
+            .ok(IommufdCommand.IOAS_ALLOC)
+            .ok(IommufdCommand.IOAS_IOVA_RANGES, "ioas_id", IOAS, "num_iovas", 4, "allowed_iovas", SCRATCH)
+            .ok(IommufdCommand.IOAS_IOVA_RANGES, "ioas_id", IOAS)
+            .ok(IommufdCommand.IOAS_IOVA_RANGES, "ioas_id", IOAS, "__reserved", 1)
+            .ok(IommufdCommand.IOAS_IOVA_RANGES, "ioas_id", 99)
+            .ok(IommufdCommand.IOAS_IOVA_RANGES, "ioas_id", IOAS, "num_iovas", 4, "allowed_iovas", 0x40)
+            .poke(2 * PAGE, u64s(MAPPED_IOVA, 2 * MAPPED_IOVA - 1, MAPPED_IOVA + PAGE, MAPPED_IOVA, 0, 0xfff))
+            .ok(IommufdCommand.IOAS_ALLOW_IOVAS, "ioas_id", 7, "num_iovas", 1, "allowed_iovas", SCRATCH)
+            .ok(IommufdCommand.IOAS_ALLOW_IOVAS, "ioas_id", 7, "__reserved", 1)
+            .ok(IommufdCommand.IOAS_ALLOW_IOVAS, "ioas_id", 99)
+            .ok(IommufdCommand.IOAS_ALLOW_IOVAS, "ioas_id", 7, "num_iovas", 1, "allowed_iovas", SCRATCH + 16)
+            .ok(IommufdCommand.IOAS_ALLOW_IOVAS, "ioas_id", 7, "num_iovas", 1, "allowed_iovas", 0x40)
+            .ok(IommufdCommand.IOAS_ALLOW_IOVAS, "ioas_id", 7, "num_iovas", 100000, "allowed_iovas", SCRATCH)
+            .ok(IommufdCommand.IOAS_ALLOW_IOVAS, "ioas_id", IOAS, "num_iovas", 1, "allowed_iovas", SCRATCH + 32)
+            .ok(IommufdCommand.OPTION, "option_id", IommufdConstants.IOMMU_OPTION_HUGE_PAGES, "op",
+                IommufdConstants.IOMMU_OPTION_OP_GET, "object_id", IOAS)
+            .ok(IommufdCommand.OPTION, "option_id", IommufdConstants.IOMMU_OPTION_HUGE_PAGES, "object_id", 7,
+                "val64", 0)
+            .ok(IommufdCommand.OPTION, "option_id", IommufdConstants.IOMMU_OPTION_HUGE_PAGES, "object_id", 99)
+            .ok(IommufdCommand.OPTION, "option_id", IommufdConstants.IOMMU_OPTION_HUGE_PAGES, "object_id", 7,
+                "val64", 2)
+            .ok(IommufdCommand.OPTION, "option_id", IommufdConstants.IOMMU_OPTION_HUGE_PAGES, "op", 7, "object_id",
+                7)
+            .ok(IommufdCommand.OPTION, "option_id", 9)
+            .ok(IommufdCommand.OPTION, "__reserved", 1)
+            .ok(IommufdCommand.OPTION, "op", IommufdConstants.IOMMU_OPTION_OP_GET)
+            .ok(IommufdCommand.OPTION, "val64", 1)
+            .bytes());
+
+        seeds.put("option_rlimit_on_an_empty_context", new Seed()
+            .ok(IommufdCommand.OPTION, "val64", 1)
+            .ok(IommufdCommand.OPTION, "op", IommufdConstants.IOMMU_OPTION_OP_GET)
+            .ok(IommufdCommand.OPTION, "val64", 2)
+            .ok(IommufdCommand.OPTION, "object_id", 1)
+            .bytes());
+
+        seeds.put("hwpt_alloc_paths", world()
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", IOAS)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", IOAS, "__reserved", 1)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", IOAS, "data_len", 4)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", IOAS, "data_type", MockIommu.HWPT_DATA_SELFTEST)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", 99, "pt_id", IOAS)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", IOAS, "pt_id", DEV)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", DEV)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", 99)
+            .ok(IommufdCommand.HWPT_ALLOC, "flags", IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT
+                | IommufdConstants.IOMMU_HWPT_FAULT_ID_VALID, "dev_id", DEV, "pt_id", IOAS)
+            .ok(IommufdCommand.HWPT_ALLOC, "flags", IommufdConstants.IOMMU_HWPT_ALLOC_DIRTY_TRACKING, "dev_id", DEV,
+                "pt_id", IOAS)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", IOAS, "data_type", MockIommu.HWPT_DATA_SELFTEST,
+                "data_len", 4, "data_uptr", HEAP)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", PARENT, "data_type", MockIommu.HWPT_DATA_SELFTEST,
+                "data_len", 4, "data_uptr", HEAP)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", PARENT)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", PARENT, "data_type", MockIommu.HWPT_DATA_SELFTEST,
+                "data_len", 3, "data_uptr", HEAP)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", PARENT, "data_type", MockIommu.HWPT_DATA_SELFTEST,
+                "data_len", 4, "data_uptr", 0x40)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", 7, "data_type", MockIommu.HWPT_DATA_SELFTEST,
+                "data_len", 4, "data_uptr", HEAP)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", NESTED, "data_type", MockIommu.HWPT_DATA_SELFTEST,
+                "data_len", 4, "data_uptr", HEAP)
+            .ok(IommufdCommand.HWPT_ALLOC, "flags", IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT, "dev_id", DEV,
+                "pt_id", VIOMMU, "data_type", MockIommu.HWPT_DATA_SELFTEST, "data_len", 4, "data_uptr", HEAP)
+            .ok(IommufdCommand.HWPT_ALLOC, "flags", IommufdConstants.IOMMU_HWPT_FAULT_ID_VALID, "dev_id", DEV,
+                "pt_id", VIOMMU, "data_type", MockIommu.HWPT_DATA_SELFTEST, "data_len", 4, "data_uptr", HEAP,
+                "fault_id", 99)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", VIOMMU, "data_type", MockIommu.HWPT_DATA_SELFTEST,
+                "data_len", 4, "data_uptr", 0x40)
+            .op(Op.BIND, 1, 1)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", 10, "pt_id", VIOMMU, "data_type", MockIommu.HWPT_DATA_SELFTEST,
+                "data_len", 4, "data_uptr", HEAP)
+            .ok(IommufdCommand.FAULT_QUEUE_ALLOC)
+            .ok(IommufdCommand.HWPT_ALLOC, "flags", IommufdConstants.IOMMU_HWPT_FAULT_ID_VALID, "dev_id", DEV,
+                "pt_id", VIOMMU, "data_type", MockIommu.HWPT_DATA_SELFTEST, "data_len", 4, "data_uptr", HEAP,
+                "fault_id", 11)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", IOAS, "data_type", 0, "__reserved2", 5)
+            .bytes());
+
+        seeds.put("hw_info", world()
+            .ok(IommufdCommand.GET_HW_INFO, "dev_id", DEV, "data_len", 8, "data_uptr", SCRATCH)
+            .ok(IommufdCommand.GET_HW_INFO, "dev_id", DEV, "data_len", 64, "data_uptr", SCRATCH)
+            .ok(IommufdCommand.GET_HW_INFO, "dev_id", DEV)
+            .ok(IommufdCommand.GET_HW_INFO, "flags", 2, "dev_id", DEV)
+            .ok(IommufdCommand.GET_HW_INFO, "dev_id", DEV, "__reserved", 1)
+            .ok(IommufdCommand.GET_HW_INFO, "flags", IommufdConstants.IOMMU_HW_INFO_FLAG_INPUT_TYPE, "dev_id", DEV,
+                "in_data_type", 12345)
+            .ok(IommufdCommand.GET_HW_INFO, "flags", IommufdConstants.IOMMU_HW_INFO_FLAG_INPUT_TYPE, "dev_id", DEV,
+                "in_data_type", MockIommu.HW_INFO_TYPE_SELFTEST, "data_len", 8, "data_uptr", SCRATCH)
+            .ok(IommufdCommand.GET_HW_INFO, "dev_id", 99)
+            .ok(IommufdCommand.GET_HW_INFO, "dev_id", DEV, "data_len", 8, "data_uptr", 0x40)
+            .bytes());
+
+        seeds.put("invalidate", world()
+            .poke(2 * PAGE, u32s(0, 1, -1, 0, 0, 9, 0, 0x99, 0, -1, 0x99, 0, 0, 0x99, 4, 0, 0x99, 0, 1))
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", NESTED, "data_uptr", SCRATCH, "data_type",
+                MockIommu.INVALIDATE_DATA_SELFTEST, "entry_len", 8, "entry_num", 1)
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", NESTED, "data_uptr", SCRATCH, "data_type",
+                MockIommu.INVALIDATE_DATA_SELFTEST, "entry_len", 8, "entry_num", 2)
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", NESTED, "data_uptr", SCRATCH + 16, "data_type",
+                MockIommu.INVALIDATE_DATA_SELFTEST, "entry_len", 8, "entry_num", 1)
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", NESTED, "__reserved", 1)
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", NESTED, "entry_len", 8, "entry_num", 1)
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", NESTED, "data_uptr", 0x40, "data_type",
+                MockIommu.INVALIDATE_DATA_SELFTEST, "entry_len", 8, "entry_num", 1)
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", PARENT, "data_type", MockIommu.INVALIDATE_DATA_SELFTEST)
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", 99)
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", NESTED, "data_type", MockIommu.INVALIDATE_DATA_SELFTEST)
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", VIOMMU, "data_type", MockIommu.INVALIDATE_DATA_SELFTEST)
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", VIOMMU, "data_uptr", SCRATCH + 28, "data_type",
+                MockIommu.INVALIDATE_DATA_SELFTEST, "entry_len", 12, "entry_num", 1)
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", VIOMMU, "data_uptr", SCRATCH + 28, "data_type",
+                MockIommu.INVALIDATE_DATA_SELFTEST, "entry_len", 12, "entry_num", 2)
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", VIOMMU, "data_uptr", SCRATCH + 16, "data_type",
+                MockIommu.INVALIDATE_DATA_SELFTEST, "entry_len", 12, "entry_num", 1)
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", VIOMMU, "data_uptr", SCRATCH + 52, "data_type",
+                MockIommu.INVALIDATE_DATA_SELFTEST, "entry_len", 12, "entry_num", 1)
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", VIOMMU, "data_uptr", SCRATCH + 64, "data_type",
+                MockIommu.INVALIDATE_DATA_SELFTEST, "entry_len", 16, "entry_num", 1)
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", VIOMMU, "data_uptr", SCRATCH, "data_type",
+                MockIommu.INVALIDATE_DATA_SELFTEST, "entry_len", 12, "entry_num", 1 << 30)
+            .ok(IommufdCommand.HWPT_INVALIDATE, "hwpt_id", VIOMMU, "data_uptr", 0x40, "data_type",
+                MockIommu.INVALIDATE_DATA_SELFTEST, "entry_len", 12, "entry_num", 1)
+            .bytes());
+
+        seeds.put("viommu_vdevice_veventq", world()
+            .ok(IommufdCommand.VIOMMU_ALLOC, "flags", 1, "type", MockIommu.VIOMMU_TYPE_SELFTEST, "dev_id", DEV,
+                "hwpt_id", PARENT)
+            .ok(IommufdCommand.VIOMMU_ALLOC, "dev_id", DEV, "hwpt_id", PARENT)
+            .ok(IommufdCommand.VIOMMU_ALLOC, "type", 0xdead, "dev_id", DEV, "hwpt_id", PARENT)
+            .ok(IommufdCommand.VIOMMU_ALLOC, "type", MockIommu.VIOMMU_TYPE_SELFTEST, "dev_id", 99, "hwpt_id", PARENT)
+            .ok(IommufdCommand.VIOMMU_ALLOC, "type", MockIommu.VIOMMU_TYPE_SELFTEST, "dev_id", DEV)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", IOAS)
+            .ok(IommufdCommand.VIOMMU_ALLOC, "type", MockIommu.VIOMMU_TYPE_SELFTEST, "dev_id", DEV, "hwpt_id", 7)
+            .ok(IommufdCommand.VIOMMU_ALLOC, "type", MockIommu.VIOMMU_TYPE_SELFTEST, "dev_id", DEV, "hwpt_id",
+                PARENT, "__reserved", 7)
+            .ok(IommufdCommand.VDEVICE_ALLOC, "viommu_id", 99, "dev_id", DEV, "virt_id", 0x88)
+            .ok(IommufdCommand.VDEVICE_ALLOC, "viommu_id", VIOMMU, "dev_id", DEV, "virt_id", 0x88)
+            .op(Op.BIND, 0, 2)
+            .ok(IommufdCommand.VDEVICE_ALLOC, "viommu_id", VIOMMU, "dev_id", 9, "virt_id", 0x99)
+            .ok(IommufdCommand.VDEVICE_ALLOC, "viommu_id", VIOMMU, "dev_id", 9, "virt_id", 0x88)
+            .op(Op.BIND, 1, 1)
+            .ok(IommufdCommand.VDEVICE_ALLOC, "viommu_id", VIOMMU, "dev_id", 11, "virt_id", 0x77)
+            .ok(IommufdCommand.VEVENTQ_ALLOC, "viommu_id", VIOMMU, "type", MockIommu.VEVENTQ_TYPE_SELFTEST,
+                "veventq_depth", 2)
+            .ok(IommufdCommand.VEVENTQ_ALLOC, "viommu_id", VIOMMU, "type", MockIommu.VEVENTQ_TYPE_SELFTEST,
+                "veventq_depth", 2)
+            .ok(IommufdCommand.VEVENTQ_ALLOC, "flags", 1, "viommu_id", VIOMMU, "type", 1, "veventq_depth", 2)
+            .ok(IommufdCommand.VEVENTQ_ALLOC, "viommu_id", VIOMMU, "veventq_depth", 2)
+            .ok(IommufdCommand.VEVENTQ_ALLOC, "viommu_id", VIOMMU, "type", 1, "veventq_depth", 2, "__reserved", 1)
+            .ok(IommufdCommand.VEVENTQ_ALLOC, "viommu_id", VIOMMU, "type", 1)
+            .ok(IommufdCommand.VEVENTQ_ALLOC, "viommu_id", 99, "type", 1, "veventq_depth", 2)
+            .op(Op.ATTACH, 1, 5)
+            .op(Op.TRIGGER_EVENT, 0)
+            .op(Op.TRIGGER_EVENT, 0)
+            .op(Op.TRIGGER_EVENT, 0)
+            .op(Op.READ_FD, 0, 255)
+            .ok(IommufdCommand.DESTROY, "id", NESTED)
+            .op(Op.UNBIND, 1)
+            .ok(IommufdCommand.DESTROY, "id", VDEV)
+            .op(Op.CLOSE_FD, 0)
+            .ok(IommufdCommand.DESTROY, "id", NESTED)
+            .bytes());
+
+        seeds.put("devices_and_attach", world()
+            .op(Op.BIND, 0, 1)
+            .op(Op.BIND, 2, 1)
+            .op(Op.BIND, 0, 5)
+            .op(Op.UNBIND, 0)
+            .op(Op.DETACH, 0)
+            .op(Op.REPLACE, 1, 0)
+            .op(Op.ATTACH, 0, 0)
+            .op(Op.ATTACH, 1, 1)
+            .op(Op.ATTACH, 1, 255)
+            .op(Op.ATTACH, 1, 3)
+            .op(Op.ATTACH, 1, 0)
+            .op(Op.REPLACE, 1, 2)
+            .op(Op.ATTACH, 1, 5)
+            .op(Op.DETACH, 1)
+            .ok(IommufdCommand.IOAS_ALLOC)
+            .ok(IommufdCommand.IOAS_ALLOW_IOVAS, "ioas_id", 7, "num_iovas", 1, "allowed_iovas", SCRATCH)
+            .poke(2 * PAGE, u64s(0, 0xfff))
+            .ok(IommufdCommand.IOAS_ALLOW_IOVAS, "ioas_id", 7, "num_iovas", 1, "allowed_iovas", SCRATCH)
+            .op(Op.ATTACH, 1, 6)
+            .op(Op.UNBIND, 1)
+            .ok(IommufdCommand.DESTROY, "id", 5)
+            .bytes());
+        return seeds;
+    }
+
+    @Test
+    void the_checked_in_corpus_is_the_generated_one() throws IOException {
+        Map<String, byte[]> seeds = seeds();
+        if (Boolean.getBoolean("seeds.write")) {
+            Files.createDirectories(CORPUS);
+            for (Map.Entry<String, byte[]> e : seeds.entrySet()) {
+                Files.write(CORPUS.resolve(e.getKey()), e.getValue());
+            }
+        }
+        for (Map.Entry<String, byte[]> e : seeds.entrySet()) {
+            Path file = CORPUS.resolve(e.getKey());
+            assertThat(file).as("seed %s (regenerate with -Dseeds.write=true)", e.getKey()).exists();
+            assertThat(Files.readAllBytes(file)).as("seed %s is stale", e.getKey()).isEqualTo(e.getValue());
+        }
+    }
+
+    @Test
+    void every_seed_replays_cleanly() {
+        seeds().forEach((name, bytes) -> new IoctlSequenceFuzzTest.Run(bytes).run());
+    }
+}
