@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.smmuref.smmu.platform.Machines.errno;
 
 import org.junit.jupiter.api.Test;
-import org.smmuref.iommufd.IommufdCmd;
-import org.smmuref.iommufd.IommufdConstants;
+import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.IommuHwInfo;
 import org.smmuref.iommufd.uapi.IommuHwInfoArmSmmuv3;
+import org.smmuref.iommufd.uapi.IommufdConstants;
 import org.smmuref.kvm.policy.VmidPolicyConfig;
 import org.smmuref.smmu.driver.ArmSmmuV3Options;
 import org.smmuref.smmu.driver.SteWords;
@@ -15,7 +16,7 @@ import org.smmuref.smmu.hw.SmmuFeatures;
 
 /** The driver's errnos of iommufd-driver.md section 2 through the ioctls: paging, vIOMMU, nested HWPT, attach. */
 class ArmDriverErrnoTest {
-    private static final int ARM_DATA = org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_DATA_ARM_SMMUV3;
+    private static final int ARM_DATA = IommufdConstants.IOMMU_HWPT_DATA_ARM_SMMUV3;
 
     private final NestingBed vmm = new NestingBed(Machines.reference());
     private final int dev = vmm.bind(0x8);
@@ -23,8 +24,8 @@ class ArmDriverErrnoTest {
     private final int viommu = vmm.viommu(dev, parent);
 
     private int nestedRaw(int flags, int dataType, int len, long uptr) {
-        return vmm.iommufd.hwptAlloc(vmm.ctx, new IommufdCmd.HwptAlloc(flags, dev, viommu, 0, dataType, len, uptr,
-            0, 0));
+        return vmm.iommufd.hwptAlloc(vmm.ctx, Requests.hwptAlloc(flags, dev, viommu, 0, dataType, len, uptr, 0, 0))
+            .outHwptId();
     }
 
     @Test
@@ -34,7 +35,7 @@ class ArmDriverErrnoTest {
         assertThat(errno(() -> nestedRaw(0, ARM_DATA, 15, uptr))).isEqualTo(Errno.EINVAL);
         assertThat(errno(() -> nestedRaw(0, ARM_DATA, 17, uptr))).isEqualTo(Errno.EINVAL);
         assertThat(errno(() -> nestedRaw(0, ARM_DATA, 16, 0xdead_0000L))).isEqualTo(Errno.EFAULT);
-        assertThat(errno(() -> nestedRaw(IommufdConstants.HWPT_ALLOC_PASID, ARM_DATA, 16, uptr)))
+        assertThat(errno(() -> nestedRaw(IommufdConstants.IOMMU_HWPT_ALLOC_PASID, ARM_DATA, 16, uptr)))
             .isEqualTo(Errno.EOPNOTSUPP);
         assertThat(nestedRaw(0, ARM_DATA, 16, uptr)).isPositive();
     }
@@ -87,10 +88,10 @@ class ArmDriverErrnoTest {
     @Test
     void pagingDomainsTakeNoDataNoDirtyTrackingAndNestOnlyWithBothStages() {
         int ioas = vmm.ioas;
-        assertThat(errno(() -> vmm.iommufd.hwptAlloc(vmm.ctx, IommufdCmd.HwptAlloc.of(
-            IommufdConstants.HWPT_ALLOC_DIRTY_TRACKING, dev, ioas)))).isEqualTo(Errno.EOPNOTSUPP);
+        assertThat(errno(() -> vmm.iommufd.hwptAlloc(vmm.ctx, Requests.hwptAlloc(
+            IommufdConstants.IOMMU_HWPT_ALLOC_DIRTY_TRACKING, dev, ioas)))).isEqualTo(Errno.EOPNOTSUPP);
         long uptr = vmm.put(new byte[16]);
-        assertThat(errno(() -> vmm.iommufd.hwptAlloc(vmm.ctx, new IommufdCmd.HwptAlloc(0, dev, ioas, 0, ARM_DATA, 16,
+        assertThat(errno(() -> vmm.iommufd.hwptAlloc(vmm.ctx, Requests.hwptAlloc(0, dev, ioas, 0, ARM_DATA, 16,
             uptr, 0, 0)))).isEqualTo(Errno.EOPNOTSUPP);
 
         SmmuPlatform s2only = Machines.machine(VmidPolicyConfig.Mode.AUTO, ArmSmmuV3Options.DEFAULT,
@@ -98,13 +99,13 @@ class ArmDriverErrnoTest {
         NestingBed b = new NestingBed(s2only);
         int d = b.bind(0x8);
         assertThat(errno(() -> b.nestParent(d))).isEqualTo(Errno.EOPNOTSUPP);
-        int plain = b.iommufd.hwptAlloc(b.ctx, IommufdCmd.HwptAlloc.of(0, d, b.ioas));
+        int plain = b.iommufd.hwptAlloc(b.ctx, Requests.hwptAlloc(0, d, b.ioas)).outHwptId();
         assertThat(errno(() -> b.viommu(d, plain))).isEqualTo(Errno.EOPNOTSUPP);
     }
 
     @Test
     void viommuTypesOtherThanArmAreRefused() {
-        assertThat(errno(() -> vmm.iommufd.viommuAlloc(vmm.ctx, new IommufdCmd.ViommuAlloc(0, 2, dev, parent, 0, 0,
+        assertThat(errno(() -> vmm.iommufd.viommuAlloc(vmm.ctx, Requests.viommuAlloc(0, 2, dev, parent, 0, 0,
             0)))).isEqualTo(Errno.EOPNOTSUPP);
     }
 
@@ -122,16 +123,16 @@ class ArmDriverErrnoTest {
 
         int d = off.bind(0x8);
         long uptr = off.put(new byte[64]);
-        assertThat(errno(() -> off.iommufd.getHwInfo(off.ctx, new IommufdCmd.GetHwInfo(
-            IommufdConstants.HW_INFO_FLAG_INPUT_TYPE, d, 64, uptr, 1, 0)))).isEqualTo(Errno.EOPNOTSUPP);
+        assertThat(errno(() -> off.iommufd.getHwInfo(off.ctx, Requests.getHwInfo(
+            IommufdConstants.IOMMU_HW_INFO_FLAG_INPUT_TYPE, d, 64, uptr, 1, 0)))).isEqualTo(Errno.EOPNOTSUPP);
     }
 
     private static IommuHwInfoArmSmmuv3 hwInfo(NestingBed b) {
         int d = b.bind(0x9);
         long uptr = b.put(new byte[64]);
-        IommufdCmd.HwInfoReply reply = b.iommufd.getHwInfo(b.ctx, new IommufdCmd.GetHwInfo(0, d, 64, uptr, 0, 0));
+        IommuHwInfo reply = b.iommufd.getHwInfo(b.ctx, Requests.getHwInfo(0, d, 64, uptr, 0, 0));
         assertThat(reply.dataLen()).isEqualTo(40);
-        assertThat(reply.outDataType()).isEqualTo(2);
+        assertThat(reply.inDataType()).as("out_data_type, the union with in_data_type").isEqualTo(2);
         return IommuHwInfoArmSmmuv3.decode(b.platform.vmmMemory().read(uptr, 40));
     }
 

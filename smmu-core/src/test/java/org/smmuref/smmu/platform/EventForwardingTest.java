@@ -3,7 +3,8 @@ package org.smmuref.smmu.platform;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
-import org.smmuref.iommufd.IommufdCmd;
+import org.smmuref.iommufd.Requests;
+import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
 import org.smmuref.smmu.driver.CdWords;
 import org.smmuref.smmu.driver.HostEvent;
 import org.smmuref.smmu.hw.Access;
@@ -39,7 +40,7 @@ class EventForwardingTest {
     @Test
     void faultsArriveInOrderWithTheVsidAndConsecutiveSequences() {
         attachEmptyStage1();
-        IommufdCmd.VeventqAllocReply q = vmm.veventq(viommu, 8);
+        IommuVeventqAlloc q = vmm.veventq(viommu, 8);
         for (int i = 0; i < 3; i++) {
             assertThat(platform.translate(0, SID, 0x40_0000L + i * 0x1000L, Access.READ).proceeds()).isFalse();
         }
@@ -61,7 +62,7 @@ class EventForwardingTest {
         vmm.guest.writeLongs(CD_IPA, new long[8]);
         vmm.vdevice(viommu, dev, VSID);
         vmm.iommufd.attachDevice(vmm.ctx, dev, vmm.nested(dev, viommu, NestingBed.s1Vste(CD_IPA)[0], 0));
-        IommufdCmd.VeventqAllocReply q = vmm.veventq(viommu, 8);
+        IommuVeventqAlloc q = vmm.veventq(viommu, 8);
         assertThat(platform.translate(0, SID, 0x1000, Access.READ).proceeds()).isFalse();
         long[] evt = NestingBed.longs(vmm.iommufd.read(q.outVeventqFd(), 4096), 8, 4);
         assertThat(evt[0] & 0xFF).as("C_BAD_CD").isEqualTo(0x0a);
@@ -83,7 +84,7 @@ class EventForwardingTest {
     @Test
     void aDeviceOnAPlainStage2KeepsItsFaultsOnTheHost() {
         int other = vmm.bind(0x9);
-        int s2 = vmm.iommufd.hwptAlloc(vmm.ctx, IommufdCmd.HwptAlloc.of(0, other, vmm.ioas));
+        int s2 = vmm.iommufd.hwptAlloc(vmm.ctx, Requests.hwptAlloc(0, other, vmm.ioas)).outHwptId();
         vmm.iommufd.attachDevice(vmm.ctx, other, s2);
         assertThat(platform.translate(0, 0x9, NestingBed.GUEST_IPA + 0x40, Access.READ).physicalAddress())
             .isEqualTo(vmm.guest.pa(NestingBed.GUEST_IPA + 0x40));
@@ -96,7 +97,7 @@ class EventForwardingTest {
     @Test
     void anEventQueueOverflowIsReportedNotSilent() {
         attachEmptyStage1();
-        IommufdCmd.VeventqAllocReply q = vmm.veventq(viommu, 1024);
+        IommuVeventqAlloc q = vmm.veventq(viommu, 1024);
         // Faults without taking the interrupt in between: the SMMU's 128-entry queue overflows.
         for (int i = 0; i < 200; i++) {
             platform.smmu(0).translate(SID, org.smmuref.smmu.hw.Smmu.NO_SUBSTREAM, 0x100_0000L + i * 0x1000L,

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import org.smmuref.iommufd.IommufdCmd;
+import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
 import org.smmuref.kvm.Vm;
 import org.smmuref.kvm.policy.VmidSource;
 import org.smmuref.smmu.driver.ArmVsmmu;
@@ -53,7 +53,7 @@ class NestedEndToEndTest {
         int parent = vmm.nestParent(dev);
         int viommu = vmm.viommu(dev, parent);
         vmm.vdevice(viommu, dev, VSID);
-        IommufdCmd.VeventqAllocReply q = vmm.veventq(viommu, 8);
+        IommuVeventqAlloc q = vmm.veventq(viommu, 8);
         long[] vste = NestingBed.s1Vste(CD_IPA);
         int nested = vmm.nested(dev, viommu, vste[0], vste[1]);
         assertThat(vmm.iommufd.attachDevice(vmm.ctx, dev, nested)).isEqualTo(nested);

@@ -2,9 +2,10 @@ package org.smmuref.smmu.platform;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import org.smmuref.iommufd.IommufdCmd;
-import org.smmuref.iommufd.IommufdConstants;
+import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.core.IommufdCore;
+import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
+import org.smmuref.iommufd.uapi.IommufdConstants;
 import org.smmuref.smmu.driver.SteWords;
 
 /**
@@ -17,7 +18,7 @@ final class NestingBed {
     static final long GUEST_SIZE = 16L << 20;
     static final long SCRATCH_VA = 0x7000_0000L;
     static final long SCRATCH_SIZE = 1L << 20;
-    static final int ARM = org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_VIOMMU_TYPE_ARM_SMMUV3;
+    static final int ARM = IommufdConstants.IOMMU_VIOMMU_TYPE_ARM_SMMUV3;
 
     final SmmuPlatform platform;
     final IommufdCore iommufd;
@@ -42,10 +43,10 @@ final class NestingBed {
         this.guest = platform.guestMemory(GUEST_VA + shift, GUEST_IPA, GUEST_SIZE);
         this.scratchNext = SCRATCH_VA + shift;
         platform.vmmMemory().mmap(scratchNext, SCRATCH_SIZE);
-        this.ioas = iommufd.ioasAlloc(ctx, new IommufdCmd.IoasAlloc(0));
-        iommufd.ioasMap(ctx, new IommufdCmd.IoasMap(IommufdConstants.IOAS_MAP_FIXED_IOVA
-            | IommufdConstants.IOAS_MAP_READABLE | IommufdConstants.IOAS_MAP_WRITEABLE, ioas, 0, guest.vaBase(),
-            GUEST_SIZE, GUEST_IPA));
+        this.ioas = iommufd.ioasAlloc(ctx, Requests.ioasAlloc(0)).outIoasId();
+        iommufd.ioasMap(ctx, Requests.ioasMap(IommufdConstants.IOMMU_IOAS_MAP_FIXED_IOVA
+            | IommufdConstants.IOMMU_IOAS_MAP_READABLE | IommufdConstants.IOMMU_IOAS_MAP_WRITEABLE, ioas, 0,
+            guest.vaBase(), GUEST_SIZE, GUEST_IPA));
     }
 
     int bind(int streamId) {
@@ -53,26 +54,27 @@ final class NestingBed {
     }
 
     int nestParent(int dev) {
-        return iommufd.hwptAlloc(ctx, IommufdCmd.HwptAlloc.of(IommufdConstants.HWPT_ALLOC_NEST_PARENT, dev, ioas));
+        return iommufd.hwptAlloc(ctx, Requests.hwptAlloc(IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT, dev, ioas))
+            .outHwptId();
     }
 
     int viommu(int dev, int parent) {
-        return iommufd.viommuAlloc(ctx, new IommufdCmd.ViommuAlloc(0, ARM, dev, parent, 0, 0, 0));
+        return iommufd.viommuAlloc(ctx, Requests.viommuAlloc(0, ARM, dev, parent, 0, 0, 0)).outViommuId();
     }
 
     int vdevice(int viommu, int dev, long vsid) {
-        return iommufd.vdeviceAlloc(ctx, new IommufdCmd.VdeviceAlloc(viommu, dev, vsid));
+        return iommufd.vdeviceAlloc(ctx, Requests.vdeviceAlloc(viommu, dev, vsid)).outVdeviceId();
     }
 
-    IommufdCmd.VeventqAllocReply veventq(int viommu, int depth) {
-        return iommufd.veventqAlloc(ctx, new IommufdCmd.VeventqAlloc(0, viommu, ARM, depth, 0));
+    IommuVeventqAlloc veventq(int viommu, int depth) {
+        return iommufd.veventqAlloc(ctx, Requests.veventqAlloc(0, viommu, ARM, depth, 0));
     }
 
     /** HWPT_ALLOC of a nested HWPT on {@code viommu} with the vSTE {@code ste0, ste1}. */
     int nested(int dev, int viommu, long ste0, long ste1) {
         long uptr = put(le(ste0, ste1));
-        return iommufd.hwptAlloc(ctx, new IommufdCmd.HwptAlloc(0, dev, viommu, 0,
-            org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_DATA_ARM_SMMUV3, 16, uptr, 0, 0));
+        return iommufd.hwptAlloc(ctx, Requests.hwptAlloc(0, dev, viommu, 0,
+            IommufdConstants.IOMMU_HWPT_DATA_ARM_SMMUV3, 16, uptr, 0, 0)).outHwptId();
     }
 
     /** HWPT_INVALIDATE on {@code viommu} with raw 16-byte commands; returns entry_num. */
@@ -83,9 +85,8 @@ final class NestingBed {
             words[2 * i + 1] = commands[i][1];
         }
         long uptr = commands.length == 0 ? put(new byte[16]) : put(le(words));
-        return iommufd.hwptInvalidate(ctx, new IommufdCmd.HwptInvalidate(viommu, uptr,
-            org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, 16, commands.length,
-            0));
+        return iommufd.hwptInvalidate(ctx, Requests.hwptInvalidate(viommu, uptr,
+            IommufdConstants.IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, 16, commands.length, 0)).entryNum();
     }
 
     /** A stage-1 vSTE for a linear CD table of one CD at {@code cdIpa}. */

@@ -6,9 +6,10 @@ import static org.smmuref.smmu.platform.Machines.errno;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.smmuref.iommufd.IommufdCmd;
 import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
 import org.smmuref.kvm.policy.VmidPolicyConfig;
 import org.smmuref.smmu.driver.ArmSmmuV3Options;
 import org.smmuref.smmu.hw.Commands;
@@ -51,7 +52,7 @@ class ViommuInvalidationTest {
             try {
                 vmm.invalidate(viommu, cmds);
             } catch (IommufdException e) {
-                return new Object[] {e.errno(), e.reply(Integer.class).orElseThrow()};
+                return new Object[] {e.errno(), e.reply(IommuHwptInvalidate.class).orElseThrow().entryNum()};
             }
             throw new AssertionError("the invalidation succeeded");
         }
@@ -123,7 +124,7 @@ class ViommuInvalidationTest {
     @Test
     void anEmptyArrayProbesTheTypeUnderTheContractButIsEinvalInTheKernel() {
         assertThat(f.vmm.invalidate(f.viommu)).isZero();
-        IommufdCmd.HwptInvalidate otherType = new IommufdCmd.HwptInvalidate(f.viommu, 0, 0, 16, 0, 0);
+        IommuHwptInvalidate otherType = Requests.hwptInvalidate(f.viommu, 0, 0, 16, 0, 0);
         assertThat(errno(() -> f.vmm.iommufd.hwptInvalidate(f.vmm.ctx, otherType))).as("another data type")
             .isEqualTo(Errno.EINVAL);
         Fixture q = Fixture.quirky();
@@ -149,11 +150,11 @@ class ViommuInvalidationTest {
         System.arraycopy(NestingBed.le(Commands.tlbiNhAll(0).encode()), 0, longer, 0, 16);
         longer[16] = 1;
         long uptr = f.vmm.put(longer);
-        IommufdCmd.HwptInvalidate tooLong = new IommufdCmd.HwptInvalidate(f.viommu, uptr, 1, 17, 1, 0);
+        IommuHwptInvalidate tooLong = Requests.hwptInvalidate(f.viommu, uptr, 1, 17, 1, 0);
         assertThat(errno(() -> f.vmm.iommufd.hwptInvalidate(f.vmm.ctx, tooLong))).isEqualTo(Errno.E2BIG);
         long shortPtr = f.vmm.put(NestingBed.le(Commands.tlbiNhAsid(0, 4).encode()[0]));
-        IommufdCmd.HwptInvalidate shortEntry = new IommufdCmd.HwptInvalidate(f.viommu, shortPtr, 1, 8, 1, 0);
-        assertThat(f.vmm.iommufd.hwptInvalidate(f.vmm.ctx, shortEntry)).isEqualTo(1);
+        IommuHwptInvalidate shortEntry = Requests.hwptInvalidate(f.viommu, shortPtr, 1, 8, 1, 0);
+        assertThat(f.vmm.iommufd.hwptInvalidate(f.vmm.ctx, shortEntry).entryNum()).isEqualTo(1);
         assertThat(f.issued.get(f.issued.size() - 2)).containsExactly(Commands.tlbiNhAsid(f.vmid, 4).encode());
     }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.smmuref.iommufd.IommufdCmd;
+import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.core.IommufdCore;
 import org.smmuref.kvm.Vm;
 import org.smmuref.kvm.policy.VmidPolicyConfig;
@@ -56,10 +56,10 @@ class ViommuVmidTest {
         void destroyViommu() {
             for (int i = 0; i < devs.size(); i++) {
                 vmm.iommufd.detachDevice(vmm.ctx, devs.get(i));
-                vmm.iommufd.destroy(vmm.ctx, new IommufdCmd.Destroy(nested.get(i)));
-                vmm.iommufd.destroy(vmm.ctx, new IommufdCmd.Destroy(vdevs.get(i)));
+                vmm.iommufd.destroy(vmm.ctx, Requests.destroy(nested.get(i)));
+                vmm.iommufd.destroy(vmm.ctx, Requests.destroy(vdevs.get(i)));
             }
-            vmm.iommufd.destroy(vmm.ctx, new IommufdCmd.Destroy(viommu));
+            vmm.iommufd.destroy(vmm.ctx, Requests.destroy(viommu));
         }
     }
 
@@ -156,12 +156,12 @@ class ViommuVmidTest {
         p.driver(0).commandQueue().addListener(trace::add);
         // Remap guest RAM as four pieces so that 64 KiB of it can be unmapped on its own.
         NestingBed vmm = a.vmm;
-        vmm.iommufd.ioasUnmap(vmm.ctx, new IommufdCmd.IoasUnmap(vmm.ioas, NestingBed.GUEST_IPA, NestingBed.GUEST_SIZE));
+        vmm.iommufd.ioasUnmap(vmm.ctx, Requests.ioasUnmap(vmm.ioas, NestingBed.GUEST_IPA, NestingBed.GUEST_SIZE));
         long piece = 64 << 10;
-        vmm.iommufd.ioasMap(vmm.ctx, new IommufdCmd.IoasMap(7, vmm.ioas, 0, vmm.guest.vaBase(), piece,
+        vmm.iommufd.ioasMap(vmm.ctx, Requests.ioasMap(7, vmm.ioas, 0, vmm.guest.vaBase(), piece,
             NestingBed.GUEST_IPA));
         trace.clear();
-        vmm.iommufd.ioasUnmap(vmm.ctx, new IommufdCmd.IoasUnmap(vmm.ioas, NestingBed.GUEST_IPA, piece));
+        vmm.iommufd.ioasUnmap(vmm.ctx, Requests.ioasUnmap(vmm.ioas, NestingBed.GUEST_IPA, piece));
         List<Integer> s2Vmids = trace.stream().filter(c -> (c[0] & 0xFF) == TLBI_S2_IPA).map(ViommuVmidTest::vmidOf)
             .distinct().toList();
         assertThat(s2Vmids).hasSize(2).contains(v.vmid());
