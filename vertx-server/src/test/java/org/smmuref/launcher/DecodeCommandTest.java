@@ -2,22 +2,9 @@ package org.smmuref.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
-class DecodeCommandTest {
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
-    }
-
+class DecodeCommandTest extends CliTestBase {
     @Test
     void decodes_an_l1cd_as_json_with_the_byte_address() {
         assertThat(run("decode", "l1cd", "0x0000000012345001")).isZero();

@@ -4,25 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.smmuref.smmu.demo.IsolationVerdict;
-import picocli.CommandLine;
 
-class DemoCommandTest {
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
-    }
-
+class DemoCommandTest extends CliTestBase {
     @Test
     void isolation_prints_a_verdict_per_scenario_and_design() {
         assertThat(run("demo", "isolation")).isZero();

@@ -2,22 +2,9 @@ package org.smmuref.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
-class EncodeCommandTest {
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
-    }
-
+class EncodeCommandTest extends CliTestBase {
     @Test
     void encodes_fields_into_hex_dwords() {
         assertThat(run("encode", "l1std", "Span=9", "L2Ptr=0x40000000")).isZero();

@@ -2,23 +2,10 @@ package org.smmuref.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import org.smmuref.iommufd.uapi.UapiLayouts;
-import picocli.CommandLine;
 
-class UapiCommandTest {
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
-    }
-
+class UapiCommandTest extends CliTestBase {
     @Test
     void layout_json_prints_every_struct_with_sizes_and_offsets() {
         assertThat(run("uapi", "layout", "--json")).isZero();
