@@ -34,8 +34,14 @@ import org.smmuref.iommufd.uapi.UserBuffer;
  */
 public interface Iommufd {
 
-    /** Opens a new iommufd context and returns its fd. */
+    /** Opens a new iommufd context for the upstream uAPI ({@link IommufdAbi#UPSTREAM}) and returns its fd. */
     int open();
+
+    /**
+     * Opens a new iommufd context for the uAPI generation {@code abi} and returns its fd; the choice is fixed for
+     * the context's life ({@link IommufdAbi#V1_2023} serves the March 2023 v1 nesting structs besides upstream's).
+     */
+    int open(IommufdAbi abi);
 
     /** Closes an fd: a context (destroying everything in it) or an event queue fd. */
     void close(int fd);

@@ -2,12 +2,17 @@ package org.smmuref.iommufd.core;
 
 import java.util.OptionalInt;
 import java.util.TreeSet;
+import org.smmuref.iommufd.IommufdAbi;
 import org.smmuref.iommufd.spi.UserMemory;
 
-/** One open {@code /dev/iommu}: its object table, the process memory its pointers refer to, and its options. */
+/**
+ * One open {@code /dev/iommu}: its object table, the process memory its pointers refer to, the uAPI generation it
+ * was opened for, and its options.
+ */
 final class Context {
     final int fd;
     final UserMemory memory;
+    final IommufdAbi abi;
     final ObjectTable objects = new ObjectTable();
     /** The event fds (vEVENTQ, fault queue) this context handed out. */
     final TreeSet<Integer> eventFds = new TreeSet<>();
@@ -15,8 +20,9 @@ final class Context {
     boolean accountPerMm;
     OptionalInt kvmVm = OptionalInt.empty();
 
-    Context(int fd, UserMemory memory) {
+    Context(int fd, UserMemory memory, IommufdAbi abi) {
         this.fd = fd;
         this.memory = memory;
+        this.abi = abi;
     }
 }

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import org.smmuref.iommufd.Iommufd;
+import org.smmuref.iommufd.IommufdAbi;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IommuDevice;
 import org.smmuref.iommufd.spi.IommuInstance;
@@ -77,14 +78,26 @@ public final class IommufdCore implements Iommufd {
 
     @Override
     public int open() {
-        return open(platform.processMemory());
+        return open(IommufdAbi.UPSTREAM);
+    }
+
+    @Override
+    public int open(IommufdAbi abi) {
+        return open(platform.processMemory(), abi);
     }
 
     /** Opens a context whose user pointers resolve in {@code memory} (another process than the default one). */
     public int open(UserMemory memory) {
+        return open(memory, IommufdAbi.UPSTREAM);
+    }
+
+    /** Opens a context for {@code abi} whose user pointers resolve in {@code memory}. */
+    public int open(UserMemory memory, IommufdAbi abi) {
+        Objects.requireNonNull(memory);
+        Objects.requireNonNull(abi);
         synchronized (lock) {
             int fd = lowestFreeFd();
-            fds.put(fd, new Context(fd, Objects.requireNonNull(memory)));
+            fds.put(fd, new Context(fd, memory, abi));
             return fd;
         }
     }

@@ -5,6 +5,7 @@ import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PA
 import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_ALLOC_PASID;
 import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_DATA_NONE;
 import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_FAULT_ID_VALID;
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_TYPE_ARM_SMMUV3;
 import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HW_CAP_DIRTY_TRACKING;
 import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HW_CAP_PCI_PASID_EXEC;
 import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HW_CAP_PCI_PASID_PRIV;
@@ -14,6 +15,7 @@ import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_VEVENTQ_TYPE_DEFAU
 import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_VIOMMU_TYPE_DEFAULT;
 
 import java.util.Optional;
+import org.smmuref.iommufd.IommufdAbi;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.DeviceCapabilities;
 import org.smmuref.iommufd.spi.HwInfo;
@@ -116,12 +118,20 @@ final class NestingCommands {
         return hwpt;
     }
 
+    /**
+     * A nested HWPT on a nest-parent paging HWPT: the driver's {@code domain_alloc_nested}, or, in a v1-ABI context
+     * with v1 ARM SMMUv3 data, its v1 entry (the same data type means the vIOMMU path's vSTE upstream, so only the
+     * context's explicit choice selects v1).
+     */
     private static HwptNested allocNestedOnParent(Context c, HwptPaging parent, BoundDevice dev, int flags,
                                                   UserData data) {
         IommuInstance instance = dev.device.instance();
-        if ((flags & ~NESTED_FLAGS) != 0 || data == null || !instance.supportsDomainAllocNested()) {
+        boolean v1 = c.abi == IommufdAbi.V1_2023 && data != null
+            && data.type() == IOMMU_HWPT_TYPE_ARM_SMMUV3 && instance.supportsDomainAllocNestedV1();
+        if ((flags & ~NESTED_FLAGS) != 0 || data == null || !(v1 || instance.supportsDomainAllocNested())) {
             throw new IommufdException(Errno.EOPNOTSUPP, "nested HWPT on a paging parent: unsupported flags,"
-                + " no data, or a driver without domain_alloc_nested");
+                + " no data, or a driver without domain_alloc_nested"
+                + (c.abi == IommufdAbi.UPSTREAM ? " (the v1 ARM SMMUv3 form needs a v1-ABI context)" : ""));
         }
         if (parent.autoDomain || !parent.nestParent
             || !parent.domain.owner().driverName().equals(instance.driverName())) {
@@ -130,8 +140,10 @@ final class NestingCommands {
         HwptNested hwpt = new HwptNested(parent, null);
         c.objects.reserve(hwpt);
         try {
-            NestedDomain domain = instance.allocDomainNested(parent.domain, dev.device,
-                flags & ~IOMMU_HWPT_FAULT_ID_VALID, data);
+            int driverFlags = flags & ~IOMMU_HWPT_FAULT_ID_VALID;
+            NestedDomain domain = v1
+                ? instance.allocDomainNestedV1(parent.domain, dev.device, driverFlags, data, c.kvmVm)
+                : instance.allocDomainNested(parent.domain, dev.device, driverFlags, data);
             requireOwnDomain(domain, instance);
             hwpt.domain = domain;
         } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package org.smmuref.iommufd.spi;
 
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * One physical IOMMU (one SMMU) and its driver: what a vendor implements to run the iommufd core on its hardware.
@@ -34,6 +35,24 @@ public interface IommuInstance {
     /** Allocates a nested domain on the nest-parent {@code parent} from the user's driver data. */
     default NestedDomain allocDomainNested(PagingDomain parent, IommuDevice device, int flags, UserData data) {
         throw new UnsupportedOperationException("domain_alloc_nested is not offered by " + driverName());
+    }
+
+    /**
+     * Whether {@link #allocDomainNestedV1} exists: nesting on a nest-parent HWPT from the March 2023 v1 ARM SMMUv3
+     * data, which the core offers only in contexts opened for {@code IommufdAbi.V1_2023}.
+     */
+    default boolean supportsDomainAllocNestedV1() {
+        return false;
+    }
+
+    /**
+     * Allocates a v1-ABI nested domain on the nest-parent {@code parent} from the v1 driver data (data type
+     * {@code IOMMU_HWPT_TYPE_ARM_SMMUV3}), for a context tied to KVM VM {@code kvmVm} if it is; the returned domain
+     * handles the v1 invalidation entries through {@link NestedDomain#cacheInvalidateUser}.
+     */
+    default NestedDomain allocDomainNestedV1(PagingDomain parent, IommuDevice device, int flags, UserData data,
+                                            OptionalInt kvmVm) {
+        throw new UnsupportedOperationException("the v1 domain_alloc_nested is not offered by " + driverName());
     }
 
     /** Whether a vIOMMU of {@code type} can be created for {@code device} (the kernel's non-zero viommu size). */

@@ -56,6 +56,10 @@ final class MockIommu implements IommuInstance {
     final List<Viommu> viommus = new ArrayList<>();
     /** Fails the next paging map call with this errno (then clears itself). */
     Errno failNextMap;
+    /** Whether the mock offers the v1-ABI nested entry (data type 2, the same u32 IOTLB value as its selftest data). */
+    boolean offersV1;
+    /** The KVM VM passed to each v1-ABI allocation, in order. */
+    final List<OptionalInt> v1Calls = new ArrayList<>();
 
     MockIommu(int id) {
         this.id = id;
@@ -105,6 +109,25 @@ final class MockIommu implements IommuInstance {
     @Override
     public NestedDomain allocDomainNested(PagingDomain parent, IommuDevice device, int flags, UserData data) {
         return newNested((Paging) parent, null, flags, data);
+    }
+
+    @Override
+    public boolean supportsDomainAllocNestedV1() {
+        return offersV1;
+    }
+
+    @Override
+    public NestedDomain allocDomainNestedV1(PagingDomain parent, IommuDevice device, int flags, UserData data,
+                                            OptionalInt kvmVm) {
+        v1Calls.add(kvmVm);
+        if (flags != 0) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "mock v1 nested domains take no flags");
+        }
+        int iotlb = le(data.copyStruct(org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_TYPE_ARM_SMMUV3,
+            NESTED_DATA_SIZE, NESTED_DATA_SIZE), 0);
+        Nested n = new Nested((Paging) parent, null, iotlb);
+        nestedDomains.add(n);
+        return n;
     }
 
     private Nested newNested(Paging parent, Viommu viommu, int flags, UserData data) {

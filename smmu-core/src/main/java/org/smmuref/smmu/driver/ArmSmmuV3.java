@@ -273,12 +273,19 @@ public final class ArmSmmuV3 implements IommuInstance {
         return VmidRequest.forVm(vm);
     }
 
+    /** The v1 entry exists on every SMMU; one that cannot nest has no nest-parent HWPT to put it on. */
+    @Override
+    public boolean supportsDomainAllocNestedV1() {
+        return true;
+    }
+
     /**
      * The v1 ABI's {@code domain_alloc_nested}: a nested domain on the nest-parent {@code parent} from the v1
      * {@code iommu_hwpt_arm_smmuv3} data, for a context tied to KVM VM {@code vm} (if any). Not offered through
      * {@link #supportsDomainAllocNested()}, which stays false so that the upstream ABI is exact (a nest-parent
-     * pt_id with ARM data is EOPNOTSUPP there); a core that serves v1-ABI contexts calls this instead.
+     * pt_id with ARM data is EOPNOTSUPP there); the core calls this only in contexts opened for the v1 ABI.
      */
+    @Override
     public NestedDomain allocDomainNestedV1(PagingDomain parent, IommuDevice device, int flags, UserData data,
                                             OptionalInt vm) {
         requireMine(device);

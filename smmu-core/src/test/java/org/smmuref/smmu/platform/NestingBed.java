@@ -2,8 +2,11 @@ package org.smmuref.smmu.platform;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.smmuref.iommufd.IommufdAbi;
 import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.core.IommufdCore;
+import org.smmuref.iommufd.uapi.IommuHwptArmSmmuv3V1;
+import org.smmuref.iommufd.uapi.IommuHwptInvalidateArmSmmuv3V1;
 import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
 import org.smmuref.iommufd.uapi.IommufdConstants;
 import org.smmuref.smmu.driver.SteWords;
@@ -31,14 +34,23 @@ final class NestingBed {
         this(platform, platform.newIommufd(), 0);
     }
 
+    /** A VMM whose context is opened for the uAPI generation {@code abi}. */
+    NestingBed(SmmuPlatform platform, IommufdAbi abi) {
+        this(platform, platform.newIommufd(), 0, abi);
+    }
+
     /**
      * A second VMM in the same process (another context of {@code iommufd}), its guest RAM and scratch memory
      * {@code slot} x 4 GiB further up.
      */
     NestingBed(SmmuPlatform platform, IommufdCore iommufd, int slot) {
+        this(platform, iommufd, slot, IommufdAbi.UPSTREAM);
+    }
+
+    private NestingBed(SmmuPlatform platform, IommufdCore iommufd, int slot, IommufdAbi abi) {
         this.platform = platform;
         this.iommufd = iommufd;
-        this.ctx = iommufd.open();
+        this.ctx = iommufd.open(abi);
         long shift = (long) slot << 32;
         this.guest = platform.guestMemory(GUEST_VA + shift, GUEST_IPA, GUEST_SIZE);
         this.scratchNext = SCRATCH_VA + shift;
@@ -75,6 +87,25 @@ final class NestingBed {
         long uptr = put(le(ste0, ste1));
         return iommufd.hwptAlloc(ctx, Requests.hwptAlloc(0, dev, viommu, 0,
             IommufdConstants.IOMMU_HWPT_DATA_ARM_SMMUV3, 16, uptr, 0, 0)).outHwptId();
+    }
+
+    /** HWPT_ALLOC of a v1-ABI nested HWPT on the nest-parent HWPT {@code parent} with the 48-byte v1 data. */
+    int nestedV1(int dev, int parent, IommuHwptArmSmmuv3V1 data) {
+        long uptr = put(data.encode());
+        return iommufd.hwptAlloc(ctx, Requests.hwptAlloc(0, dev, parent, 0,
+            IommufdConstants.IOMMU_HWPT_TYPE_ARM_SMMUV3, IommuHwptArmSmmuv3V1.SIZE, uptr, 0, 0)).outHwptId();
+    }
+
+    /** HWPT_INVALIDATE on {@code hwpt} with 40-byte v1 entries (data type 2); returns entry_num. */
+    int invalidateV1(int hwpt, IommuHwptInvalidateArmSmmuv3V1... entries) {
+        byte[] all = new byte[Math.max(1, entries.length) * IommuHwptInvalidateArmSmmuv3V1.SIZE];
+        for (int i = 0; i < entries.length; i++) {
+            byte[] e = entries[i].encode();
+            System.arraycopy(e, 0, all, i * IommuHwptInvalidateArmSmmuv3V1.SIZE, e.length);
+        }
+        return iommufd.hwptInvalidate(ctx, Requests.hwptInvalidate(hwpt, put(all),
+            IommufdConstants.IOMMU_HWPT_TYPE_ARM_SMMUV3, IommuHwptInvalidateArmSmmuv3V1.SIZE, entries.length, 0))
+            .entryNum();
     }
 
     /** HWPT_INVALIDATE on {@code viommu} with raw 16-byte commands; returns entry_num. */

@@ -26,7 +26,7 @@ import org.smmuref.smmu.driver.V1NestedDomain;
 import org.smmuref.smmu.hw.Commands;
 
 /**
- * The driver side of the v1 ABI (the core has no v1-ABI context switch yet, so these call the driver directly): the
+ * The driver side of the v1 ABI, called directly ({@link V1AbiContextTest} goes through the ioctls): the
  * v1 fields become the same guest STE and physical STE as upstream, a user-chosen VMID is refused, and v1
  * invalidation entries become the equivalent commands under the domain's VMID.
  */
