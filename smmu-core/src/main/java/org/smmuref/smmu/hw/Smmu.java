@@ -261,7 +261,8 @@ public final class Smmu implements CommandHandler {
             }
             return new DmaOutcome.Bypassed(address);
         }
-        TranslationResult r = engine.translate(s1, s2, address, access);
+        TranslationResult r = s1 == null ? engine.translate(null, s2, address, access)
+            : engine.translate(s1, s2, cfg.tlbTags(), address, access);
         if (r instanceof Translation t) {
             return new DmaOutcome.Translated(address, t.outputAddress(address), t);
         }

@@ -132,6 +132,43 @@ public final class Tlb {
         return lookup(asidKey, globalKey, flavor, sizes, Bits.signExtend(va, 56));
     }
 
+    /**
+     * The tags {@link #lookupStage1(Stage1Context, int, Granule, long)} derives from a stream's contexts, computed once
+     * (the configuration cache keeps them with the stream) so that a hit only hashes the address.
+     */
+    static final class Stage1Tags {
+        final int vmid;
+        final Granule s2;
+        final long asidKey;
+        final long globalKey;
+        final int flavor0;
+        final int flavor1;
+        final long sizes0;
+        final long sizes1;
+
+        /** The tags of stage-1 context {@code s1} with {@code vmid}, nested over a stage-2 granule {@code s2} or null. */
+        Stage1Tags(Stage1Context s1, int vmid, Granule s2) {
+            StreamWorld world = s1.world();
+            int tagVmid = world.hasVmid() ? vmid : 0;
+            this.vmid = vmid;
+            this.s2 = s2;
+            this.globalKey = key(world, KIND_GLOBAL, tagVmid, 0);
+            this.asidKey = world.hasAsids() ? key(world, KIND_ASID, tagVmid, s1.asid()) : globalKey;
+            long s2Sizes = s2 == null ? 0 : sizesOf(s2);
+            this.flavor0 = flavor(s1.aset(), s1.ttb0().granule(), s2);
+            this.flavor1 = flavor(s1.aset(), s1.ttb1().granule(), s2);
+            this.sizes0 = sizesOf(s1.ttb0().granule()) | s2Sizes;
+            this.sizes1 = sizesOf(s1.ttb1().granule()) | s2Sizes;
+        }
+    }
+
+    /** {@link #lookupStage1(Stage1Context, int, Granule, long)} with the stream's precomputed tags. */
+    Translation lookupStage1(Stage1Tags tags, long va) {
+        boolean upper = (va & (1L << 55)) != 0;
+        return lookup(tags.asidKey, tags.globalKey, upper ? tags.flavor1 : tags.flavor0,
+            upper ? tags.sizes1 : tags.sizes0, Bits.signExtend(va, 56));
+    }
+
     /** Looks up an IPA (stage-2) entry of {@code vmid} for {@code ipa} in the {@code s2} granule; null on a miss. */
     public Translation lookupIpa(int vmid, Granule s2, long ipa) {
         long key = key(StreamWorld.NS_EL1, KIND_IPA, vmid, 0);

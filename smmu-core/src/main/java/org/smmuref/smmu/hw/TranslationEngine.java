@@ -69,7 +69,21 @@ public final class TranslationEngine {
             s2Granule = s2.granule();
             vmid = s2.vmid();
         }
-        Translation hit = tlb.lookupStage1(s1, vmid, s2Granule, address);
+        return translate(s1, s2, vmid, s2Granule, tlb.lookupStage1(s1, vmid, s2Granule, address), address, access);
+    }
+
+    /**
+     * {@link #translate(Stage1Context, Stage2Context, long, Access)} of a stage-1 or nested stream whose TLB tags were
+     * computed once with its configuration ({@code tags} of {@code s1} over {@code s2}).
+     */
+    TranslationResult translate(Stage1Context s1, Stage2Context s2, Tlb.Stage1Tags tags, long address,
+                                Access access) {
+        return translate(s1, s2, tags.vmid, tags.s2, tlb.lookupStage1(tags, address), address, access);
+    }
+
+    /** Uses the TLB's answer {@code hit} (null on a miss) for {@code address}, or walks and caches. */
+    private TranslationResult translate(Stage1Context s1, Stage2Context s2, int vmid, Granule s2Granule,
+                                        Translation hit, long address, Access access) {
         if (hit != null && topByteAccepted(s1, address)) {
             TranslationFault f = Walker.checkStage1(s1, hit, address, access);
             if (f == null && s2 != null) {
