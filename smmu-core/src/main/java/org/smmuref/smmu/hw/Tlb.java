@@ -2,7 +2,6 @@ package org.smmuref.smmu.hw;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.StampedLock;
@@ -58,6 +57,9 @@ public final class Tlb {
     private static final int FLAVOR_POS = 42;
     private static final long HOME_TAG_MASK = (1L << FLAVOR_POS) - 1;
     private static final int GROUP_BITS = 4;
+    // Up to this many (regime, VMID) nodes stay in the index when they empty: a VMID emptied by a TLBI and refilled by
+    // the next walk keeps its lists instead of rebuilding them; beyond it, empty nodes are dropped to bound memory.
+    private static final int KEPT_NODES = 64;
 
     private final int capacity;
     private final long[] tags; // [2i] tag word (0 = empty), [2i + 1] block number (input address >>> size shift)
@@ -685,10 +687,10 @@ public final class Tlb {
                 e.listNext.listPrev = e.listPrev;
             }
             size--;
-            if (size == 0 && asid >= 0) {
+            if (size == 0 && asid >= 0 && !owner.bulk) {
                 owner.asids.remove(asid);
             }
-            if (--owner.entries == 0) {
+            if (--owner.entries == 0 && nodes.size() > KEPT_NODES) {
                 nodes.remove(owner.nodeKey);
             }
         }
@@ -702,6 +704,7 @@ public final class Tlb {
         final EntryList ipa;
         final Map<Integer, EntryList> asids = new HashMap<>();
         int entries;
+        boolean bulk;
 
         VmidNode(int nodeKey, int world, int vmid) {
             this.nodeKey = nodeKey;
@@ -713,15 +716,27 @@ public final class Tlb {
 
         void clearStage1(boolean skipAset) {
             removeAll(global, skipAset);
-            for (Iterator<EntryList> it = new ArrayList<>(asids.values()).iterator(); it.hasNext(); ) {
-                removeAll(it.next(), skipAset);
+            bulk = true; // emptied ASID lists are dropped after the loop, not while iterating
+            try {
+                for (EntryList l : asids.values()) {
+                    removeAll(l, skipAset);
+                }
+            } finally {
+                bulk = false;
+                asids.values().removeIf(l -> l.size == 0);
             }
         }
 
         void removeStage1Range(long start, TlbInvalidation.Range range) {
             long last = spanLast(start, range);
-            for (EntryList l : new ArrayList<>(asids.values())) {
-                removeRange(l, start, last, false);
+            bulk = true;
+            try {
+                for (EntryList l : asids.values()) {
+                    removeRange(l, start, last, false);
+                }
+            } finally {
+                bulk = false;
+                asids.values().removeIf(l -> l.size == 0);
             }
             removeRange(global, start, last, false);
         }
