@@ -65,8 +65,10 @@ public final class Tlb {
     private final long[] tags; // [2i] tag word (0 = empty), [2i + 1] block number (input address >>> size shift)
     private final Translation[] values;
     private final Entry[] owners;
+    private final int[] homes; // each used slot's home slot, so that a removal's backward shift does not rehash
     private final boolean[] referenced;
     private final int slotMask;
+    private final int runShift; // 64 - log2(number of runs of 16 slots)
     private final StampedLock lock = new StampedLock();
     private final Map<Integer, VmidNode> nodes = new HashMap<>();
     private final int[] sizeCount = new int[64];
@@ -85,8 +87,10 @@ public final class Tlb {
         this.tags = new long[2 * n];
         this.values = new Translation[n];
         this.owners = new Entry[n];
+        this.homes = new int[n];
         this.referenced = new boolean[n];
         this.slotMask = n - 1;
+        this.runShift = 64 - (Integer.numberOfTrailingZeros(n) - GROUP_BITS);
     }
 
     /** Creates a TLB with {@link #DEFAULT_CAPACITY} entries. */
@@ -273,11 +277,13 @@ public final class Tlb {
             } else if (size == capacity) {
                 evictOne();
             }
-            int i = home(tag, page);
+            int h = home(tag, page);
+            int i = h;
             while (tags[2 * i] != 0) {
                 i = (i + 1) & slotMask;
             }
             Entry e = new Entry(tag, page, i);
+            homes[i] = h;
             values[i] = t;
             owners[i] = e;
             referenced[i] = false;
@@ -523,8 +529,9 @@ public final class Tlb {
             if (k == 0) {
                 break;
             }
-            int h = home(k & HOME_TAG_MASK, tags[2 * j + 1]);
+            int h = homes[j];
             if (((j - h) & slotMask) >= ((j - hole) & slotMask)) {
+                homes[hole] = h;
                 tags[2 * hole + 1] = tags[2 * j + 1];
                 tags[2 * hole] = k;
                 values[hole] = values[j];
@@ -616,13 +623,13 @@ public final class Tlb {
         return key | (long) shift << SHIFT_POS | (long) flavor << FLAVOR_POS;
     }
 
-    /** The home slot of block {@code page} under a tag (its flavor bits are ignored). */
+    /**
+     * The home slot of block {@code page} under a tag (its flavor bits are ignored): the high bits of a multiplicative
+     * hash of (tag, page / 16) select a run of 16 slots, the low 4 bits of the page the slot in it.
+     */
     private int home(long tag, long page) {
-        long h = (tag & HOME_TAG_MASK) * 0x9E3779B97F4A7C15L + (page >>> GROUP_BITS) * 0xC2B2AE3D27D4EB4FL;
-        h ^= h >>> 31;
-        h *= 0xBF58476D1CE4E5B9L;
-        h ^= h >>> 29;
-        return ((int) h << GROUP_BITS | (int) page & ((1 << GROUP_BITS) - 1)) & slotMask;
+        long h = ((tag & HOME_TAG_MASK) * 0x9E3779B97F4A7C15L ^ page >>> GROUP_BITS) * 0xBF58476D1CE4E5B9L;
+        return (int) (h >>> runShift) << GROUP_BITS | (int) page & ((1 << GROUP_BITS) - 1);
     }
 
     /** The bookkeeping of one cached translation: its tag, its slot, and its links into its scope list and age ring. */
