@@ -187,18 +187,27 @@ public final class Tlb {
         int slot = probeBoth(asidKey, globalKey, flavor, sizes, address);
         Translation t = slot < 0 ? null : values[slot];
         if (!lock.validate(stamp)) {
-            stamp = lock.readLock();
-            try {
-                slot = probeBoth(asidKey, globalKey, flavor, sizes, address);
-                t = slot < 0 ? null : values[slot];
-            } finally {
-                lock.unlockRead(stamp);
-            }
+            return lookupLocked(asidKey, globalKey, flavor, sizes, address);
         }
         if (t != null && !referenced[slot]) {
             referenced[slot] = true; // a benign race: only an eviction hint
         }
         return t;
+    }
+
+    /** The lookup under the read lock, after a writer invalidated the optimistic one (kept out of the hit path). */
+    private Translation lookupLocked(long asidKey, long globalKey, int flavor, long sizes, long address) {
+        long stamp = lock.readLock();
+        try {
+            int slot = probeBoth(asidKey, globalKey, flavor, sizes, address);
+            if (slot < 0) {
+                return null;
+            }
+            referenced[slot] = true;
+            return values[slot];
+        } finally {
+            lock.unlockRead(stamp);
+        }
     }
 
     private int probeBoth(long asidKey, long globalKey, int flavor, long sizes, long address) {
