@@ -227,6 +227,33 @@ public final class Smmu implements CommandHandler {
     public DmaOutcome translate(int streamId, int substreamId, long address, Access access) {
         checkSubstream(substreamId);
         Objects.requireNonNull(access, "access");
+        // The common case in a method of its own: this one stays small enough to be inlined into the caller, so the
+        // outcome of a hit need not be allocated.
+        Translation hit = cachedHit(streamId, substreamId, address, access);
+        if (hit != null) {
+            return new DmaOutcome.Translated(address, hit.outputAddress(address), hit);
+        }
+        return translateFully(streamId, substreamId, address, access);
+    }
+
+    /**
+     * The translation {@link #resolve} would return from cached configuration and a permitted TLB hit, with no
+     * invalidation in between; null when anything else would happen (the full path then decides).
+     */
+    private Translation cachedHit(int sid, int ssid, long address, Access access) {
+        long before = invalidations.get();
+        if (!controls.enabled()) {
+            return null;
+        }
+        StreamConfig cfg = configs.get(ConfigCache.key(sid, ssid));
+        if (cfg == null || cfg.stage1() == null || cfg.aborts()) {
+            return null;
+        }
+        Translation t = engine.permittedHit(cfg.stage1(), cfg.stage2(), cfg.tlbTags(), address, access);
+        return t != null && invalidations.get() == before ? t : null;
+    }
+
+    private DmaOutcome translateFully(int streamId, int substreamId, long address, Access access) {
         while (true) {
             long before = invalidations.get();
             DmaOutcome out = resolve(streamId, substreamId, address, access);
@@ -261,7 +288,8 @@ public final class Smmu implements CommandHandler {
             }
             return new DmaOutcome.Bypassed(address);
         }
-        TranslationResult r = engine.translate(s1, s2, address, access);
+        TranslationResult r = s1 == null ? engine.translate(null, s2, address, access)
+            : engine.translate(s1, s2, cfg.tlbTags(), address, access);
         if (r instanceof Translation t) {
             return new DmaOutcome.Translated(address, t.outputAddress(address), t);
         }

@@ -2,7 +2,6 @@ package org.smmuref.smmu.hw;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.StampedLock;
@@ -16,24 +15,33 @@ import java.util.concurrent.locks.StampedLock;
  * VMID-wide commands do. Stage-2 translations (stage-2-only streams, and the stage-1 table addresses of nested walks)
  * are IPA entries.
  *
- * <p><b>Lookup</b> hashes (regime, kind, VMID, ASID, size, address &gt;&gt; size) into a chained table and probes each
- * block size the context's granules can produce that is currently present in the TLB, for the ASID and then the
- * global tag; ASET and granules are compared on the entry.
+ * <p><b>Layout.</b> The entries live in one open-addressing table with linear probing over primitive arrays: per
+ * slot a tag word (regime, kind, VMID, ASID, block size, flavor = ASET and granules) and the block number side by side
+ * in one {@code long[]}, and the cached {@link Translation} in a parallel array, so a hit reads one cache line of tags
+ * and one reference. The home slot of a block is a hash of (tag, block number / 16) plus the low 4 bits of the block
+ * number: the 16 neighbouring blocks of one tag share a run of slots (a DMA stream's next page is usually one slot
+ * away, as in a hardware TLB indexed by low VA bits), while unrelated groups are spread. The flavor is compared but not
+ * hashed, so an invalidation by address finds every flavor of a block in one probe run. Removal shifts the run back
+ * (no tombstones), so a lookup never probes more than the run its block is in.
+ *
+ * <p><b>Lookup</b> probes each block size the context's granules can produce that is currently present in the TLB, for
+ * the ASID and then the global tag.
  *
  * <p><b>Invalidation</b> follows the scopes of spec section 7.2 / 7.3 exactly (ASID-scoped broadcasts skip ASET=1
  * entries); TTL and Leaf hints are ignored, i.e. every overlapping entry is removed, which over-invalidation allows.
  * Entries are also linked into per-(regime, VMID) lists (global, IPA) and per-(regime, VMID, ASID) lists, so that a
- * command touches only the entries of its scope; a by-address command probes the hash table page by page when that is
+ * command touches only the entries of its scope; a by-address command probes the table page by page when that is
  * cheaper than scanning its list.
  *
- * <p><b>Capacity and eviction.</b> The capacity is fixed at construction; a full TLB evicts one entry per insert by
- * second-chance FIFO (a hit marks an entry referenced; it is skipped once), never by flushing everything.
+ * <p><b>Capacity and eviction.</b> The capacity is fixed at construction (the table has at least twice as many slots);
+ * a full TLB evicts one entry per insert by second-chance FIFO (a hit marks an entry referenced; it is skipped once),
+ * never by flushing everything.
  *
  * <p><b>Concurrency.</b> A {@link StampedLock}: lookups run as optimistic reads (no lock write, no allocation) and
- * retry under the read lock if a writer intervened; inserts and invalidations take the write lock. Chains only ever
- * point from newer to older entries and removed entries are never reused, so an optimistic reader cannot loop. Every
- * invalidation advances a generation; an insert whose walk started before the latest invalidation is dropped, so a
- * walk racing with a TLBI cannot resurrect what the TLBI removed.
+ * retry under the read lock if a writer intervened; inserts and invalidations take the write lock. An optimistic
+ * probe is bounded by the table size and reads only fixed arrays, so a torn view can neither loop nor fail; the
+ * stamp's validation discards it. Every invalidation advances a generation; an insert whose walk started before the
+ * latest invalidation is dropped, so a walk racing with a TLBI cannot resurrect what the TLBI removed.
  */
 public final class Tlb {
     /** Default capacity in entries. */
@@ -43,9 +51,24 @@ public final class Tlb {
     static final int KIND_GLOBAL = 1;
     static final int KIND_IPA = 2;
 
+    // Tag word: key (regime, kind, VMID, ASID) in bits [35:0], the block size shift in [41:36], the flavor above.
+    // The size shift is at least 12, so a used slot's tag is never 0 (the empty marker).
+    private static final int SHIFT_POS = 36;
+    private static final int FLAVOR_POS = 42;
+    private static final long HOME_TAG_MASK = (1L << FLAVOR_POS) - 1;
+    private static final int GROUP_BITS = 4;
+    // Up to this many (regime, VMID) nodes stay in the index when they empty: a VMID emptied by a TLBI and refilled by
+    // the next walk keeps its lists instead of rebuilding them; beyond it, empty nodes are dropped to bound memory.
+    private static final int KEPT_NODES = 64;
+
     private final int capacity;
-    private final Entry[] buckets;
-    private final int bucketMask;
+    private final long[] tags; // [2i] tag word (0 = empty), [2i + 1] block number (input address >>> size shift)
+    private final Translation[] values;
+    private final Entry[] owners;
+    private final int[] homes; // each used slot's home slot, so that a removal's backward shift does not rehash
+    private final boolean[] referenced;
+    private final int slotMask;
+    private final int runShift; // 64 - log2(number of runs of 16 slots)
     private final StampedLock lock = new StampedLock();
     private final Map<Integer, VmidNode> nodes = new HashMap<>();
     private final int[] sizeCount = new int[64];
@@ -60,9 +83,14 @@ public final class Tlb {
             throw new IllegalArgumentException("TLB capacity must be 1..2^28 entries, was " + capacity);
         }
         this.capacity = capacity;
-        int n = Integer.highestOneBit(Math.max(16, capacity) * 2 - 1);
-        this.buckets = new Entry[n];
-        this.bucketMask = n - 1;
+        int n = Integer.highestOneBit(Math.max(32, capacity) * 2 - 1) << 1; // load factor at most one half
+        this.tags = new long[2 * n];
+        this.values = new Translation[n];
+        this.owners = new Entry[n];
+        this.homes = new int[n];
+        this.referenced = new boolean[n];
+        this.slotMask = n - 1;
+        this.runShift = 64 - (Integer.numberOfTrailingZeros(n) - GROUP_BITS);
     }
 
     /** Creates a TLB with {@link #DEFAULT_CAPACITY} entries. */
@@ -107,69 +135,118 @@ public final class Tlb {
         long globalKey = key(world, KIND_GLOBAL, tagVmid, 0);
         long asidKey = world.hasAsids() ? key(world, KIND_ASID, tagVmid, s1.asid()) : globalKey;
         long sizes = sizesOf(g1) | (s2 == null ? 0 : sizesOf(s2));
-        long canonical = Bits.signExtend(va, 56);
-        long stamp = lock.tryOptimisticRead();
-        Entry e = probeBoth(asidKey, globalKey, flavor, sizes, canonical);
-        if (!lock.validate(stamp)) {
-            stamp = lock.readLock();
-            try {
-                e = probeBoth(asidKey, globalKey, flavor, sizes, canonical);
-            } finally {
-                lock.unlockRead(stamp);
-            }
+        return lookup(asidKey, globalKey, flavor, sizes, Bits.signExtend(va, 56));
+    }
+
+    /**
+     * The tags {@link #lookupStage1(Stage1Context, int, Granule, long)} derives from a stream's contexts, computed once
+     * (the configuration cache keeps them with the stream) so that a hit only hashes the address.
+     */
+    static final class Stage1Tags {
+        final int vmid;
+        final Granule s2;
+        final long asidKey;
+        final long globalKey;
+        final int flavor0;
+        final int flavor1;
+        final long sizes0;
+        final long sizes1;
+
+        /** The tags of stage-1 context {@code s1} with {@code vmid}, nested over a stage-2 granule {@code s2} or null. */
+        Stage1Tags(Stage1Context s1, int vmid, Granule s2) {
+            StreamWorld world = s1.world();
+            int tagVmid = world.hasVmid() ? vmid : 0;
+            this.vmid = vmid;
+            this.s2 = s2;
+            this.globalKey = key(world, KIND_GLOBAL, tagVmid, 0);
+            this.asidKey = world.hasAsids() ? key(world, KIND_ASID, tagVmid, s1.asid()) : globalKey;
+            long s2Sizes = s2 == null ? 0 : sizesOf(s2);
+            this.flavor0 = flavor(s1.aset(), s1.ttb0().granule(), s2);
+            this.flavor1 = flavor(s1.aset(), s1.ttb1().granule(), s2);
+            this.sizes0 = sizesOf(s1.ttb0().granule()) | s2Sizes;
+            this.sizes1 = sizesOf(s1.ttb1().granule()) | s2Sizes;
         }
-        return hit(e);
+    }
+
+    /** {@link #lookupStage1(Stage1Context, int, Granule, long)} with the stream's precomputed tags. */
+    Translation lookupStage1(Stage1Tags tags, long va) {
+        boolean upper = (va & (1L << 55)) != 0;
+        return lookup(tags.asidKey, tags.globalKey, upper ? tags.flavor1 : tags.flavor0,
+            upper ? tags.sizes1 : tags.sizes0, Bits.signExtend(va, 56));
     }
 
     /** Looks up an IPA (stage-2) entry of {@code vmid} for {@code ipa} in the {@code s2} granule; null on a miss. */
     public Translation lookupIpa(int vmid, Granule s2, long ipa) {
         long key = key(StreamWorld.NS_EL1, KIND_IPA, vmid, 0);
-        int flavor = flavor(false, null, s2);
-        long sizes = sizesOf(s2);
+        return lookup(key, key, flavor(false, null, s2), sizesOf(s2), ipa);
+    }
+
+    /** The lookup both public forms share: the {@code asidKey} tag, then (when different) the {@code globalKey} tag. */
+    private Translation lookup(long asidKey, long globalKey, int flavor, long sizes, long address) {
         long stamp = lock.tryOptimisticRead();
-        Entry e = probe(key, flavor, sizes, ipa);
+        int slot = probeBoth(asidKey, globalKey, flavor, sizes, address);
+        Translation t = slot < 0 ? null : values[slot];
         if (!lock.validate(stamp)) {
-            stamp = lock.readLock();
-            try {
-                e = probe(key, flavor, sizes, ipa);
-            } finally {
-                lock.unlockRead(stamp);
+            return lookupLocked(asidKey, globalKey, flavor, sizes, address);
+        }
+        if (t != null && !referenced[slot]) {
+            referenced[slot] = true; // a benign race: only an eviction hint
+        }
+        return t;
+    }
+
+    /** The lookup under the read lock, after a writer invalidated the optimistic one (kept out of the hit path). */
+    private Translation lookupLocked(long asidKey, long globalKey, int flavor, long sizes, long address) {
+        long stamp = lock.readLock();
+        try {
+            int slot = probeBoth(asidKey, globalKey, flavor, sizes, address);
+            if (slot < 0) {
+                return null;
             }
+            referenced[slot] = true;
+            return values[slot];
+        } finally {
+            lock.unlockRead(stamp);
         }
-        return hit(e);
     }
 
-    private static Translation hit(Entry e) {
-        if (e == null) {
-            return null;
+    private int probeBoth(long asidKey, long globalKey, int flavor, long sizes, long address) {
+        int slot = probe(asidKey, flavor, sizes, address);
+        if (slot < 0 && asidKey != globalKey) {
+            slot = probe(globalKey, flavor, sizes, address);
         }
-        if (!e.referenced) {
-            e.referenced = true; // a benign race: only an eviction hint
-        }
-        return e.translation;
+        return slot;
     }
 
-    private Entry probeBoth(long asidKey, long globalKey, int flavor, long sizes, long address) {
-        Entry e = probe(asidKey, flavor, sizes, address);
-        if (e == null && asidKey != globalKey) {
-            e = probe(globalKey, flavor, sizes, address);
-        }
-        return e;
-    }
-
-    private Entry probe(long key, int flavor, long sizes, long address) {
+    private int probe(long key, int flavor, long sizes, long address) {
         long candidates = sizes & presentSizes;
         while (candidates != 0) {
             int shift = Long.numberOfTrailingZeros(candidates);
             candidates &= candidates - 1;
-            long page = address >>> shift;
-            for (Entry e = buckets[index(key, shift, page)]; e != null; e = e.hashNext) {
-                if (e.key == key && e.page == page && e.sizeShift == shift && e.flavor == flavor) {
-                    return e;
-                }
+            int slot = find(tag(key, shift, flavor), address >>> shift);
+            if (slot >= 0) {
+                return slot;
             }
         }
-        return null;
+        return -1;
+    }
+
+    /** The slot holding exactly ({@code tag}, {@code page}), or -1. Bounded, so a torn optimistic view cannot loop. */
+    private int find(long tag, long page) {
+        long[] t = tags;
+        int mask = slotMask;
+        int i = home(tag, page);
+        for (int steps = 0; steps <= mask; steps++) {
+            long k = t[2 * i];
+            if (k == tag && t[2 * i + 1] == page) {
+                return i;
+            }
+            if (k == 0) {
+                return -1;
+            }
+            i = (i + 1) & mask;
+        }
+        return -1;
     }
 
     // ---------------------------------------------------------------------------------------------------- insert
@@ -202,16 +279,25 @@ public final class Tlb {
             }
             int shift = t.sizeShift();
             long page = t.inputBase() >>> shift;
-            Entry old = probeExact(key, flavor, shift, page);
-            if (old != null) {
+            long tag = tag(key, shift, flavor);
+            int old = find(tag, page);
+            if (old >= 0) {
                 remove(old);
             } else if (size == capacity) {
                 evictOne();
             }
-            Entry e = new Entry(key, flavor, shift, page, t);
-            int i = index(key, shift, page);
-            e.hashNext = buckets[i];
-            buckets[i] = e;
+            int h = home(tag, page);
+            int i = h;
+            while (tags[2 * i] != 0) {
+                i = (i + 1) & slotMask;
+            }
+            Entry e = new Entry(tag, page, i);
+            homes[i] = h;
+            values[i] = t;
+            owners[i] = e;
+            referenced[i] = false;
+            tags[2 * i + 1] = page;
+            tags[2 * i] = tag;
             listFor(key, true).add(e);
             if (sizeCount[shift]++ == 0) {
                 presentSizes |= 1L << shift;
@@ -230,24 +316,15 @@ public final class Tlb {
         }
     }
 
-    private Entry probeExact(long key, int flavor, int shift, long page) {
-        for (Entry e = buckets[index(key, shift, page)]; e != null; e = e.hashNext) {
-            if (e.key == key && e.page == page && e.sizeShift == shift && e.flavor == flavor) {
-                return e;
-            }
-        }
-        return null;
-    }
-
     private void evictOne() {
         // Second chance: a referenced entry moves to the young end once; at most size + 1 steps.
         while (true) {
             Entry victim = ageHead;
-            if (victim.referenced) {
-                victim.referenced = false;
+            if (referenced[victim.slot]) {
+                referenced[victim.slot] = false;
                 ageHead = victim.ageNext;
             } else {
-                remove(victim);
+                remove(victim.slot);
                 return;
             }
         }
@@ -368,7 +445,7 @@ public final class Tlb {
         for (Entry e = list.head; e != null; ) {
             Entry next = e.listNext;
             if (!(skipAset && e.aset())) {
-                remove(e);
+                remove(e.slot);
             }
             e = next;
         }
@@ -394,14 +471,7 @@ public final class Tlb {
                 int shift = Long.numberOfTrailingZeros(s);
                 long lastPage = last >>> shift;
                 for (long page = start >>> shift; ; page++) {
-                    Entry e = buckets[index(key, shift, page)];
-                    while (e != null) {
-                        Entry next = e.hashNext;
-                        if (e.key == key && e.page == page && e.sizeShift == shift && !(skipAset && e.aset())) {
-                            remove(e);
-                        }
-                        e = next;
-                    }
+                    removeBlock(tag(key, shift, 0), page, skipAset);
                     if (page == lastPage) {
                         break;
                     }
@@ -411,33 +481,42 @@ public final class Tlb {
             for (Entry e = list.head; e != null; ) {
                 Entry next = e.listNext;
                 if (overlaps(e, start, last) && !(skipAset && e.aset())) {
-                    remove(e);
+                    remove(e.slot);
                 }
                 e = next;
             }
         }
     }
 
+    /** Removes every flavor of block {@code page} with the home tag of {@code homeTag}: all lie in one probe run. */
+    private void removeBlock(long homeTag, long page, boolean skipAset) {
+        int i = home(homeTag, page);
+        while (true) {
+            long k = tags[2 * i];
+            if (k == 0) {
+                return;
+            }
+            if ((k & HOME_TAG_MASK) == homeTag && tags[2 * i + 1] == page && !(skipAset && owners[i].aset())) {
+                remove(i); // the run shifts back into slot i: look at it again
+            } else {
+                i = (i + 1) & slotMask;
+            }
+        }
+    }
+
     private static boolean overlaps(Entry e, long start, long last) {
-        long base = e.page << e.sizeShift;
-        long end = base | Bits.mask(e.sizeShift);
+        long base = e.page << e.sizeShift();
+        long end = base | Bits.mask(e.sizeShift());
         return Long.compareUnsigned(base, last) <= 0 && Long.compareUnsigned(start, end) <= 0;
     }
 
-    private void remove(Entry e) {
-        int i = index(e.key, e.sizeShift, e.page);
-        if (buckets[i] == e) {
-            buckets[i] = e.hashNext;
-        } else {
-            Entry p = buckets[i];
-            while (p.hashNext != e) {
-                p = p.hashNext;
-            }
-            p.hashNext = e.hashNext; // e.hashNext is left intact for optimistic readers standing on e
-        }
+    /** Removes the entry in {@code slot} from the table, its scope list and the age ring. */
+    private void remove(int slot) {
+        Entry e = owners[slot];
         e.list.unlink(e);
-        if (--sizeCount[e.sizeShift] == 0) {
-            presentSizes &= ~(1L << e.sizeShift);
+        int shift = e.sizeShift();
+        if (--sizeCount[shift] == 0) {
+            presentSizes &= ~(1L << shift);
         }
         if (e.ageNext == e) {
             ageHead = null;
@@ -449,6 +528,34 @@ public final class Tlb {
             e.ageNext.agePrev = e.agePrev;
         }
         size--;
+        // Backward-shift deletion: pull later members of the run into the hole unless that would put them before
+        // their home slot, so that every entry stays reachable from its home without tombstones.
+        int hole = slot;
+        int j = slot;
+        while (true) {
+            j = (j + 1) & slotMask;
+            long k = tags[2 * j];
+            if (k == 0) {
+                break;
+            }
+            int h = homes[j];
+            if (((j - h) & slotMask) >= ((j - hole) & slotMask)) {
+                homes[hole] = h;
+                tags[2 * hole + 1] = tags[2 * j + 1];
+                tags[2 * hole] = k;
+                values[hole] = values[j];
+                referenced[hole] = referenced[j];
+                Entry moved = owners[j];
+                owners[hole] = moved;
+                moved.slot = hole;
+                hole = j;
+            }
+        }
+        tags[2 * hole] = 0;
+        tags[2 * hole + 1] = 0;
+        values[hole] = null;
+        owners[hole] = null;
+        referenced[hole] = false;
     }
 
     private static void linkBefore(Entry e, Entry at) {
@@ -521,39 +628,42 @@ public final class Tlb {
         return SIZES[g.ordinal()];
     }
 
-    private int index(long key, int shift, long page) {
-        long h = key * 0x9E3779B97F4A7C15L + page * 0xC2B2AE3D27D4EB4FL + shift;
-        h ^= h >>> 31;
-        h *= 0xBF58476D1CE4E5B9L;
-        h ^= h >>> 29;
-        return (int) h & bucketMask;
+    private static long tag(long key, int shift, int flavor) {
+        return key | (long) shift << SHIFT_POS | (long) flavor << FLAVOR_POS;
     }
 
-    /** One cached translation with its tag and its links into the hash chain, its scope list and the age ring. */
+    /**
+     * The home slot of block {@code page} under a tag (its flavor bits are ignored): the high bits of a multiplicative
+     * hash of (tag, page / 16) select a run of 16 slots, the low 4 bits of the page the slot in it.
+     */
+    private int home(long tag, long page) {
+        long h = ((tag & HOME_TAG_MASK) * 0x9E3779B97F4A7C15L ^ page >>> GROUP_BITS) * 0xBF58476D1CE4E5B9L;
+        return (int) (h >>> runShift) << GROUP_BITS | (int) page & ((1 << GROUP_BITS) - 1);
+    }
+
+    /** The bookkeeping of one cached translation: its tag, its slot, and its links into its scope list and age ring. */
     private static final class Entry {
-        final long key;
-        final int flavor;
-        final int sizeShift;
+        final long tag;
         final long page;
-        final Translation translation;
-        Entry hashNext;
+        int slot;
         Entry listPrev;
         Entry listNext;
         EntryList list;
         Entry agePrev;
         Entry ageNext;
-        boolean referenced;
 
-        Entry(long key, int flavor, int sizeShift, long page, Translation translation) {
-            this.key = key;
-            this.flavor = flavor;
-            this.sizeShift = sizeShift;
+        Entry(long tag, long page, int slot) {
+            this.tag = tag;
             this.page = page;
-            this.translation = translation;
+            this.slot = slot;
+        }
+
+        int sizeShift() {
+            return (int) (tag >>> SHIFT_POS) & 63;
         }
 
         boolean aset() {
-            return (flavor & 1) != 0;
+            return (tag >>> FLAVOR_POS & 1) != 0;
         }
     }
 
@@ -593,10 +703,10 @@ public final class Tlb {
                 e.listNext.listPrev = e.listPrev;
             }
             size--;
-            if (size == 0 && asid >= 0) {
+            if (size == 0 && asid >= 0 && !owner.bulk) {
                 owner.asids.remove(asid);
             }
-            if (--owner.entries == 0) {
+            if (--owner.entries == 0 && nodes.size() > KEPT_NODES) {
                 nodes.remove(owner.nodeKey);
             }
         }
@@ -610,6 +720,7 @@ public final class Tlb {
         final EntryList ipa;
         final Map<Integer, EntryList> asids = new HashMap<>();
         int entries;
+        boolean bulk;
 
         VmidNode(int nodeKey, int world, int vmid) {
             this.nodeKey = nodeKey;
@@ -621,15 +732,27 @@ public final class Tlb {
 
         void clearStage1(boolean skipAset) {
             removeAll(global, skipAset);
-            for (Iterator<EntryList> it = new ArrayList<>(asids.values()).iterator(); it.hasNext(); ) {
-                removeAll(it.next(), skipAset);
+            bulk = true; // emptied ASID lists are dropped after the loop, not while iterating
+            try {
+                for (EntryList l : asids.values()) {
+                    removeAll(l, skipAset);
+                }
+            } finally {
+                bulk = false;
+                asids.values().removeIf(l -> l.size == 0);
             }
         }
 
         void removeStage1Range(long start, TlbInvalidation.Range range) {
             long last = spanLast(start, range);
-            for (EntryList l : new ArrayList<>(asids.values())) {
-                removeRange(l, start, last, false);
+            bulk = true;
+            try {
+                for (EntryList l : asids.values()) {
+                    removeRange(l, start, last, false);
+                }
+            } finally {
+                bulk = false;
+                asids.values().removeIf(l -> l.size == 0);
             }
             removeRange(global, start, last, false);
         }

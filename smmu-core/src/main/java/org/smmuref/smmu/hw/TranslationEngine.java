@@ -69,14 +69,53 @@ public final class TranslationEngine {
             s2Granule = s2.granule();
             vmid = s2.vmid();
         }
-        Translation hit = tlb.lookupStage1(s1, vmid, s2Granule, address);
+        return translate(s1, s2, vmid, s2Granule, tlb.lookupStage1(s1, vmid, s2Granule, address), address, access);
+    }
+
+    /**
+     * {@link #translate(Stage1Context, Stage2Context, long, Access)} of a stage-1 or nested stream whose TLB tags were
+     * computed once with its configuration ({@code tags} of {@code s1} over {@code s2}).
+     */
+    TranslationResult translate(Stage1Context s1, Stage2Context s2, Tlb.Stage1Tags tags, long address,
+                                Access access) {
+        return translate(s1, s2, tags.vmid, tags.s2, tlb.lookupStage1(tags, address), address, access);
+    }
+
+    /** Uses the TLB's answer {@code hit} (null on a miss) for {@code address}, or walks and caches. */
+    private TranslationResult translate(Stage1Context s1, Stage2Context s2, int vmid, Granule s2Granule,
+                                        Translation hit, long address, Access access) {
         if (hit != null && topByteAccepted(s1, address)) {
-            TranslationFault f = Walker.checkStage1(s1, hit, address, access);
-            if (f == null && s2 != null) {
-                f = Walker.checkStage2(s2, hit, hit.ipa(address), access, FaultClass.IN, address);
-            }
+            TranslationFault f = checkHit(s1, s2, hit, address, access);
             return f == null ? hit : f;
         }
+        return walkAndCache(s1, s2, vmid, s2Granule, address, access);
+    }
+
+    /**
+     * The TLB hit that {@link #translate(Stage1Context, Stage2Context, Tlb.Stage1Tags, long, Access)} would return as
+     * a translation, or null when it would walk or fault: the DMA port's fast path, which allocates nothing.
+     */
+    Translation permittedHit(Stage1Context s1, Stage2Context s2, Tlb.Stage1Tags tags, long address, Access access) {
+        Translation hit = tlb.lookupStage1(tags, address);
+        if (hit != null && topByteAccepted(s1, address) && checkHit(s1, s2, hit, address, access) == null) {
+            return hit;
+        }
+        return null;
+    }
+
+    /** The permission fault of using cached {@code hit} for {@code access}, stage 1 first; null when allowed. */
+    private static TranslationFault checkHit(Stage1Context s1, Stage2Context s2, Translation hit, long address,
+                                             Access access) {
+        TranslationFault f = Walker.checkStage1(s1, hit, address, access);
+        if (f == null && s2 != null) {
+            f = Walker.checkStage2(s2, hit, hit.ipa(address), access, FaultClass.IN, address);
+        }
+        return f;
+    }
+
+    /** The miss path, kept apart so that the hit path stays small enough to inline into the DMA port. */
+    private TranslationResult walkAndCache(Stage1Context s1, Stage2Context s2, int vmid, Granule s2Granule,
+                                           long address, Access access) {
         long generation = tlb.generation();
         if (s2 == null) {
             TranslationResult r = walker.walkStage1(s1, null, address, null);

@@ -10,8 +10,9 @@ package org.smmuref.smmu.hw;
  * permissions, never checked on the way down.
  *
  * <p>In a nested walk every stage-1 descriptor address is an IPA, translated by a {@link Stage2Translator} before the
- * read (the {@link TranslationEngine} passes one that caches these as IPA entries in its TLB). The walker itself keeps
- * no state and is safe for concurrent use.
+ * read (the {@link TranslationEngine} passes one that caches these as IPA entries in its TLB); a table address in the
+ * stage-2 block of the previous level's table reuses that block's translation within the walk instead of asking again.
+ * The walker itself keeps no state between walks and is safe for concurrent use.
  */
 public final class Walker {
 
@@ -151,16 +152,20 @@ public final class Walker {
         boolean noUser = false;
         boolean pxnTable = false;
         boolean xnTable = false;
+        Translation tableBlock = null; // the stage-2 block of the previous table: later tables often lie in it too
         while (true) {
             int shift = g.levelShift(level);
             long descAddress = table + (((va >>> shift) & Bits.mask(indexBits)) << 3);
             long descPa = descAddress;
             if (s2 != null) {
-                TranslationResult r = s2t.translate(s2, descAddress, Access.READ, FaultClass.TT, va);
-                if (!(r instanceof Translation)) {
-                    return r;
+                if (tableBlock == null || (descAddress ^ tableBlock.inputBase()) >>> tableBlock.sizeShift() != 0) {
+                    TranslationResult r = s2t.translate(s2, descAddress, Access.READ, FaultClass.TT, va);
+                    if (!(r instanceof Translation)) {
+                        return r;
+                    }
+                    tableBlock = (Translation) r;
                 }
-                descPa = ((Translation) r).outputAddress(descAddress);
+                descPa = tableBlock.outputAddress(descAddress);
             }
             long desc;
             try {

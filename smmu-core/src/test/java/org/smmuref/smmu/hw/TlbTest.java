@@ -4,10 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
 import org.smmuref.smmu.hw.TlbInvalidation.Range;
 
 /** TLB tagging, every invalidation scope of spec section 7.2 / 7.3, ranges, eviction and concurrency. */
@@ -271,5 +276,55 @@ class TlbTest {
         }
         assertThat(failure.get()).isNull();
         assertThat(shared.size()).isZero();
+    }
+
+    /**
+     * The open-addressing table against a map model: dense runs of neighbouring pages of a few ASIDs and block sizes
+     * (so probe runs overlap and removals shift entries back), inserts, re-inserts and by-ASID / by-VA invalidations;
+     * afterwards exactly the model's entries are found, with their own translations.
+     */
+    @Test
+    void the_table_holds_exactly_what_inserts_and_invalidations_leave() {
+        qt().withExamples(60).withShrinkCycles(20).forAll(lists().of(integers().between(0, (1 << 16) - 1)).ofSizeBetween(50, 400))
+            .checkAssert(ops -> {
+                Tlb t = new Tlb(512); // room for the whole universe below: no eviction
+                Map<Long, Translation> model = new HashMap<>(); // (asid << 56 | shift << 48 | va) -> entry
+                for (int op : ops) {
+                    int asid = 1 + (op & 3);
+                    int shift = (op & 4) != 0 ? 21 : 12;
+                    long va = (long) ((op >>> 3) & 63) << shift;
+                    Stage1Context c = s1(EL1, asid, false, 1);
+                    if ((op >>> 9 & 15) == 0) {
+                        t.invalidate(new TlbInvalidation.NhAsid(1, asid, false));
+                        model.keySet().removeIf(k -> (k >>> 56) == asid);
+                    } else if ((op >>> 9 & 15) == 1) {
+                        t.invalidate(new TlbInvalidation.NhVa(1, asid, va, Range.SINGLE, false, false));
+                        model.keySet().removeIf(k -> (k >>> 56) == asid
+                            && (va & ~Bits.mask(model.get(k).sizeShift())) == model.get(k).inputBase());
+                    } else {
+                        Translation e = entry(va, shift, false);
+                        assertThat(t.insertStage1(c, 1, null, e, t.generation())).isTrue();
+                        model.put((long) asid << 56 | (long) shift << 48 | va, e);
+                    }
+                }
+                assertThat(t.size()).isEqualTo(model.size());
+                for (int asid = 1; asid <= 4; asid++) {
+                    for (int shift : new int[] {12, 21}) {
+                        for (long p = 0; p < 64; p++) {
+                            long va = p << shift;
+                            Translation expected = model.get((long) asid << 56 | (long) shift << 48 | va);
+                            Translation found = t.lookupStage1(s1(EL1, asid, false, 1), 1, null, va);
+                            if (expected != null) {
+                                assertThat(found).isNotNull();
+                            }
+                            if (found != null) {
+                                assertThat(model).containsValue(found);
+                                assertThat(model.get((long) asid << 56 | (long) found.sizeShift() << 48 | found.inputBase()))
+                                    .isSameAs(found);
+                            }
+                        }
+                    }
+                }
+            });
     }
 }
