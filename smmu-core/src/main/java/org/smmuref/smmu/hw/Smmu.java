@@ -65,7 +65,8 @@ public final class Smmu implements CommandHandler {
 
     /** The control-register state the translation path reads, refreshed after every MMIO write. */
     private record Controls(boolean enabled, boolean gbpaAbort, boolean recordInvalidSid, boolean recordCfgAts,
-                            boolean atsCheck, boolean e2h, boolean ptm, long strtabBase, int strtabCfg) {
+                            boolean atsCheck, boolean e2h, boolean ptm, long strtabBase, int strtabCfg,
+                            int vmw) {
         Ste.Controls steControls() {
             return new Ste.Controls(atsCheck, e2h);
         }
@@ -195,7 +196,13 @@ public final class Smmu implements CommandHandler {
     private Controls readControls() {
         return new Controls(registers.smmuEnabled(), registers.gbpaAbort(), registers.recordInvalidStreamId(),
             registers.recordConfigErrorsForAts(), registers.atsCheck(), registers.e2h(),
-            registers.privateTlbMaintenance(), registers.strtabBase(), registers.strtabBaseCfg());
+            registers.privateTlbMaintenance(), registers.strtabBase(), registers.strtabBaseCfg(),
+            effectiveVmidWildcard(registers.vmidWildcard()));
+    }
+
+    /** CR0.VMW: 0b001..0b100 ignore that many VMID LSBs in invalidations; every other value behaves as 0b000. */
+    private static int effectiveVmidWildcard(int vmw) {
+        return vmw <= 4 ? vmw : 0;
     }
 
     private void refreshControls() {
@@ -510,7 +517,7 @@ public final class Smmu implements CommandHandler {
         } else if (op instanceof TlbInvalidation.NhVa o && !o.broadcast()) {
             applied = new TlbInvalidation.NhVa(o.vmid(), o.asid(), o.address(), o.range(), o.leaf(), true);
         }
-        applyTlbInvalidation(applied);
+        applyTlbInvalidation(applied, c.vmw());
         return true;
     }
 
@@ -568,21 +575,24 @@ public final class Smmu implements CommandHandler {
 
     @Override
     public void invalidateTlb(TlbInvalidation invalidation) {
-        applyTlbInvalidation(features.s2p() ? invalidation : withoutVmid(invalidation));
+        // On an SMMU without stage 2 the commands' VMID fields are RES0 and stage-1 entries are tagged VMID 0.
+        applyTlbInvalidation(features.s2p() ? invalidation : invalidation.withVmid(0), controls.vmw());
     }
 
-    /** On an SMMU without stage 2 the commands' VMID fields are RES0 and stage-1 entries are tagged VMID 0. */
-    private static TlbInvalidation withoutVmid(TlbInvalidation op) {
-        if (op instanceof TlbInvalidation.NhAll) {
-            return new TlbInvalidation.NhAll(0);
-        } else if (op instanceof TlbInvalidation.NhAsid o) {
-            return new TlbInvalidation.NhAsid(0, o.asid(), o.broadcast());
-        } else if (op instanceof TlbInvalidation.NhVa o) {
-            return new TlbInvalidation.NhVa(0, o.asid(), o.address(), o.range(), o.leaf(), o.broadcast());
-        } else if (op instanceof TlbInvalidation.NhVaa o) {
-            return new TlbInvalidation.NhVaa(0, o.address(), o.range(), o.leaf());
+    /**
+     * Applies an invalidation to every VMID that CR0.VMW makes it match: with {@code vmw} LSBs wildcarded, the
+     * 2^vmw VMIDs sharing the upper bits (the wildcard never affects lookups, only invalidation matching).
+     */
+    private void applyTlbInvalidation(TlbInvalidation op, int vmw) {
+        java.util.OptionalInt scope = op.vmidScope();
+        if (vmw == 0 || scope.isEmpty()) {
+            applyTlbInvalidation(op);
+            return;
         }
-        return op;
+        int base = scope.getAsInt() & ~((1 << vmw) - 1);
+        for (int low = 0; low < 1 << vmw; low++) {
+            applyTlbInvalidation(op.withVmid(base | low));
+        }
     }
 
     private void applyTlbInvalidation(TlbInvalidation op) {

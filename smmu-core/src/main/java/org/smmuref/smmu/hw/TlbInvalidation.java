@@ -10,6 +10,16 @@ package org.smmuref.smmu.hw;
  */
 public sealed interface TlbInvalidation {
 
+    /** The VMID this operation is scoped to, if it has one (EL2 and NSNH_ALL operations have none). */
+    default java.util.OptionalInt vmidScope() {
+        return java.util.OptionalInt.empty();
+    }
+
+    /** The same operation scoped to another VMID; operations without a VMID return themselves. */
+    default TlbInvalidation withVmid(int vmid) {
+        return this;
+    }
+
     /**
      * The address span of a by-address invalidation.
      *
@@ -50,6 +60,15 @@ public sealed interface TlbInvalidation {
 
     /** TLBI_NH_ALL(VMID), or broadcast VMALLE1IS: all stage-1 NS-EL1 entries of the VMID, global ones included. */
     record NhAll(int vmid) implements TlbInvalidation {
+        @Override
+        public java.util.OptionalInt vmidScope() {
+            return java.util.OptionalInt.of(vmid);
+        }
+
+        @Override
+        public NhAll withVmid(int vmid) {
+            return new NhAll(vmid);
+        }
     }
 
     /**
@@ -58,6 +77,15 @@ public sealed interface TlbInvalidation {
      * @param broadcast true when it came from a PE; then entries with CD.ASET=1 are not affected
      */
     record NhAsid(int vmid, int asid, boolean broadcast) implements TlbInvalidation {
+        @Override
+        public java.util.OptionalInt vmidScope() {
+            return java.util.OptionalInt.of(vmid);
+        }
+
+        @Override
+        public NhAsid withVmid(int vmid) {
+            return new NhAsid(vmid, asid, broadcast);
+        }
     }
 
     /**
@@ -68,10 +96,28 @@ public sealed interface TlbInvalidation {
      */
     record NhVa(int vmid, int asid, long address, Range range, boolean leaf, boolean broadcast)
         implements TlbInvalidation {
+        @Override
+        public java.util.OptionalInt vmidScope() {
+            return java.util.OptionalInt.of(vmid);
+        }
+
+        @Override
+        public NhVa withVmid(int vmid) {
+            return new NhVa(vmid, asid, address, range, leaf, broadcast);
+        }
     }
 
     /** TLBI_NH_VAA(VMID, VA), or broadcast VAAE1IS: stage-1 entries of the VMID for the range, any ASID. */
     record NhVaa(int vmid, long address, Range range, boolean leaf) implements TlbInvalidation {
+        @Override
+        public java.util.OptionalInt vmidScope() {
+            return java.util.OptionalInt.of(vmid);
+        }
+
+        @Override
+        public NhVaa withVmid(int vmid) {
+            return new NhVaa(vmid, address, range, leaf);
+        }
     }
 
     /**
@@ -79,10 +125,28 @@ public sealed interface TlbInvalidation {
      * stage-1+2 entries need not be hit; software pairs this with an NH_ALL or NH_VAA.
      */
     record S2Ipa(int vmid, long ipa, Range range, boolean leaf) implements TlbInvalidation {
+        @Override
+        public java.util.OptionalInt vmidScope() {
+            return java.util.OptionalInt.of(vmid);
+        }
+
+        @Override
+        public S2Ipa withVmid(int vmid) {
+            return new S2Ipa(vmid, ipa, range, leaf);
+        }
     }
 
     /** TLBI_S12_VMALL(VMID), or broadcast VMALLS12E1IS: every entry of the VMID at both stages. */
     record S12Vmall(int vmid) implements TlbInvalidation {
+        @Override
+        public java.util.OptionalInt vmidScope() {
+            return java.util.OptionalInt.of(vmid);
+        }
+
+        @Override
+        public S12Vmall withVmid(int vmid) {
+            return new S12Vmall(vmid);
+        }
     }
 
     /** TLBI_EL2_ALL: every EL2 and EL2-E2H entry. */
