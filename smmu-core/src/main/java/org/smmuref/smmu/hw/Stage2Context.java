@@ -79,19 +79,14 @@ public record Stage2Context(int vmid, long s2ttb, int t0sz, int startLevel, Gran
         if (sl0 < 0 || sl0 > 3) {
             throw new IllegalArgumentException("S2SL0 is a 2-bit field, was " + sl0);
         }
-        if (granule == Granule.G4K) {
-            if (sl0 == 3) {
-                if (!ttst) {
-                    throw new IllegalArgumentException("S2SL0=3 with a 4K granule needs FEAT_TTST");
-                }
-                return 3;
-            }
-            return 2 - sl0;
+        // One decoding of S2SL0 serves the STE decoder and the contexts; a 52-bit PA lifts the PA-size conditions.
+        int level = TranslationGeometry.stage2StartLevel(granule.shift(), sl0, ttst, PhysicalMemory.MAX_PA_BITS);
+        if (level < 0) {
+            throw new IllegalArgumentException(granule == Granule.G4K
+                ? "S2SL0=3 with a 4K granule needs FEAT_TTST"
+                : "S2SL0=3 is reserved for " + granule + " without DS");
         }
-        if (sl0 == 3) {
-            throw new IllegalArgumentException("S2SL0=3 is reserved for " + granule + " without DS");
-        }
-        return 3 - sl0;
+        return level;
     }
 
     /** The S2SL0 encoding of {@code startLevel} for {@code granule} (inverse of {@link #startLevelFromSl0}). */
