@@ -33,16 +33,12 @@ public class IommufdException extends UapiException {
         if (failure instanceof IommufdException e) {
             return e;
         }
-        IommufdException e = new IommufdException(failure.errno(), failure.reason());
-        e.setStackTrace(failure.getStackTrace());
-        return e;
+        return new IommufdException(failure.errno(), failure.reason());
     }
 
     /** The same failure, now carrying the out fields its command writes back even on failure. */
     public IommufdException withReply(Object newReply) {
-        IommufdException copy = new IommufdException(errno(), reason(), newReply);
-        copy.setStackTrace(getStackTrace());
-        return copy;
+        return new IommufdException(errno(), reason(), newReply);
     }
 
     /** The out fields the failed command wrote back, if it writes any on failure and they have this type. */

@@ -10,11 +10,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentSkipListSet;
 import org.junit.jupiter.api.AfterAll;
 import org.smmuref.iommufd.IommufdException;
@@ -46,8 +48,11 @@ class IoctlSequenceFuzzTest {
     /** Operations after the 21 ioctl commands (their order is the byte encoding; see the seeds). */
     enum Op { RAW_IOCTL, BIND, UNBIND, ATTACH, REPLACE, DETACH, CLOSE_FD, READ_FD, POKE, TRIGGER_EVENT, TOGGLE_PAGE }
 
-    static final int COMMANDS = IommufdCommand.values().length;
-    static final int OPS = COMMANDS + Op.values().length;
+    static final IommufdCommand[] COMMAND_VALUES = IommufdCommand.values();
+    static final Op[] OP_VALUES = Op.values();
+    static final int COMMANDS = COMMAND_VALUES.length;
+    static final int OPS = COMMANDS + OP_VALUES.length;
+    static final Errno[] ERRNOS = Errno.values();
 
     /** Size modes of an ioctl step. */
     static final int SIZE_SIZEOF = 0;
@@ -119,6 +124,39 @@ class IoctlSequenceFuzzTest {
 
     /** Every (command, errno) pair some replayed input reached, e.g. {@code HWPT_ALLOC:EINVAL}; "ok" for success. */
     static final Set<String> REACHED = new ConcurrentSkipListSet<>();
+    /**
+     * Which of {@link #REACHED}'s pairs are already in it, by {@code operation * (errnos + 1) + errno ordinal + 1}
+     * (0 for success): a racy flag only saves the string and the set insertion per step, the set stays the record.
+     */
+    private static final boolean[] REACHED_FLAGS = new boolean[OPS * (ERRNOS.length + 1)];
+
+    /** Per command: the errnos it may answer including the size rules' three, so a step does not rebuild the set. */
+    static final Map<IommufdCommand, Set<Errno>> ALLOWED = new EnumMap<>(IommufdCommand.class);
+
+    static {
+        DOCUMENTED.forEach((c, errnos) -> {
+            Set<Errno> allowed = EnumSet.of(Errno.EINVAL, Errno.E2BIG, Errno.EFAULT);
+            allowed.addAll(errnos);
+            ALLOWED.put(c, allowed);
+        });
+    }
+
+    static void reached(int operation, Errno errno) {
+        int at = operation * (ERRNOS.length + 1) + (errno == null ? 0 : errno.ordinal() + 1);
+        if (!REACHED_FLAGS[at]) {
+            String name = operation < COMMANDS ? COMMAND_VALUES[operation].name()
+                : OP_VALUES[operation - COMMANDS].name();
+            REACHED.add(name + ":" + (errno == null ? "ok" : errno.name()));
+            REACHED_FLAGS[at] = true;
+        }
+    }
+
+    /** Fails the test with {@code message} unless {@code ok}; the message is built only on failure. */
+    static void require(boolean ok, Supplier<String> message) {
+        if (!ok) {
+            throw new AssertionError(message.get());
+        }
+    }
 
     @FuzzTest(maxDuration = "10m")
     void ioctl_sequences_keep_the_object_table_consistent(byte[] input) {
@@ -187,11 +225,11 @@ class IoctlSequenceFuzzTest {
             for (int step = 0; step < MAX_STEPS && r.more(); step++) {
                 int op = r.u8() % OPS;
                 if (op < COMMANDS) {
-                    ioctl(IommufdCommand.values()[op]);
+                    ioctl(COMMAND_VALUES[op]);
                 } else {
-                    other(Op.values()[op - COMMANDS]);
+                    other(OP_VALUES[op - COMMANDS]);
                 }
-                check("step " + step);
+                check(step);
             }
             f.core.close(f.ctx);
             assertThat(f.core.openFds()).isEmpty();
@@ -224,21 +262,19 @@ class IoctlSequenceFuzzTest {
                 buf[c.size()] = (byte) 0xff;
             }
             byte[] arg = mode == SIZE_SHORT_BUFFER ? java.util.Arrays.copyOf(buf, r.u8() % c.size()) : buf;
-            Errno errno = call(c.name(), () -> f.core.ioctl(f.ctx, c.ioctl(), UserBuffer.wrap(arg)));
+            Errno errno = call(c.ordinal(), () -> f.core.ioctl(f.ctx, c.ioctl(), UserBuffer.wrap(arg)));
             if (errno == null) {
                 afterSuccess(c, arg);
                 return;
             }
             switch (mode) {
-                case SIZE_BELOW_MIN -> assertThat(errno).as(c + " below min_size").isEqualTo(Errno.EINVAL);
-                case SIZE_DIRTY_TAIL -> assertThat(errno).as(c + " with a 0xff tail").isEqualTo(Errno.E2BIG);
-                case SIZE_SHORT_BUFFER -> assertThat(errno).as(c + " short buffer").isEqualTo(Errno.EFAULT);
+                case SIZE_BELOW_MIN -> require(errno == Errno.EINVAL, () -> c + " below min_size: " + errno);
+                case SIZE_DIRTY_TAIL -> require(errno == Errno.E2BIG, () -> c + " with a 0xff tail: " + errno);
+                case SIZE_SHORT_BUFFER -> require(errno == Errno.EFAULT, () -> c + " short buffer: " + errno);
                 default -> {
                 }
             }
-            Set<Errno> allowed = EnumSet.of(Errno.EINVAL, Errno.E2BIG, Errno.EFAULT);
-            allowed.addAll(DOCUMENTED.get(c));
-            assertThat(errno).as(c + " answered an undocumented errno").isIn(allowed);
+            require(ALLOWED.get(c).contains(errno), () -> c + " answered an undocumented errno " + errno);
         }
 
         private void afterSuccess(IommufdCommand c, byte[] buf) {
@@ -285,7 +321,7 @@ class IoctlSequenceFuzzTest {
                 rawIoctl((int) r.bytes(4));
                 return;
             }
-            Errno errno = call(op.name(), () -> {
+            Errno errno = call(COMMANDS + op.ordinal(), () -> {
                 switch (op) {
                     case BIND -> f.core.bindDevice(f.ctx, r.u8() % 3, r.u8() % 6);
                     case UNBIND -> f.core.unbindDevice(f.ctx, liveId(r.u8()));
@@ -330,13 +366,13 @@ class IoctlSequenceFuzzTest {
                 }
             });
             if (errno != null) {
-                assertThat(errno).as(op + " answered an undocumented errno").isIn(DOCUMENTED_OPS.get(op));
+                require(DOCUMENTED_OPS.get(op).contains(errno), () -> op + " answered an undocumented errno " + errno);
             }
         }
 
         /** Any request value with a DESTROY-sized argument: ENOTTY unless it is a table command's exact value. */
         private void rawIoctl(int request) {
-            Errno errno = call(Op.RAW_IOCTL.name(), () -> f.core.ioctl(f.ctx, request,
+            Errno errno = call(COMMANDS + Op.RAW_IOCTL.ordinal(), () -> f.core.ioctl(f.ctx, request,
                 UserBuffer.wrap(new byte[] {8, 0, 0, 0, 0, 0, 0, 0})));
             Set<Errno> allowed = EnumSet.of(Errno.ENOTTY);
             IommufdCommand.byIoctl(request).ifPresent(c -> {
@@ -344,7 +380,7 @@ class IoctlSequenceFuzzTest {
                 allowed.addAll(DOCUMENTED.get(c));
             });
             if (errno != null) {
-                assertThat(errno).as("ioctl 0x" + Integer.toHexString(request)).isIn(allowed);
+                require(allowed.contains(errno), () -> "ioctl 0x" + Integer.toHexString(request) + ": " + errno);
             }
         }
 
@@ -356,66 +392,84 @@ class IoctlSequenceFuzzTest {
             return k == 200 ? f.ctx : k;
         }
 
-        /** Runs one operation: null for success, the errno for an IommufdException; anything else fails the test. */
-        private Errno call(String what, Runnable action) {
+        /**
+         * Runs one operation (a command ordinal, or {@link #COMMANDS} + an {@link Op} ordinal): null for success, the
+         * errno for an IommufdException; anything else fails the test.
+         */
+        private Errno call(int operation, Runnable action) {
             try {
                 action.run();
-                REACHED.add(what + ":ok");
+                reached(operation, null);
                 return null;
             } catch (IommufdException e) {
-                assertThat(e.getMessage()).startsWith(e.errno().name() + ": ");
-                REACHED.add(what + ":" + e.errno().name());
+                String message = e.getMessage();
+                String prefix = e.errno().name();
+                require(message.startsWith(prefix) && message.startsWith(": ", prefix.length()),
+                    () -> "message of " + e.errno() + " does not start with its errno: " + message);
+                reached(operation, e.errno());
                 return e.errno();
             }
         }
 
         // ---------------------------------------------------------------- invariants
 
-        private void check(String when) {
+        /**
+         * The object-table invariants after {@code step}. Failure messages are built only on failure: formatting
+         * objects for every passing assertion cost more than the step being checked.
+         */
+        private void check(int step) {
             List<IommufdObject> live = f.core.context(f.ctx).objects.live();
             Set<IommufdObject> alive = Collections.newSetFromMap(new IdentityHashMap<>());
             alive.addAll(live);
-            Set<Integer> ids = new TreeSet<>();
+            Set<Integer> ids = new HashSet<>();
             Map<IommufdObject, Integer> recount = new IdentityHashMap<>();
             for (IommufdObject o : live) {
-                assertThat(o.id).as("id after " + when).isPositive();
-                assertThat(ids.add(o.id)).as("distinct id " + o.id + " after " + when).isTrue();
+                require(o.id > 0, () -> "id " + o.id + " of " + o + " after step " + step);
+                require(ids.add(o.id), () -> "distinct id " + o.id + " after step " + step);
                 Integer before = seen.put(o, o.id);
-                assertThat(before == null || before == o.id).as("stable id of " + o).isTrue();
+                require(before == null || before == o.id, () -> "stable id of " + o + " (was " + before + ")");
                 recount.put(o, 0);
             }
             seen.keySet().retainAll(alive);
             for (IommufdObject o : live) {
                 for (IommufdObject ref : references(o)) {
-                    assertThat(alive).as(o + " refers to a destroyed " + ref + " after " + when).contains(ref);
+                    require(alive.contains(ref), () -> o + " refers to a destroyed " + ref + " after step " + step);
                     recount.merge(ref, 1, Integer::sum);
                 }
                 if (o instanceof BoundDevice) {
                     recount.merge(o, 1, Integer::sum);
                 }
                 if (o instanceof BoundDevice d && d.vdevice != null) {
-                    assertThat(alive).contains(d.vdevice);
+                    require(alive.contains(d.vdevice), () -> d + " keeps a destroyed " + d.vdevice + " after step "
+                        + step);
                 }
                 if (o instanceof Viommu v) {
-                    v.vdevs.values().forEach(vdev -> assertThat(alive).contains(vdev));
-                    v.veventqs.values().forEach(q -> assertThat(alive).contains(q));
+                    for (Vdevice vdev : v.vdevs.values()) {
+                        require(alive.contains(vdev), () -> v + " keeps a destroyed " + vdev + " after step " + step);
+                    }
+                    for (Veventq q : v.veventqs.values()) {
+                        require(alive.contains(q), () -> v + " keeps a destroyed " + q + " after step " + step);
+                    }
                 }
             }
             for (int fd : f.core.openFds()) {
                 IommufdObject queue = f.core.eventQueueOf(fd);
                 if (queue != null) {
-                    assertThat(alive).as("fd " + fd + " after " + when).contains(queue);
+                    require(alive.contains(queue), () -> "fd " + fd + " holds a destroyed " + queue + " after step "
+                        + step);
                     recount.merge(queue, 1, Integer::sum);
                 }
             }
             for (IommufdObject o : live) {
-                assertThat(o.users()).as("users of " + o + " after " + when).isEqualTo(recount.get(o));
+                int expected = recount.get(o);
+                require(o.users() == expected, () -> "users of " + o + " after step " + step + ": " + o.users()
+                    + ", recounted " + expected);
             }
-            checkPinsAndDomains(live, when);
+            checkPinsAndDomains(live, step);
         }
 
         /** User pins equal what the IOAS areas hold; each paging domain maps exactly its IOAS's pages. */
-        private void checkPinsAndDomains(List<IommufdObject> live, String when) {
+        private void checkPinsAndDomains(List<IommufdObject> live, int step) {
             Map<IoPageTable.Pages, Integer> areasOf = new IdentityHashMap<>();
             for (IommufdObject o : live) {
                 if (o instanceof Ioas ioas) {
@@ -426,18 +480,23 @@ class IoctlSequenceFuzzTest {
                     }
                     for (HwptPaging h : ioas.hwpts) {
                         if (h.domain instanceof MockIommu.Paging p) {
-                            assertThat((long) p.pages.size()).as("pages of " + h + " after " + when)
-                                .isEqualTo(mappedPages);
+                            long expected = mappedPages;
+                            require(p.pages.size() == expected, () -> "pages of " + h + " after step " + step + ": "
+                                + p.pages.size() + ", its IOAS maps " + expected);
                         }
                     }
                 }
             }
             long pins = 0;
             for (Map.Entry<IoPageTable.Pages, Integer> e : areasOf.entrySet()) {
-                assertThat(e.getKey().areas).as("areas sharing a pin after " + when).isEqualTo(e.getValue());
+                int areas = e.getValue();
+                require(e.getKey().areas == areas, () -> "areas sharing a pin after step " + step + ": "
+                    + e.getKey().areas + ", counted " + areas);
                 pins += e.getKey().addresses.length;
             }
-            assertThat(f.mem.totalPins()).as("user pins after " + when).isEqualTo(pins);
+            long expectedPins = pins;
+            require(f.mem.totalPins() == expectedPins, () -> "user pins after step " + step + ": "
+                + f.mem.totalPins() + ", the areas hold " + expectedPins);
         }
 
         private static List<IommufdObject> references(IommufdObject o) {
