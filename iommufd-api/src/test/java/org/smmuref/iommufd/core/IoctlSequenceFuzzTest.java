@@ -348,7 +348,8 @@ class IoctlSequenceFuzzTest {
                     }
                     case TRIGGER_EVENT -> {
                         MockIommu.Device d = (MockIommu.Device) f.iommu0.device(1 + r.u8() % 4).orElseThrow();
-                        if (d.domain instanceof MockIommu.Nested n && n.viommu != null) {
+                        if (d.domain instanceof MockIommu.Nested n && n.viommu != null
+                            && n.viommu.host.virtIdOf(d).isPresent()) {
                             d.triggerEvent();
                         }
                     }

@@ -243,7 +243,9 @@ final class MockIommu implements IommuInstance {
             if (!(domain instanceof Nested n) || n.viommu == null) {
                 throw new IllegalStateException("device is not attached to a vIOMMU's nested domain");
             }
-            long virtId = n.viommu.host.virtIdOf(this).orElseThrow();
+            // The vDEVICE may have been destroyed while the device stayed attached: nothing to report under.
+            long virtId = n.viommu.host.virtIdOf(this).orElseThrow(
+                () -> new IllegalStateException("device has no vDEVICE on the vIOMMU of its nested domain"));
             byte[] data = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) virtId).array();
             n.viommu.host.reportEvent(VEVENTQ_TYPE_SELFTEST, data);
         }
