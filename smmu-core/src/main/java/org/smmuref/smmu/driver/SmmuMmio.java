@@ -46,30 +46,4 @@ public interface SmmuMmio {
             }
         };
     }
-
-    /** The MMIO window of a register file model. */
-    static SmmuMmio of(SmmuRegisters registers) {
-        Objects.requireNonNull(registers);
-        return new SmmuMmio() {
-            @Override
-            public int read32(long offset) {
-                return registers.read32(offset);
-            }
-
-            @Override
-            public long read64(long offset) {
-                return registers.read64(offset);
-            }
-
-            @Override
-            public void write32(long offset, int value) {
-                registers.write32(offset, value);
-            }
-
-            @Override
-            public void write64(long offset, long value) {
-                registers.write64(offset, value);
-            }
-        };
-    }
 }
