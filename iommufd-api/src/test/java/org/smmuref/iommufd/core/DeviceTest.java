@@ -81,7 +81,7 @@ class DeviceTest {
         int second = f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, ioas)).outHwptId();
         f.core.attachDevice(f.ctx, dev, first);
         MockIommu.Device mock = (MockIommu.Device) f.iommu0.device(1).orElseThrow();
-        mock.failNextAttach = Errno.ENOMEM;
+        mock.failNextAttach.arm(Errno.ENOMEM);
         assertErrno(Errno.ENOMEM, () -> f.core.replaceDevice(f.ctx, dev, second));
         assertThat(mock.domain).isSameAs(f.iommu0.pagingDomains.get(0));
         assertErrno(Errno.EBUSY, () -> f.destroy(first));
@@ -93,7 +93,7 @@ class DeviceTest {
     void a_failed_automatic_attach_leaves_no_hwpt_behind() {
         int ioas = f.ioas();
         int dev = f.bind(1);
-        ((MockIommu.Device) f.iommu0.device(1).orElseThrow()).failNextAttach = Errno.ENOMEM;
+        ((MockIommu.Device) f.iommu0.device(1).orElseThrow()).failNextAttach.arm(Errno.ENOMEM);
         assertErrno(Errno.ENOMEM, () -> f.core.attachDevice(f.ctx, dev, ioas));
         assertThat(f.core.objects(f.ctx)).extracting(IommufdCore.ObjectInfo::type)
             .containsExactly(ObjectType.IOAS, ObjectType.DEVICE);

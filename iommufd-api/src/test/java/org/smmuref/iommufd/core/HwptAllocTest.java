@@ -100,6 +100,22 @@ class HwptAllocTest {
     }
 
     @Test
+    void a_driver_allocation_failure_passes_through_and_leaves_no_hwpt_and_no_reference() {
+        int parent = f.nestParent(dev, ioas);
+        long data = f.put(u32s(0));
+        List<IommufdCore.ObjectInfo> before = f.core.objects(f.ctx);
+        f.iommu0.failNextDomainAlloc.arm(Errno.ENOMEM);
+        assertErrno(Errno.ENOMEM, () -> f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(0, dev, ioas)));
+        f.iommu0.failNextDomainAlloc.arm(Errno.ENOMEM);
+        assertErrno(Errno.ENOMEM, () -> alloc(0, dev, parent, MockIommu.HWPT_DATA_SELFTEST, 4, data, 0));
+        assertThat(f.core.objects(f.ctx)).isEqualTo(before);
+        assertThat(f.iommu0.pagingDomains).hasSize(1);
+        assertThat(f.iommu0.nestedDomains).isEmpty();
+        // one shot: the next allocation succeeds and takes the lowest free id again
+        assertThat(alloc(0, dev, parent, MockIommu.HWPT_DATA_SELFTEST, 4, data, 0)).isEqualTo(parent + 1);
+    }
+
+    @Test
     void a_fault_queue_is_held_by_its_hwpts() {
         int parent = f.nestParent(dev, ioas);
         int fault = f.core.faultQueueAlloc(f.ctx, Requests.faultQueueAlloc(0)).outFaultId();

@@ -266,7 +266,7 @@ class IoasTest {
         long va = f.buffer(2 * PAGE);
         f.core.option(f.ctx, Requests.option(IommufdConstants.IOMMU_OPTION_HUGE_PAGES,
             IommufdConstants.IOMMU_OPTION_OP_SET, 0, ioas, 1));
-        f.iommu0.failNextMap = Errno.ENOMEM;
+        f.iommu0.failNextMap.arm(Errno.ENOMEM);
         // the first domain maps, the second fails: everything must be rolled back
         f.iommu0.pagingDomains.get(0).mapCalls = 0;
         assertErrno(Errno.ENOMEM, () -> f.mapFixed(ioas, va, 2 * PAGE, 1L << 24));

@@ -20,6 +20,7 @@ import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentSkipListSet;
 import org.junit.jupiter.api.AfterAll;
 import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.spi.IommuDomain;
 import org.smmuref.iommufd.uapi.CField;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.IommufdCommand;
@@ -36,8 +37,9 @@ import org.smmuref.iommufd.uapi.UserBuffer;
  * exactly its IOAS's pages). Closing the context then frees every domain, vIOMMU, fd and pin.
  *
  * <p>A normal test run replays the corpus in {@code IoctlSequenceFuzzTestInputs/} (written by
- * {@link IoctlSequenceSeedsTest}) and records which (command, errno) pairs it reached; {@code JAZZER_FUZZ=1} fuzzes
- * with coverage guidance (see docs/fuzzing.md).
+ * {@link IoctlSequenceSeedsTest}) and records which (command, errno) pairs it reached ({@link
+ * IoctlSequenceCorpusTest} requires every documented pair); {@code JAZZER_FUZZ=1} fuzzes with coverage guidance (see
+ * docs/fuzzing.md).
  */
 class IoctlSequenceFuzzTest {
     /** Where the fuzzed process keeps its data: {@link #HEAP_PAGES} pages at a fixed address. */
@@ -45,8 +47,14 @@ class IoctlSequenceFuzzTest {
     static final int HEAP_PAGES = 16;
     static final int MAX_STEPS = 64;
 
-    /** Operations after the 21 ioctl commands (their order is the byte encoding; see the seeds). */
-    enum Op { RAW_IOCTL, BIND, UNBIND, ATTACH, REPLACE, DETACH, CLOSE_FD, READ_FD, POKE, TRIGGER_EVENT, TOGGLE_PAGE }
+    /**
+     * Operations after the 21 ioctl commands (their order is the byte encoding; see the seeds; a new one goes at the
+     * end, and the checked-in inputs use op bytes below the operation count, so they keep their meaning).
+     */
+    enum Op {
+        RAW_IOCTL, BIND, UNBIND, ATTACH, REPLACE, DETACH, CLOSE_FD, READ_FD, POKE, TRIGGER_EVENT, TOGGLE_PAGE,
+        INJECT_ENOMEM
+    }
 
     static final IommufdCommand[] COMMAND_VALUES = IommufdCommand.values();
     static final Op[] OP_VALUES = Op.values();
@@ -74,6 +82,11 @@ class IoctlSequenceFuzzTest {
     static final int V_ONES = 6;
     static final int V_KINDS = 7;
 
+    /** Fault points of {@link Op#INJECT_ENOMEM} (its first operand modulo 3; the instance is operand / 3 % 2). */
+    static final int FAULT_DOMAIN_ALLOC = 0;
+    static final int FAULT_MAP = 1;
+    static final int FAULT_ATTACH = 2;
+
     /** Values that open doors: flags, the mock's types, aligned IOVAs and lengths, limits. */
     static final long[] CONSTANTS = {
         PAGE, 2 * PAGE, 1L << 24, (1L << 24) + PAGE, 1L << 21, -1L, 0x7fffffffL,
@@ -82,74 +95,141 @@ class IoctlSequenceFuzzTest {
         IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT, IommufdConstants.IOMMU_HWPT_FAULT_ID_VALID, 8, 12, 4, 2,
         0x99, 1L << 31, HEAP, HEAP + PAGE};
 
-    /** The errnos each command may answer (kernel docs and iommufd-driver.md), besides the size rules' three. */
+    /**
+     * Exactly the errnos each command can answer here besides the size rules' three (EINVAL, E2BIG, EFAULT, which
+     * every command has): what the uAPI header and iommufd-driver.md give the kernel, as far as the core and the mock
+     * driver can produce it. EOPNOTSUPP only where the struct has a flag, type or reserved field to refuse.
+     */
     static final Map<IommufdCommand, Set<Errno>> DOCUMENTED = new EnumMap<>(IommufdCommand.class);
     /** The errnos of the non-ioctl operations. */
     static final Map<Op, Set<Errno>> DOCUMENTED_OPS = new EnumMap<>(Op.class);
 
+    private static void documented(IommufdCommand c, Errno... errnos) {
+        Set<Errno> set = EnumSet.noneOf(Errno.class);
+        set.addAll(List.of(errnos));
+        DOCUMENTED.put(c, set);
+    }
+
     static {
-        for (IommufdCommand c : IommufdCommand.values()) {
-            DOCUMENTED.put(c, EnumSet.of(Errno.EOPNOTSUPP));
+        // DESTROY has no field to refuse: an unknown id or a busy object only.
+        documented(IommufdCommand.DESTROY, Errno.ENOENT, Errno.EBUSY);
+        documented(IommufdCommand.IOAS_ALLOC, Errno.EOPNOTSUPP);
+        // ENOMEM: more ranges than the kernel's allocation of the array would take
+        documented(IommufdCommand.IOAS_ALLOW_IOVAS, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.ENOMEM, Errno.EADDRINUSE);
+        // ENOMEM: a domain's map failing while the copy fills it (INJECT_ENOMEM), as for IOAS_MAP
+        documented(IommufdCommand.IOAS_COPY, Errno.EOPNOTSUPP, Errno.EOVERFLOW, Errno.ENOENT, Errno.EEXIST,
+            Errno.ENOSPC, Errno.ENOMEM);
+        documented(IommufdCommand.IOAS_IOVA_RANGES, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EMSGSIZE);
+        documented(IommufdCommand.IOAS_MAP, Errno.EOPNOTSUPP, Errno.EOVERFLOW, Errno.ENOENT, Errno.EEXIST,
+            Errno.ENOSPC, Errno.ENOMEM);
+        // no flags or reserved field; the kernel's EBUSY (an IOAS pinned by a HW queue) needs HW_QUEUE_ALLOC
+        documented(IommufdCommand.IOAS_UNMAP, Errno.ENOENT, Errno.EOVERFLOW);
+        documented(IommufdCommand.OPTION, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EBUSY);
+        // not implemented by smmuref: EOPNOTSUPP once the size rules pass
+        for (IommufdCommand c : List.of(IommufdCommand.VFIO_IOAS, IommufdCommand.HWPT_SET_DIRTY_TRACKING,
+            IommufdCommand.HWPT_GET_DIRTY_BITMAP, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
+            IommufdCommand.HW_QUEUE_ALLOC)) {
+            documented(c, Errno.EOPNOTSUPP);
         }
-        DOCUMENTED.get(IommufdCommand.DESTROY).addAll(EnumSet.of(Errno.ENOENT, Errno.EBUSY));
-        DOCUMENTED.get(IommufdCommand.IOAS_ALLOW_IOVAS).addAll(EnumSet.of(Errno.ENOENT, Errno.ENOMEM,
-            Errno.EADDRINUSE));
-        DOCUMENTED.get(IommufdCommand.IOAS_COPY).addAll(EnumSet.of(Errno.EOVERFLOW, Errno.ENOENT, Errno.EEXIST,
-            Errno.ENOSPC));
-        DOCUMENTED.get(IommufdCommand.IOAS_IOVA_RANGES).addAll(EnumSet.of(Errno.ENOENT, Errno.EMSGSIZE));
-        DOCUMENTED.get(IommufdCommand.IOAS_MAP).addAll(EnumSet.of(Errno.EOVERFLOW, Errno.ENOENT, Errno.EEXIST,
-            Errno.ENOSPC, Errno.ENOMEM));
-        DOCUMENTED.get(IommufdCommand.IOAS_UNMAP).addAll(EnumSet.of(Errno.ENOENT, Errno.EOVERFLOW));
-        DOCUMENTED.get(IommufdCommand.OPTION).addAll(EnumSet.of(Errno.ENOENT, Errno.EBUSY));
-        DOCUMENTED.get(IommufdCommand.HWPT_ALLOC).addAll(EnumSet.of(Errno.ENOENT, Errno.ENOMEM, Errno.EADDRINUSE));
-        DOCUMENTED.get(IommufdCommand.GET_HW_INFO).add(Errno.ENOENT);
-        DOCUMENTED.get(IommufdCommand.HWPT_INVALIDATE).addAll(EnumSet.of(Errno.ENOENT, Errno.ENOMEM));
-        DOCUMENTED.get(IommufdCommand.VIOMMU_ALLOC).add(Errno.ENOENT);
-        DOCUMENTED.get(IommufdCommand.VDEVICE_ALLOC).addAll(EnumSet.of(Errno.ENOENT, Errno.EEXIST));
-        DOCUMENTED.get(IommufdCommand.VEVENTQ_ALLOC).addAll(EnumSet.of(Errno.ENOENT, Errno.EEXIST));
+        // EADDRINUSE: the new domain's aperture reserves what an allowed range covers; ENOMEM: domain alloc or map
+        documented(IommufdCommand.HWPT_ALLOC, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.ENOMEM, Errno.EADDRINUSE);
+        documented(IommufdCommand.GET_HW_INFO, Errno.EOPNOTSUPP, Errno.ENOENT);
+        // ENOMEM: an entry array larger than the kernel's largest allocation
+        documented(IommufdCommand.HWPT_INVALIDATE, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.ENOMEM);
+        documented(IommufdCommand.FAULT_QUEUE_ALLOC, Errno.EOPNOTSUPP);
+        documented(IommufdCommand.VIOMMU_ALLOC, Errno.EOPNOTSUPP, Errno.ENOENT);
+        // no flags or reserved field, so no EOPNOTSUPP (nor in the kernel's viommu.c)
+        documented(IommufdCommand.VDEVICE_ALLOC, Errno.ENOENT, Errno.EEXIST);
+        documented(IommufdCommand.VEVENTQ_ALLOC, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EEXIST);
         DOCUMENTED_OPS.put(Op.RAW_IOCTL, EnumSet.of(Errno.ENOTTY));
         DOCUMENTED_OPS.put(Op.BIND, EnumSet.of(Errno.EBUSY, Errno.ENODEV));
         DOCUMENTED_OPS.put(Op.UNBIND, EnumSet.of(Errno.ENOENT));
-        DOCUMENTED_OPS.put(Op.ATTACH, EnumSet.of(Errno.ENOENT, Errno.EINVAL, Errno.EADDRINUSE, Errno.ENOMEM,
-            Errno.EOPNOTSUPP));
+        // A driver refuses an incompatible domain with EINVAL (the attach_dev convention the core relies on to try
+        // the next automatic domain), never EOPNOTSUPP. EADDRINUSE: reserved ranges; ENOMEM: domain alloc, map, attach.
+        DOCUMENTED_OPS.put(Op.ATTACH, EnumSet.of(Errno.ENOENT, Errno.EINVAL, Errno.EADDRINUSE, Errno.ENOMEM));
         DOCUMENTED_OPS.put(Op.REPLACE, DOCUMENTED_OPS.get(Op.ATTACH));
         DOCUMENTED_OPS.put(Op.DETACH, EnumSet.of(Errno.ENOENT));
         DOCUMENTED_OPS.put(Op.CLOSE_FD, EnumSet.of(Errno.EBADF));
         DOCUMENTED_OPS.put(Op.READ_FD, EnumSet.of(Errno.EBADF, Errno.EINVAL));
+        // the process writing into a heap page it unmapped (TOGGLE_PAGE)
         DOCUMENTED_OPS.put(Op.POKE, EnumSet.of(Errno.EFAULT));
         // the driver's report fails with EOPNOTSUPP when the vIOMMU has no vEVENTQ of its type (iommufd-driver.md 2.8)
         DOCUMENTED_OPS.put(Op.TRIGGER_EVENT, EnumSet.of(Errno.EOPNOTSUPP));
         DOCUMENTED_OPS.put(Op.TOGGLE_PAGE, EnumSet.noneOf(Errno.class));
+        DOCUMENTED_OPS.put(Op.INJECT_ENOMEM, EnumSet.noneOf(Errno.class));
+        for (IommufdCommand c : COMMAND_VALUES) {
+            if (!DOCUMENTED.containsKey(c)) {
+                throw new IllegalStateException("no documented errnos for " + c);
+            }
+        }
+        for (Op op : OP_VALUES) {
+            if (!DOCUMENTED_OPS.containsKey(op)) {
+                throw new IllegalStateException("no documented errnos for " + op);
+            }
+        }
     }
 
-    /** Every (command, errno) pair some replayed input reached, e.g. {@code HWPT_ALLOC:EINVAL}; "ok" for success. */
-    static final Set<String> REACHED = new ConcurrentSkipListSet<>();
-    /**
-     * Which of {@link #REACHED}'s pairs are already in it, by {@code operation * (errnos + 1) + errno ordinal + 1}
-     * (0 for success): a racy flag only saves the string and the set insertion per step, the set stays the record.
-     */
-    private static final boolean[] REACHED_FLAGS = new boolean[OPS * (ERRNOS.length + 1)];
+    /** The errnos every command answers to the size rules: below min_size, a non-zero tail, a short buffer. */
+    static final Set<Errno> SIZE_RULE_ERRNOS = EnumSet.of(Errno.EINVAL, Errno.E2BIG, Errno.EFAULT);
+
+    /** Every documented (operation, errno) pair, e.g. {@code HWPT_ALLOC:EADDRINUSE}, the size rules' included. */
+    static Set<String> documentedPairs() {
+        Set<String> documented = new TreeSet<>();
+        DOCUMENTED.forEach((c, errnos) -> {
+            errnos.forEach(e -> documented.add(c.name() + ":" + e.name()));
+            SIZE_RULE_ERRNOS.forEach(e -> documented.add(c.name() + ":" + e.name()));
+        });
+        DOCUMENTED_OPS.forEach((op, errnos) -> errnos.forEach(e -> documented.add(op.name() + ":" + e.name())));
+        return documented;
+    }
 
     /** Per command: the errnos it may answer including the size rules' three, so a step does not rebuild the set. */
     static final Map<IommufdCommand, Set<Errno>> ALLOWED = new EnumMap<>(IommufdCommand.class);
 
     static {
         DOCUMENTED.forEach((c, errnos) -> {
-            Set<Errno> allowed = EnumSet.of(Errno.EINVAL, Errno.E2BIG, Errno.EFAULT);
+            Set<Errno> allowed = EnumSet.copyOf(SIZE_RULE_ERRNOS);
             allowed.addAll(errnos);
             ALLOWED.put(c, allowed);
         });
     }
 
-    static void reached(int operation, Errno errno) {
-        int at = operation * (ERRNOS.length + 1) + (errno == null ? 0 : errno.ordinal() + 1);
-        if (!REACHED_FLAGS[at]) {
-            String name = operation < COMMANDS ? COMMAND_VALUES[operation].name()
-                : OP_VALUES[operation - COMMANDS].name();
-            REACHED.add(name + ":" + (errno == null ? "ok" : errno.name()));
-            REACHED_FLAGS[at] = true;
+    /** Which (operation, errno) pairs some runs reached, e.g. {@code HWPT_ALLOC:EINVAL}; "ok" for success. */
+    static final class Coverage {
+        private final Set<String> reached = new ConcurrentSkipListSet<>();
+        /**
+         * Which pairs are already in {@link #reached}, by {@code operation * (errnos + 1) + errno ordinal + 1} (0 for
+         * success): a racy flag only saves the string and the set insertion per step, the set stays the record.
+         */
+        private final boolean[] flags = new boolean[OPS * (ERRNOS.length + 1)];
+
+        void reached(int operation, Errno errno) {
+            int at = operation * (ERRNOS.length + 1) + (errno == null ? 0 : errno.ordinal() + 1);
+            if (!flags[at]) {
+                String name = operation < COMMANDS ? COMMAND_VALUES[operation].name()
+                    : OP_VALUES[operation - COMMANDS].name();
+                reached.add(name + ":" + (errno == null ? "ok" : errno.name()));
+                flags[at] = true;
+            }
+        }
+
+        /** The errno pairs reached (successes left out). */
+        Set<String> errnoPaths() {
+            Set<String> paths = new TreeSet<>(reached);
+            paths.removeIf(p -> p.endsWith(":ok"));
+            return paths;
+        }
+
+        /** The documented pairs not reached. */
+        Set<String> missing() {
+            Set<String> missing = documentedPairs();
+            missing.removeAll(reached);
+            return missing;
         }
     }
+
+    /** What the replays (or the fuzzing) of this class reached, printed after the class. */
+    static final Coverage REACHED = new Coverage();
 
     /** Fails the test with {@code message} unless {@code ok}; the message is built only on failure. */
     static void require(boolean ok, Supplier<String> message) {
@@ -163,23 +243,15 @@ class IoctlSequenceFuzzTest {
         new Run(input).run();
     }
 
+    /** Prints the coverage; IoctlSequenceCorpusTest is the one that fails on a gap (fuzzing is not about that). */
     @AfterAll
     static void report() {
-        if (REACHED.isEmpty()) {
+        Set<String> errnoPaths = REACHED.errnoPaths();
+        if (errnoPaths.isEmpty()) {
             return;
         }
-        Set<String> errnoPaths = new TreeSet<>(REACHED);
-        errnoPaths.removeIf(s -> s.endsWith(":ok"));
-        Set<String> documented = new TreeSet<>();
-        DOCUMENTED.forEach((c, errnos) -> {
-            errnos.forEach(e -> documented.add(c.name() + ":" + e.name()));
-            List.of(Errno.EINVAL, Errno.E2BIG, Errno.EFAULT).forEach(e -> documented.add(c.name() + ":" + e.name()));
-        });
-        DOCUMENTED_OPS.forEach((op, errnos) -> errnos.forEach(e -> documented.add(op.name() + ":" + e.name())));
-        Set<String> missing = new TreeSet<>(documented);
-        missing.removeAll(errnoPaths);
         System.out.println("[ioctl-sequence-fuzz] " + errnoPaths.size() + " (operation, errno) pairs reached of "
-            + documented.size() + " documented: " + errnoPaths + "; not reached: " + missing);
+            + documentedPairs().size() + " documented: " + errnoPaths + "; not reached: " + REACHED.missing());
     }
 
     /** Reads the input front to back; missing bytes are 0, and the run ends when the input does. */
@@ -211,13 +283,20 @@ class IoctlSequenceFuzzTest {
     /** One replay: a fresh core, a context, a heap, then the steps. */
     static final class Run {
         final Reader r;
+        final Coverage coverage;
         final CoreFixture f = new CoreFixture();
         final List<Integer> eventFds = new ArrayList<>();
         final boolean[] heapUnmapped = new boolean[HEAP_PAGES];
         final Map<IommufdObject, Integer> seen = new IdentityHashMap<>();
 
         Run(byte[] input) {
+            this(input, REACHED);
+        }
+
+        /** A replay that records what it reaches in {@code coverage}. */
+        Run(byte[] input, Coverage coverage) {
             r = new Reader(input);
+            this.coverage = coverage;
             f.mem.mmap(HEAP, (long) HEAP_PAGES * PAGE);
         }
 
@@ -363,6 +442,7 @@ class IoctlSequenceFuzzTest {
                         }
                         heapUnmapped[page] = !heapUnmapped[page];
                     }
+                    case INJECT_ENOMEM -> injectEnomem(r.u8(), r.u8());
                     default -> throw new IllegalStateException(op.name());
                 }
             });
@@ -371,16 +451,33 @@ class IoctlSequenceFuzzTest {
             }
         }
 
-        /** Any request value with a DESTROY-sized argument: ENOTTY unless it is a table command's exact value. */
+        /**
+         * Arms a one-shot ENOMEM in a mock (instance {@code what / 3 % 2}): its next domain allocation, its next
+         * domain map, or the next attach of one of its devices. The failure stays armed until a call reaches it.
+         */
+        private void injectEnomem(int what, int device) {
+            MockIommu m = what / 3 % 2 == 0 ? f.iommu0 : f.iommu1;
+            switch (what % 3) {
+                case FAULT_DOMAIN_ALLOC -> m.failNextDomainAlloc.arm(Errno.ENOMEM);
+                case FAULT_MAP -> m.failNextMap.arm(Errno.ENOMEM);
+                default -> {
+                    List<MockIommu.Device> devices = m.devices();
+                    devices.get(device % devices.size()).failNextAttach.arm(Errno.ENOMEM);
+                }
+            }
+        }
+
+        /**
+         * Any request value with a DESTROY-sized argument: ENOTTY unless it is a table command's exact value, which
+         * then is that command's ioctl and is recorded as such.
+         */
         private void rawIoctl(int request) {
-            Errno errno = call(COMMANDS + Op.RAW_IOCTL.ordinal(), () -> f.core.ioctl(f.ctx, request,
+            IommufdCommand command = IommufdCommand.byIoctl(request).orElse(null);
+            int operation = command == null ? COMMANDS + Op.RAW_IOCTL.ordinal() : command.ordinal();
+            Errno errno = call(operation, () -> f.core.ioctl(f.ctx, request,
                 UserBuffer.wrap(new byte[] {8, 0, 0, 0, 0, 0, 0, 0})));
-            Set<Errno> allowed = EnumSet.of(Errno.ENOTTY);
-            IommufdCommand.byIoctl(request).ifPresent(c -> {
-                allowed.addAll(EnumSet.of(Errno.EINVAL, Errno.E2BIG, Errno.EFAULT));
-                allowed.addAll(DOCUMENTED.get(c));
-            });
             if (errno != null) {
+                Set<Errno> allowed = command == null ? DOCUMENTED_OPS.get(Op.RAW_IOCTL) : ALLOWED.get(command);
                 require(allowed.contains(errno), () -> "ioctl 0x" + Integer.toHexString(request) + ": " + errno);
             }
         }
@@ -400,14 +497,14 @@ class IoctlSequenceFuzzTest {
         private Errno call(int operation, Runnable action) {
             try {
                 action.run();
-                reached(operation, null);
+                coverage.reached(operation, null);
                 return null;
             } catch (IommufdException e) {
                 String message = e.getMessage();
                 String prefix = e.errno().name();
                 require(message.startsWith(prefix) && message.startsWith(": ", prefix.length()),
                     () -> "message of " + e.errno() + " does not start with its errno: " + message);
-                reached(operation, e.errno());
+                coverage.reached(operation, e.errno());
                 return e.errno();
             }
         }
@@ -467,6 +564,46 @@ class IoctlSequenceFuzzTest {
                     + ", recounted " + expected);
             }
             checkPinsAndDomains(live, step);
+            checkDriverState(live, step);
+        }
+
+        /**
+         * The mock's side agrees with the object table: every live HWPT has its own domain, not freed; every domain
+         * not freed belongs to a live HWPT (a failed call leaves no half-built domain behind); every bound device is
+         * in its HWPT's domain, or blocked when detached (a failed attach keeps the old one).
+         */
+        private void checkDriverState(List<IommufdObject> live, int step) {
+            Set<IommuDomain> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (IommufdObject o : live) {
+                if (o instanceof Hwpt h) {
+                    IommuDomain d = h.domain();
+                    require(d != null && owned.add(d), () -> h + " has no domain or shares one after step " + step);
+                    require(!freed(d), () -> h + " holds a freed domain after step " + step);
+                }
+            }
+            for (MockIommu m : List.of(f.iommu0, f.iommu1)) {
+                for (MockIommu.Paging p : m.pagingDomains) {
+                    require(p.freed || owned.contains(p), () -> "a paging domain of no HWPT is left after step "
+                        + step);
+                }
+                for (MockIommu.Nested n : m.nestedDomains) {
+                    require(n.freed || owned.contains(n), () -> "a nested domain of no HWPT is left after step "
+                        + step);
+                }
+            }
+            for (IommufdObject o : live) {
+                if (o instanceof BoundDevice d) {
+                    MockIommu.Device mock = (MockIommu.Device) d.device;
+                    IommuDomain expected = d.attached == null ? null : d.attached.domain();
+                    require(mock.domain == expected && (expected != null || mock.blocked), () -> d + " is in "
+                        + mock.domain + " (blocked " + mock.blocked + ") but attached to " + d.attached
+                        + " after step " + step);
+                }
+            }
+        }
+
+        private static boolean freed(IommuDomain d) {
+            return d instanceof MockIommu.Paging p ? p.freed : ((MockIommu.Nested) d).freed;
         }
 
         /** User pins equal what the IOAS areas hold; each paging domain maps exactly its IOAS's pages. */

@@ -40,6 +40,8 @@ class IoctlSequenceSeedsTest {
     static final long MAPPED_IOVA = 1L << 24;
     /** Heap offsets: driver data at 0, the mapped page at PAGE, scratch from 2 * PAGE. */
     static final long SCRATCH = HEAP + 2 * PAGE;
+    /** The heap page a seed unmaps to show the process's own write failing. */
+    static final int HEAP_LAST_PAGE = IoctlSequenceFuzzTest.HEAP_PAGES - 1;
 
     /** Encodes steps exactly as {@link IoctlSequenceFuzzTest.Run} decodes them. */
     static final class Seed {
@@ -428,6 +430,61 @@ class IoctlSequenceSeedsTest {
             .op(Op.ATTACH, 1, 6)
             .op(Op.UNBIND, 1)
             .ok(IommufdCommand.DESTROY, "id", 5)
+            .bytes());
+
+        // ENOMEM from the driver at each point a command reaches it; the per-step checks then see the unwind
+        // (no area, pin, HWPT or domain left of the failed call; the device still in its old domain).
+        int instance1 = 3;
+        seeds.put("enomem_fault_injection", world()
+            .op(Op.INJECT_ENOMEM, IoctlSequenceFuzzTest.FAULT_MAP, 0)
+            .ok(IommufdCommand.IOAS_MAP, "flags", FIXED_RW, "ioas_id", IOAS, "user_va", HEAP + 2 * PAGE, "length",
+                PAGE, "iova", 2 * MAPPED_IOVA)
+            .op(Op.INJECT_ENOMEM, IoctlSequenceFuzzTest.FAULT_MAP, 0)
+            .ok(IommufdCommand.IOAS_COPY, "flags", FIXED_RW, "dst_ioas_id", IOAS, "src_ioas_id", IOAS, "length", PAGE,
+                "dst_iova", 2 * MAPPED_IOVA, "src_iova", MAPPED_IOVA)
+            .op(Op.INJECT_ENOMEM, IoctlSequenceFuzzTest.FAULT_MAP, 0)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", IOAS)
+            .op(Op.INJECT_ENOMEM, IoctlSequenceFuzzTest.FAULT_DOMAIN_ALLOC, 0)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", VIOMMU, "data_type", MockIommu.HWPT_DATA_SELFTEST,
+                "data_len", 4, "data_uptr", HEAP)
+            // live indexes: 0 IOAS, 1 DEV, 2 PARENT, 5 NESTED
+            .op(Op.INJECT_ENOMEM, IoctlSequenceFuzzTest.FAULT_DOMAIN_ALLOC, 0)
+            .op(Op.ATTACH, 1, 0)
+            .op(Op.INJECT_ENOMEM, IoctlSequenceFuzzTest.FAULT_ATTACH, 0)
+            .op(Op.ATTACH, 1, 0)
+            .op(Op.ATTACH, 1, 2)
+            .op(Op.INJECT_ENOMEM, IoctlSequenceFuzzTest.FAULT_ATTACH, 0)
+            .op(Op.REPLACE, 1, 5)
+            .op(Op.INJECT_ENOMEM, IoctlSequenceFuzzTest.FAULT_MAP, 0)
+            .op(Op.REPLACE, 1, 0)
+            .op(Op.REPLACE, 1, 5)
+            // armed on the other instance, whose domains this map does not touch: it stays armed through the close
+            .op(Op.INJECT_ENOMEM, instance1 + IoctlSequenceFuzzTest.FAULT_MAP, 0)
+            .ok(IommufdCommand.IOAS_MAP, "flags", FIXED_RW, "ioas_id", IOAS, "user_va", HEAP + 2 * PAGE, "length",
+                PAGE, "iova", 2 * MAPPED_IOVA)
+            .op(Op.DETACH, 1)
+            .bytes());
+
+        seeds.put("iova_conflicts_replace_and_copy_space", world()
+            .ok(IommufdCommand.IOAS_ALLOC)
+            .poke(2 * PAGE, u64s(0, 0xfff))
+            .ok(IommufdCommand.IOAS_ALLOW_IOVAS, "ioas_id", 7, "num_iovas", 1, "allowed_iovas", SCRATCH)
+            // the mock aperture starts at 16 MiB: the domain would reserve the allowed [0, 4 KiB)
+            .ok(IommufdCommand.HWPT_ALLOC, "dev_id", DEV, "pt_id", 7)
+            // live indexes: 0 IOAS, 1 DEV, 5 NESTED, 6 IOAS 7, then 8 the device bound below (id 9)
+            .op(Op.ATTACH, 1, 0)
+            .op(Op.REPLACE, 1, 6)
+            .op(Op.BIND, 0, 2)
+            .op(Op.ATTACH, 8, 0)
+            .op(Op.REPLACE, 8, 5)
+            .poke(2 * PAGE + 16, u64s(PAGE, 2 * PAGE - 1))
+            .ok(IommufdCommand.IOAS_ALLOW_IOVAS, "ioas_id", 7, "num_iovas", 1, "allowed_iovas", SCRATCH + 16)
+            .ok(IommufdCommand.IOAS_COPY, "flags", RW, "dst_ioas_id", 7, "src_ioas_id", IOAS, "length", PAGE,
+                "src_iova", MAPPED_IOVA)
+            .ok(IommufdCommand.IOAS_COPY, "flags", RW, "dst_ioas_id", 7, "src_ioas_id", IOAS, "length", PAGE,
+                "src_iova", MAPPED_IOVA)
+            .op(Op.TOGGLE_PAGE, HEAP_LAST_PAGE)
+            .poke((long) HEAP_LAST_PAGE * PAGE, new byte[] {1})
             .bytes());
         return seeds;
     }

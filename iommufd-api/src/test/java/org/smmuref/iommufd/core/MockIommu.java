@@ -54,8 +54,10 @@ final class MockIommu implements IommuInstance {
     final List<Paging> pagingDomains = new ArrayList<>();
     final List<Nested> nestedDomains = new ArrayList<>();
     final List<Viommu> viommus = new ArrayList<>();
-    /** Fails the next paging map call with this errno (then clears itself). */
-    Errno failNextMap;
+    /** Fails the next paging map call of any of this mock's domains. */
+    final OneShotFailure failNextMap = new OneShotFailure("map");
+    /** Fails the next paging or nested domain allocation (the driver's allocation running out of memory). */
+    final OneShotFailure failNextDomainAlloc = new OneShotFailure("domain allocation");
     /** Whether the mock offers the v1-ABI nested entry (data type 2, the same u32 IOTLB value as its selftest data). */
     boolean offersV1;
     /** The KVM VM passed to each v1-ABI allocation, in order. */
@@ -96,6 +98,7 @@ final class MockIommu implements IommuInstance {
         if (data != null) {
             throw new IommufdException(Errno.EOPNOTSUPP, "mock paging domains take no data");
         }
+        failNextDomainAlloc.fireIfArmed();
         Paging p = new Paging(flags);
         pagingDomains.add(p);
         return p;
@@ -125,6 +128,7 @@ final class MockIommu implements IommuInstance {
         }
         int iotlb = le(data.copyStruct(org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_TYPE_ARM_SMMUV3,
             NESTED_DATA_SIZE, NESTED_DATA_SIZE), 0);
+        failNextDomainAlloc.fireIfArmed();
         Nested n = new Nested((Paging) parent, null, iotlb);
         nestedDomains.add(n);
         return n;
@@ -138,6 +142,7 @@ final class MockIommu implements IommuInstance {
             throw new IommufdException(Errno.EOPNOTSUPP, "mock nested data must be of type SELFTEST");
         }
         int iotlb = le(data.copyStruct(HWPT_DATA_SELFTEST, NESTED_DATA_SIZE, NESTED_DATA_SIZE), 0);
+        failNextDomainAlloc.fireIfArmed();
         Nested n = new Nested(parent, viommu, iotlb);
         nestedDomains.add(n);
         return n;
@@ -155,8 +160,40 @@ final class MockIommu implements IommuInstance {
         return v;
     }
 
+    /** Devices behind this mock, in StreamID order. */
+    List<Device> devices() {
+        return List.copyOf(devices.values());
+    }
+
     static int le(byte[] b, int offset) {
         return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt(offset);
+    }
+
+    // ------------------------------------------------------------------ fault injection
+
+    /**
+     * A driver failure armed by a test: the next call at its point fails with the armed errno (after the driver's
+     * own argument checks, before it changes anything), then the failure disarms itself.
+     */
+    static final class OneShotFailure {
+        private final String point;
+        private Errno armed;
+
+        OneShotFailure(String point) {
+            this.point = point;
+        }
+
+        void arm(Errno errno) {
+            armed = errno;
+        }
+
+        void fireIfArmed() {
+            if (armed != null) {
+                Errno e = armed;
+                armed = null;
+                throw new IommufdException(e, "injected " + point + " failure");
+            }
+        }
     }
 
     // ------------------------------------------------------------------ devices
@@ -169,8 +206,8 @@ final class MockIommu implements IommuInstance {
         final int[] cache = {DEV_CACHE_DEFAULT, DEV_CACHE_DEFAULT, DEV_CACHE_DEFAULT, DEV_CACHE_DEFAULT};
         IommuDomain domain;
         boolean blocked;
-        /** Fails the next attach with this errno (then clears itself). */
-        Errno failNextAttach;
+        /** Fails the next attach of this device. */
+        final OneShotFailure failNextAttach = new OneShotFailure("attach");
         boolean hasHwInfo = true;
 
         Device(int streamId, DeviceCapabilities caps, List<IovaRange> reserved) {
@@ -214,11 +251,6 @@ final class MockIommu implements IommuInstance {
 
         @Override
         public void attach(IommuDomain newDomain) {
-            if (failNextAttach != null) {
-                Errno e = failNextAttach;
-                failNextAttach = null;
-                throw new IommufdException(e, "injected attach failure");
-            }
             if (newDomain.owner() != MockIommu.this) {
                 throw new IommufdException(Errno.EINVAL, "domain of another instance");
             }
@@ -228,6 +260,7 @@ final class MockIommu implements IommuInstance {
             if (newDomain instanceof Paging p && p.freed || newDomain instanceof Nested n && n.freed) {
                 throw new IllegalStateException("attach to a freed domain");
             }
+            failNextAttach.fireIfArmed();
             domain = newDomain;
             blocked = false;
         }
@@ -295,14 +328,10 @@ final class MockIommu implements IommuInstance {
             if (freed) {
                 throw new IllegalStateException("map on a freed domain");
             }
-            if (failNextMap != null) {
-                Errno e = failNextMap;
-                failNextMap = null;
-                throw new IommufdException(e, "injected map failure");
-            }
             if (!APERTURE.contains(IovaRange.ofLength(iova, length)) || ((iova | length | pageAddress) % PAGE) != 0) {
                 throw new IllegalStateException("bad map " + Long.toHexString(iova) + "+" + length);
             }
+            failNextMap.fireIfArmed();
             mapCalls++;
             for (long off = 0; off < length; off += PAGE) {
                 if (pages.put(iova + off, new long[] {pageAddress + off, prot}) != null) {
