@@ -234,30 +234,51 @@ public final class Smmu implements CommandHandler {
     public DmaOutcome translate(int streamId, int substreamId, long address, Access access) {
         checkSubstream(substreamId);
         Objects.requireNonNull(access, "access");
-        // The common case in a method of its own: this one stays small enough to be inlined into the caller, so the
-        // outcome of a hit need not be allocated.
-        Translation hit = cachedHit(streamId, substreamId, address, access);
-        if (hit != null) {
-            return new DmaOutcome.Translated(address, hit.outputAddress(address), hit);
+        // The common case first, allocation-free until the outcome: cached configuration and a permitted TLB hit with
+        // no invalidation in between; anything else (a miss, a fault, an unusual stream) takes the full path.
+        long before = invalidations.get();
+        StreamConfig cfg = hitConfig(streamId, substreamId);
+        if (cfg != null) {
+            Translation hit = engine.permittedHit(cfg.tlbTags(), address, access);
+            if (hit != null && invalidations.get() == before) {
+                return new DmaOutcome.Translated(address, hit.outputAddress(address), hit);
+            }
         }
         return translateFully(streamId, substreamId, address, access);
     }
 
+    /** What {@link #translateAddress} answers for a transaction that does not reach memory. */
+    public static final long NO_ADDRESS = -1L;
+
     /**
-     * The translation {@link #resolve} would return from cached configuration and a permitted TLB hit, with no
-     * invalidation in between; null when anything else would happen (the full path then decides).
+     * The DMA port's address-only form of {@link #translate}: the physical address the transaction reaches, or
+     * {@link #NO_ADDRESS} when it is aborted or terminated (RAZ/WI). Everything else is identical, including the
+     * events a fault records; a TLB hit allocates nothing, which is what a device model's inner loop wants.
+     *
+     * @throws IllegalArgumentException for a SubstreamID outside 20 bits
      */
-    private Translation cachedHit(int sid, int ssid, long address, Access access) {
+    public long translateAddress(int streamId, int substreamId, long address, Access access) {
+        checkSubstream(substreamId);
+        Objects.requireNonNull(access, "access");
         long before = invalidations.get();
+        StreamConfig cfg = hitConfig(streamId, substreamId);
+        if (cfg != null) {
+            long output = engine.permittedOutput(cfg.tlbTags(), address, access);
+            if (output != Tlb.NO_OUTPUT && invalidations.get() == before) {
+                return output;
+            }
+        }
+        DmaOutcome out = translateFully(streamId, substreamId, address, access);
+        return out.proceeds() ? out.physicalAddress() : NO_ADDRESS;
+    }
+
+    /** The cached configuration of a stream whose TLB hits the fast paths may use, or null (the full path decides). */
+    private StreamConfig hitConfig(int sid, int ssid) {
         if (!controls.enabled()) {
             return null;
         }
         StreamConfig cfg = configs.get(ConfigCache.key(sid, ssid));
-        if (cfg == null || cfg.stage1() == null || cfg.aborts()) {
-            return null;
-        }
-        Translation t = engine.permittedHit(cfg.stage1(), cfg.stage2(), cfg.tlbTags(), address, access);
-        return t != null && invalidations.get() == before ? t : null;
+        return cfg == null || cfg.tlbTags() == null || cfg.aborts() ? null : cfg;
     }
 
     private DmaOutcome translateFully(int streamId, int substreamId, long address, Access access) {

@@ -67,10 +67,11 @@ public final class Tlb {
     private static final int KEPT_NODES = 64;
 
     private final int capacity;
-    private final long[] tags; // [2i] tag word (0 = empty), [2i + 1] block number (input address >>> size shift)
+    // Four longs per slot, so that a hit reads one half cache line: [4i] tag word (0 = empty), [4i + 1] block number
+    // (input address >>> size shift), [4i + 2] the hit word (output base | stage-1 permissions | stage-2 permissions
+    // << 6), [4i + 3] the home slot (high half; so that a removal's backward shift does not rehash) and entry number.
+    private final long[] slots;
     private final Translation[] values;
-    private final int[] entryOf; // each used slot's entry number
-    private final int[] homes; // each used slot's home slot, so that a removal's backward shift does not rehash
     private final boolean[] referenced;
     private final int slotMask;
     private final int runShift; // 64 - log2(number of runs of 16 slots)
@@ -80,13 +81,16 @@ public final class Tlb {
     private volatile long generation;
     private int size;
 
-    // Entries, by entry number (grown on demand up to the capacity): slot, scope list and the links of both rings.
-    private int[] slotOf = new int[0];
-    private int[] listOf = new int[0];
-    private int[] listPrev = new int[0];
-    private int[] listNext = new int[0]; // also the free-entry chain
-    private int[] agePrev = new int[0];
-    private int[] ageNext = new int[0];
+    // Entries, by entry number (grown on demand up to the capacity), ENTRY_INTS ints each so that one entry's
+    // bookkeeping shares a cache line: slot, scope list, list links (LIST_NEXT also chains free entries), age links.
+    private static final int ENTRY_SHIFT = 3;
+    private static final int SLOT = 0;
+    private static final int LIST = 1;
+    private static final int LIST_PREV = 2;
+    private static final int LIST_NEXT = 3;
+    private static final int AGE_PREV = 4;
+    private static final int AGE_NEXT = 5;
+    private int[] entries = new int[0];
     private int entriesHandedOut;
     private int freeEntries = NONE; // head of the chain of free entry numbers
     private int ageHead = NONE; // oldest; the age ring is circular through agePrev/ageNext
@@ -117,10 +121,8 @@ public final class Tlb {
         }
         this.capacity = capacity;
         int n = Integer.highestOneBit(Math.max(32, capacity) * 2 - 1) << 1; // load factor at most one half
-        this.tags = new long[2 * n];
+        this.slots = new long[4 * n];
         this.values = new Translation[n];
-        this.entryOf = new int[n];
-        this.homes = new int[n];
         this.referenced = new boolean[n];
         this.slotMask = n - 1;
         this.runShift = 64 - (Integer.numberOfTrailingZeros(n) - GROUP_BITS);
@@ -184,6 +186,12 @@ public final class Tlb {
         final int flavor1;
         final long sizes0;
         final long sizes1;
+        final boolean tbi0;
+        final boolean tbi1;
+        // Per access (accessIndex): bit p set when stage-1 permissions p / stage-2 permissions p (S2R|S2W|S2X) allow it,
+        // precomputed from Permissions with this context's PAN, WXN and regime, so a hit is checked with two shifts.
+        final long[] allowedS1 = new long[8];
+        final int[] allowedS2 = new int[8];
 
         /** The tags of stage-1 context {@code s1} with {@code vmid}, nested over a stage-2 granule {@code s2} or null. */
         Stage1Tags(Stage1Context s1, int vmid, Granule s2) {
@@ -198,7 +206,94 @@ public final class Tlb {
             this.flavor1 = flavor(s1.aset(), s1.ttb1().granule(), s2);
             this.sizes0 = sizesOf(s1.ttb0().granule()) | s2Sizes;
             this.sizes1 = sizesOf(s1.ttb1().granule()) | s2Sizes;
+            this.tbi0 = s1.ttb0().tbi();
+            this.tbi1 = s1.ttb1().tbi();
+            for (int a = 0; a < 8; a++) {
+                Access access = new Access((a & 1) != 0, (a & 2) != 0, (a & 4) != 0);
+                for (int p = 0; p < 64; p++) {
+                    if (Permissions.checkStage1(p, s1, access)) {
+                        allowedS1[a] |= 1L << p;
+                    }
+                }
+                for (int p = 0; p < 8; p++) {
+                    if (s2 == null || Permissions.checkStage2(p, access)) {
+                        allowedS2[a] |= 1 << p;
+                    }
+                }
+            }
         }
+
+        static int accessIndex(Access access) {
+            return (access.write() ? 1 : 0) | (access.instruction() ? 2 : 0) | (access.privileged() ? 4 : 0);
+        }
+    }
+
+    /** The answer of {@link #permittedOutput} when the DMA port's full path must decide. */
+    static final long NO_OUTPUT = -1L;
+    private static final long OUTPUT_BASE = ~0xFFFL;
+
+    /**
+     * The output address of a cached stage-1 (or nested) entry for {@code va} that permits {@code access} in the
+     * stream of {@code t}, or {@link #NO_OUTPUT} on a miss, a denied access, a top byte the stream does not ignore, or
+     * a concurrent change (the caller's full path then walks, faults or retries). Allocates nothing.
+     */
+    long permittedOutput(Stage1Tags t, long va, Access access) {
+        long stamp = lock.tryOptimisticRead();
+        int slot = permittedSlot(t, va, Stage1Tags.accessIndex(access));
+        long out = slot < 0 ? NO_OUTPUT : (slots[4 * slot + 2] & OUTPUT_BASE)
+            | (va & Bits.mask((int) (slots[4 * slot] >>> SHIFT_POS) & 63));
+        if (slot < 0 || !lock.validate(stamp)) {
+            return NO_OUTPUT;
+        }
+        markReferenced(slot);
+        return out;
+    }
+
+    /** {@link #permittedOutput}'s check, answering the cached translation itself (null when the full path decides). */
+    Translation permittedStage1(Stage1Tags t, long va, Access access) {
+        long stamp = lock.tryOptimisticRead();
+        int slot = permittedSlot(t, va, Stage1Tags.accessIndex(access));
+        Translation hit = slot < 0 ? null : values[slot];
+        if (hit == null || !lock.validate(stamp)) {
+            return null;
+        }
+        markReferenced(slot);
+        return hit;
+    }
+
+    /** The slot of a permitted hit, or -1; read under an optimistic stamp the caller validates. */
+    private int permittedSlot(Stage1Tags t, long va, int accessIndex) {
+        boolean upper = (va & (1L << 55)) != 0;
+        long extended = Bits.signExtend(va, 56);
+        if (extended != va && !(upper ? t.tbi1 : t.tbi0)) {
+            return -1; // without TBI the top byte must extend bit 55: the walker reports the fault
+        }
+        int slot = probeBoth(t.asidKey, t.globalKey, upper ? t.flavor1 : t.flavor0, upper ? t.sizes1 : t.sizes0,
+            extended);
+        if (slot >= 0) {
+            long word = slots[4 * slot + 2];
+            boolean s1Allows = (t.allowedS1[accessIndex] >>> (word & 63) & 1) != 0;
+            boolean s2Allows = (t.allowedS2[accessIndex] >>> (word >>> 6 & 7) & 1) != 0;
+            if (!(s1Allows && s2Allows)) {
+                return -1;
+            }
+        }
+        return slot;
+    }
+
+    private void markReferenced(int slot) {
+        if (!referenced[slot]) {
+            referenced[slot] = true; // a benign race: only an eviction hint
+        }
+    }
+
+    /** The hit word of {@code t}: its output base with the stage-1 permissions in bits [5:0], stage 2's in [8:6]. */
+    private static long hitWord(Translation t) {
+        if ((t.outputBase() & ~OUTPUT_BASE) != 0 || t.outputBase() >>> 52 != 0) {
+            throw new IllegalArgumentException(String.format("output base 0x%x is not a page-aligned 52-bit address",
+                t.outputBase()));
+        }
+        return t.outputBase() | (t.s1Perms() & 63) | (long) (t.s2Perms() & 7) << 6;
     }
 
     /** {@link #lookupStage1(Stage1Context, int, Granule, long)} with the stream's precomputed tags. */
@@ -222,8 +317,8 @@ public final class Tlb {
         if (!lock.validate(stamp)) {
             return lookupLocked(asidKey, globalKey, flavor, sizes, address);
         }
-        if (t != null && !referenced[slot]) {
-            referenced[slot] = true; // a benign race: only an eviction hint
+        if (t != null) {
+            markReferenced(slot);
         }
         return t;
     }
@@ -266,12 +361,12 @@ public final class Tlb {
 
     /** The slot holding exactly ({@code tag}, {@code page}), or -1. Bounded, so a torn optimistic view cannot loop. */
     private int find(long tag, long page) {
-        long[] t = tags;
+        long[] t = slots;
         int mask = slotMask;
         int i = home(tag, page);
         for (int steps = 0; steps <= mask; steps++) {
-            long k = t[2 * i];
-            if (k == tag && t[2 * i + 1] == page) {
+            long k = t[4 * i];
+            if (k == tag && t[4 * i + 1] == page) {
                 return i;
             }
             if (k == 0) {
@@ -305,6 +400,7 @@ public final class Tlb {
     }
 
     private boolean insert(long key, int flavor, Translation t, long expectedGeneration) {
+        long word = hitWord(t); // before the lock: a bad translation changes nothing
         long stamp = lock.writeLock();
         try {
             if (generation != expectedGeneration) {
@@ -321,32 +417,32 @@ public final class Tlb {
             }
             int h = home(tag, page);
             int i = h;
-            while (tags[2 * i] != 0) {
+            while (slots[4 * i] != 0) {
                 i = (i + 1) & slotMask;
             }
             int e = newEntry();
-            slotOf[e] = i;
-            entryOf[i] = e;
-            homes[i] = h;
+            entries[(e << ENTRY_SHIFT) + SLOT] = i;
+            slots[4 * i + 3] = (long) h << 32 | e;
+            slots[4 * i + 2] = word;
             values[i] = t;
             referenced[i] = false;
-            tags[2 * i + 1] = page;
-            tags[2 * i] = tag;
+            slots[4 * i + 1] = page;
+            slots[4 * i] = tag;
             addToList(e, listFor(key));
             if (sizeCount[shift]++ == 0) {
                 presentSizes |= 1L << shift;
             }
             if (ageHead == NONE) {
-                agePrev[e] = e;
-                ageNext[e] = e;
+                entries[(e << ENTRY_SHIFT) + AGE_PREV] = e;
+                entries[(e << ENTRY_SHIFT) + AGE_NEXT] = e;
                 ageHead = e;
             } else {
                 // Before the oldest = the young end of the ring.
-                int tail = agePrev[ageHead];
-                ageNext[e] = ageHead;
-                agePrev[e] = tail;
-                ageNext[tail] = e;
-                agePrev[ageHead] = e;
+                int tail = entries[(ageHead << ENTRY_SHIFT) + AGE_PREV];
+                entries[(e << ENTRY_SHIFT) + AGE_NEXT] = ageHead;
+                entries[(e << ENTRY_SHIFT) + AGE_PREV] = tail;
+                entries[(tail << ENTRY_SHIFT) + AGE_NEXT] = e;
+                entries[(ageHead << ENTRY_SHIFT) + AGE_PREV] = e;
             }
             size++;
             sweepEmptyNodes();
@@ -360,10 +456,10 @@ public final class Tlb {
         // Second chance: a referenced entry moves to the young end once; at most size + 1 steps.
         while (true) {
             int victim = ageHead;
-            int slot = slotOf[victim];
+            int slot = entries[(victim << ENTRY_SHIFT) + SLOT];
             if (referenced[slot]) {
                 referenced[slot] = false;
-                ageHead = ageNext[victim];
+                ageHead = entries[(victim << ENTRY_SHIFT) + AGE_NEXT];
             } else {
                 remove(slot);
                 return;
@@ -505,9 +601,9 @@ public final class Tlb {
             return;
         }
         for (int e = listHead[list]; e != NONE; ) {
-            int next = listNext[e];
-            int slot = slotOf[e];
-            if (!(skipAset && aset(tags[2 * slot]))) {
+            int next = entries[(e << ENTRY_SHIFT) + LIST_NEXT];
+            int slot = entries[(e << ENTRY_SHIFT) + SLOT];
+            if (!(skipAset && aset(slots[4 * slot]))) {
                 remove(slot);
             }
             e = next;
@@ -518,18 +614,18 @@ public final class Tlb {
         if (list == NONE || listSize[list] == 0) {
             return;
         }
-        int entries = listSize[list];
+        int listed = listSize[list];
         // Probe page by page when that costs fewer steps than scanning the list.
         long probes = 0;
         long sizes = presentSizes;
-        for (long s = sizes; s != 0 && probes <= entries; s &= s - 1) {
+        for (long s = sizes; s != 0 && probes <= listed; s &= s - 1) {
             int shift = Long.numberOfTrailingZeros(s);
             probes += (last >>> shift) - (start >>> shift) + 1;
             if (probes < 0) {
                 probes = Long.MAX_VALUE;
             }
         }
-        if (probes <= entries) {
+        if (probes <= listed) {
             long key = listKey[list]; // the list may be dropped on the way; its key is all the probes need
             for (long s = sizes; s != 0; s &= s - 1) {
                 int shift = Long.numberOfTrailingZeros(s);
@@ -543,10 +639,10 @@ public final class Tlb {
             }
         } else {
             for (int e = listHead[list]; e != NONE; ) {
-                int next = listNext[e];
-                int slot = slotOf[e];
-                long tag = tags[2 * slot];
-                if (overlaps(tag, tags[2 * slot + 1], start, last) && !(skipAset && aset(tag))) {
+                int next = entries[(e << ENTRY_SHIFT) + LIST_NEXT];
+                int slot = entries[(e << ENTRY_SHIFT) + SLOT];
+                long tag = slots[4 * slot];
+                if (overlaps(tag, slots[4 * slot + 1], start, last) && !(skipAset && aset(tag))) {
                     remove(slot);
                 }
                 e = next;
@@ -558,11 +654,11 @@ public final class Tlb {
     private void removeBlock(long homeTag, long page, boolean skipAset) {
         int i = home(homeTag, page);
         while (true) {
-            long k = tags[2 * i];
+            long k = slots[4 * i];
             if (k == 0) {
                 return;
             }
-            if ((k & HOME_TAG_MASK) == homeTag && tags[2 * i + 1] == page && !(skipAset && aset(k))) {
+            if ((k & HOME_TAG_MASK) == homeTag && slots[4 * i + 1] == page && !(skipAset && aset(k))) {
                 remove(i); // the run shifts back into slot i: look at it again
             } else {
                 i = (i + 1) & slotMask;
@@ -583,22 +679,22 @@ public final class Tlb {
 
     /** Removes the entry in {@code slot} from the table, its scope list and the age ring. */
     private void remove(int slot) {
-        int e = entryOf[slot];
+        int e = (int) slots[4 * slot + 3];
         removeFromList(e);
-        int shift = (int) (tags[2 * slot] >>> SHIFT_POS) & 63;
+        int shift = (int) (slots[4 * slot] >>> SHIFT_POS) & 63;
         if (--sizeCount[shift] == 0) {
             presentSizes &= ~(1L << shift);
         }
-        int older = agePrev[e];
-        int younger = ageNext[e];
+        int older = entries[(e << ENTRY_SHIFT) + AGE_PREV];
+        int younger = entries[(e << ENTRY_SHIFT) + AGE_NEXT];
         if (younger == e) {
             ageHead = NONE;
         } else {
             if (ageHead == e) {
                 ageHead = younger;
             }
-            ageNext[older] = younger;
-            agePrev[younger] = older;
+            entries[(older << ENTRY_SHIFT) + AGE_NEXT] = younger;
+            entries[(younger << ENTRY_SHIFT) + AGE_PREV] = older;
         }
         freeEntry(e);
         size--;
@@ -608,25 +704,28 @@ public final class Tlb {
         int j = slot;
         while (true) {
             j = (j + 1) & slotMask;
-            long k = tags[2 * j];
+            long k = slots[4 * j];
             if (k == 0) {
                 break;
             }
-            int h = homes[j];
+            long meta = slots[4 * j + 3];
+            int h = (int) (meta >>> 32);
             if (((j - h) & slotMask) >= ((j - hole) & slotMask)) {
-                homes[hole] = h;
-                tags[2 * hole + 1] = tags[2 * j + 1];
-                tags[2 * hole] = k;
+                slots[4 * hole + 3] = meta;
+                slots[4 * hole + 2] = slots[4 * j + 2];
+                slots[4 * hole + 1] = slots[4 * j + 1];
+                slots[4 * hole] = k;
                 values[hole] = values[j];
                 referenced[hole] = referenced[j];
-                int moved = entryOf[j];
-                entryOf[hole] = moved;
-                slotOf[moved] = hole;
+                int moved = (int) meta;
+                entries[(moved << ENTRY_SHIFT) + SLOT] = hole;
                 hole = j;
             }
         }
-        tags[2 * hole] = 0;
-        tags[2 * hole + 1] = 0;
+        slots[4 * hole] = 0;
+        slots[4 * hole + 1] = 0;
+        slots[4 * hole + 2] = 0;
+        slots[4 * hole + 3] = 0;
         values[hole] = null;
         referenced[hole] = false;
     }
@@ -636,23 +735,18 @@ public final class Tlb {
     private int newEntry() {
         if (freeEntries != NONE) {
             int e = freeEntries;
-            freeEntries = listNext[e];
+            freeEntries = entries[(e << ENTRY_SHIFT) + LIST_NEXT];
             return e;
         }
-        if (entriesHandedOut == slotOf.length) {
-            int grown = (int) Math.min(capacity, Math.max(16L, 2L * slotOf.length));
-            slotOf = Arrays.copyOf(slotOf, grown);
-            listOf = Arrays.copyOf(listOf, grown);
-            listPrev = Arrays.copyOf(listPrev, grown);
-            listNext = Arrays.copyOf(listNext, grown);
-            agePrev = Arrays.copyOf(agePrev, grown);
-            ageNext = Arrays.copyOf(ageNext, grown);
+        if (entriesHandedOut << ENTRY_SHIFT == entries.length) {
+            long grown = Math.min(capacity, Math.max(16L, 2L * (entries.length >> ENTRY_SHIFT)));
+            entries = Arrays.copyOf(entries, (int) (grown << ENTRY_SHIFT));
         }
         return entriesHandedOut++;
     }
 
     private void freeEntry(int e) {
-        listNext[e] = freeEntries;
+        entries[(e << ENTRY_SHIFT) + LIST_NEXT] = freeEntries;
         freeEntries = e;
     }
 
@@ -660,11 +754,11 @@ public final class Tlb {
 
     private void addToList(int e, int list) {
         int head = listHead[list];
-        listOf[e] = list;
-        listPrev[e] = NONE;
-        listNext[e] = head;
+        entries[(e << ENTRY_SHIFT) + LIST] = list;
+        entries[(e << ENTRY_SHIFT) + LIST_PREV] = NONE;
+        entries[(e << ENTRY_SHIFT) + LIST_NEXT] = head;
         if (head != NONE) {
-            listPrev[head] = e;
+            entries[(head << ENTRY_SHIFT) + LIST_PREV] = e;
         }
         listHead[list] = e;
         listSize[list]++;
@@ -674,16 +768,16 @@ public final class Tlb {
     }
 
     private void removeFromList(int e) {
-        int list = listOf[e];
-        int prev = listPrev[e];
-        int next = listNext[e];
+        int list = entries[(e << ENTRY_SHIFT) + LIST];
+        int prev = entries[(e << ENTRY_SHIFT) + LIST_PREV];
+        int next = entries[(e << ENTRY_SHIFT) + LIST_NEXT];
         if (prev == NONE) {
             listHead[list] = next;
         } else {
-            listNext[prev] = next;
+            entries[(prev << ENTRY_SHIFT) + LIST_NEXT] = next;
         }
         if (next != NONE) {
-            listPrev[next] = prev;
+            entries[(next << ENTRY_SHIFT) + LIST_PREV] = prev;
         }
         VmidNode owner = listOwner[list];
         if (--owner.entries == 0) {

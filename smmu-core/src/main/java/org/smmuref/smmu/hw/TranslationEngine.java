@@ -95,12 +95,13 @@ public final class TranslationEngine {
      * The TLB hit that {@link #translate(Stage1Context, Stage2Context, Tlb.Stage1Tags, long, Access)} would return as
      * a translation, or null when it would walk or fault: the DMA port's fast path, which allocates nothing.
      */
-    Translation permittedHit(Stage1Context s1, Stage2Context s2, Tlb.Stage1Tags tags, long address, Access access) {
-        Translation hit = tlb.lookupStage1(tags, address);
-        if (hit != null && topByteAccepted(s1, address) && checkHit(s1, s2, hit, address, access) == null) {
-            return hit;
-        }
-        return null;
+    Translation permittedHit(Tlb.Stage1Tags tags, long address, Access access) {
+        return tlb.permittedStage1(tags, address, access);
+    }
+
+    /** The output address {@link #permittedHit} would give, or {@link Tlb#NO_OUTPUT}; allocates nothing. */
+    long permittedOutput(Tlb.Stage1Tags tags, long address, Access access) {
+        return tlb.permittedOutput(tags, address, access);
     }
 
     /** The permission fault of using cached {@code hit} for {@code access}, stage 1 first; null when allowed. */
