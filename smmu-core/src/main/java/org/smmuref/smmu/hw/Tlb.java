@@ -386,12 +386,75 @@ public final class Tlb {
      * @return whether it was inserted (false when an invalidation happened since {@code generation})
      */
     public boolean insertStage1(Stage1Context s1, int vmid, Granule s2, Translation t, long generation) {
+        return insert(stage1Key(s1, vmid, t), stage1Flavor(s1, s2, t), t, generation);
+    }
+
+    private static long stage1Key(Stage1Context s1, int vmid, Translation t) {
         StreamWorld world = s1.world();
-        Granule g1 = (t.inputBase() & (1L << 55)) != 0 ? s1.ttb1().granule() : s1.ttb0().granule();
         int tagVmid = world.hasVmid() ? vmid : 0;
         boolean global = t.global() || !world.hasAsids();
-        long key = global ? key(world, KIND_GLOBAL, tagVmid, 0) : key(world, KIND_ASID, tagVmid, s1.asid());
-        return insert(key, flavor(s1.aset(), g1, s2), t, generation);
+        return global ? key(world, KIND_GLOBAL, tagVmid, 0) : key(world, KIND_ASID, tagVmid, s1.asid());
+    }
+
+    private static int stage1Flavor(Stage1Context s1, Granule s2, Translation t) {
+        Granule g1 = (t.inputBase() & (1L << 55)) != 0 ? s1.ttb1().granule() : s1.ttb0().granule();
+        return flavor(s1.aset(), g1, s2);
+    }
+
+    /**
+     * The translations one walk wants cached, tagged like {@link #insertStage1} / {@link #insertIpa}, for
+     * {@link #insertAll}: a nested miss makes up to six fills, and one lock for all of them is much cheaper than six.
+     */
+    static final class Fills {
+        private long[] keys = new long[6];
+        private int[] flavors = new int[6];
+        private long[] words = new long[6];
+        private Translation[] translations = new Translation[6];
+        private int count;
+
+        /** Adds an IPA entry of {@code vmid} in the {@code s2} granule. */
+        void ipa(int vmid, Granule s2, Translation t) {
+            add(key(StreamWorld.NS_EL1, KIND_IPA, vmid, 0), flavor(false, null, s2), t);
+        }
+
+        /** Adds a stage-1 or combined nested entry. */
+        void stage1(Stage1Context s1, int vmid, Granule s2, Translation t) {
+            add(stage1Key(s1, vmid, t), stage1Flavor(s1, s2, t), t);
+        }
+
+        private void add(long key, int flavor, Translation t) {
+            long word = hitWord(t);
+            if (count == keys.length) {
+                keys = Arrays.copyOf(keys, 2 * count);
+                flavors = Arrays.copyOf(flavors, 2 * count);
+                words = Arrays.copyOf(words, 2 * count);
+                translations = Arrays.copyOf(translations, 2 * count);
+            }
+            keys[count] = key;
+            flavors[count] = flavor;
+            words[count] = word;
+            translations[count++] = t;
+        }
+    }
+
+    /** Inserts every fill of {@code f} under one lock, or none when an invalidation happened since the walk began. */
+    boolean insertAll(Fills f, long expectedGeneration) {
+        if (f.count == 0) {
+            return true;
+        }
+        long stamp = lock.writeLock();
+        try {
+            if (generation != expectedGeneration) {
+                return false;
+            }
+            for (int i = 0; i < f.count; i++) {
+                insertLocked(f.keys[i], f.flavors[i], f.translations[i], f.words[i]);
+            }
+            sweepEmptyNodes();
+            return true;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
     }
 
     /** Caches a stage-2 translation as an IPA entry of {@code vmid}; see {@link #insertStage1} for the result. */
@@ -406,50 +469,54 @@ public final class Tlb {
             if (generation != expectedGeneration) {
                 return false;
             }
-            int shift = t.sizeShift();
-            long page = t.inputBase() >>> shift;
-            long tag = tag(key, shift, flavor);
-            int old = find(tag, page);
-            if (old >= 0) {
-                remove(old);
-            } else if (size == capacity) {
-                evictOne();
-            }
-            int h = home(tag, page);
-            int i = h;
-            while (slots[4 * i] != 0) {
-                i = (i + 1) & slotMask;
-            }
-            int e = newEntry();
-            entries[(e << ENTRY_SHIFT) + SLOT] = i;
-            slots[4 * i + 3] = (long) h << 32 | e;
-            slots[4 * i + 2] = word;
-            values[i] = t;
-            referenced[i] = false;
-            slots[4 * i + 1] = page;
-            slots[4 * i] = tag;
-            addToList(e, listFor(key));
-            if (sizeCount[shift]++ == 0) {
-                presentSizes |= 1L << shift;
-            }
-            if (ageHead == NONE) {
-                entries[(e << ENTRY_SHIFT) + AGE_PREV] = e;
-                entries[(e << ENTRY_SHIFT) + AGE_NEXT] = e;
-                ageHead = e;
-            } else {
-                // Before the oldest = the young end of the ring.
-                int tail = entries[(ageHead << ENTRY_SHIFT) + AGE_PREV];
-                entries[(e << ENTRY_SHIFT) + AGE_NEXT] = ageHead;
-                entries[(e << ENTRY_SHIFT) + AGE_PREV] = tail;
-                entries[(tail << ENTRY_SHIFT) + AGE_NEXT] = e;
-                entries[(ageHead << ENTRY_SHIFT) + AGE_PREV] = e;
-            }
-            size++;
+            insertLocked(key, flavor, t, word);
             sweepEmptyNodes();
             return true;
         } finally {
             lock.unlockWrite(stamp);
         }
+    }
+
+    private void insertLocked(long key, int flavor, Translation t, long word) {
+        int shift = t.sizeShift();
+        long page = t.inputBase() >>> shift;
+        long tag = tag(key, shift, flavor);
+        int old = find(tag, page);
+        if (old >= 0) {
+            remove(old);
+        } else if (size == capacity) {
+            evictOne();
+        }
+        int h = home(tag, page);
+        int i = h;
+        while (slots[4 * i] != 0) {
+            i = (i + 1) & slotMask;
+        }
+        int e = newEntry();
+        entries[(e << ENTRY_SHIFT) + SLOT] = i;
+        slots[4 * i + 3] = (long) h << 32 | e;
+        slots[4 * i + 2] = word;
+        values[i] = t;
+        referenced[i] = false;
+        slots[4 * i + 1] = page;
+        slots[4 * i] = tag;
+        addToList(e, listFor(key));
+        if (sizeCount[shift]++ == 0) {
+            presentSizes |= 1L << shift;
+        }
+        if (ageHead == NONE) {
+            entries[(e << ENTRY_SHIFT) + AGE_PREV] = e;
+            entries[(e << ENTRY_SHIFT) + AGE_NEXT] = e;
+            ageHead = e;
+        } else {
+            // Before the oldest = the young end of the ring.
+            int tail = entries[(ageHead << ENTRY_SHIFT) + AGE_PREV];
+            entries[(e << ENTRY_SHIFT) + AGE_NEXT] = ageHead;
+            entries[(e << ENTRY_SHIFT) + AGE_PREV] = tail;
+            entries[(tail << ENTRY_SHIFT) + AGE_NEXT] = e;
+            entries[(ageHead << ENTRY_SHIFT) + AGE_PREV] = e;
+        }
+        size++;
     }
 
     private void evictOne() {
