@@ -113,6 +113,7 @@ public final class Tlb {
     private int nodeCount;
     private int emptyNodes;
     private final LongIntMap nodeIndex = new LongIntMap(); // node key -> index in nodes
+    private VmidNode lastNode; // the node found last (only touched under the write lock); never a swept one
 
     /** Creates a TLB holding at most {@code capacity} entries (1 to 2^28). */
     public Tlb(int capacity) {
@@ -406,9 +407,7 @@ public final class Tlb {
      * {@link #insertAll}: a nested miss makes up to six fills, and one lock for all of them is much cheaper than six.
      */
     static final class Fills {
-        private long[] keys = new long[6];
-        private int[] flavors = new int[6];
-        private long[] words = new long[6];
+        private long[] tags = new long[6]; // key | flavor << FLAVOR_POS (the size shift comes from the translation)
         private Translation[] translations = new Translation[6];
         private int count;
 
@@ -423,16 +422,12 @@ public final class Tlb {
         }
 
         private void add(long key, int flavor, Translation t) {
-            long word = hitWord(t);
-            if (count == keys.length) {
-                keys = Arrays.copyOf(keys, 2 * count);
-                flavors = Arrays.copyOf(flavors, 2 * count);
-                words = Arrays.copyOf(words, 2 * count);
+            hitWord(t); // refuse a bad translation now, not halfway through insertAll
+            if (count == tags.length) {
+                tags = Arrays.copyOf(tags, 2 * count);
                 translations = Arrays.copyOf(translations, 2 * count);
             }
-            keys[count] = key;
-            flavors[count] = flavor;
-            words[count] = word;
+            tags[count] = tag(key, 0, flavor);
             translations[count++] = t;
         }
     }
@@ -448,7 +443,9 @@ public final class Tlb {
                 return false;
             }
             for (int i = 0; i < f.count; i++) {
-                insertLocked(f.keys[i], f.flavors[i], f.translations[i], f.words[i]);
+                long packed = f.tags[i];
+                Translation t = f.translations[i];
+                insertLocked(packed & HOME_TAG_MASK, (int) (packed >>> FLAVOR_POS), t, hitWord(t));
             }
             sweepEmptyNodes();
             return true;
@@ -481,16 +478,19 @@ public final class Tlb {
         int shift = t.sizeShift();
         long page = t.inputBase() >>> shift;
         long tag = tag(key, shift, flavor);
-        int old = find(tag, page);
-        if (old >= 0) {
-            remove(old);
-        } else if (size == capacity) {
-            evictOne();
-        }
+        // One pass from the home slot finds both an existing entry of this tag and block, and the first free slot.
         int h = home(tag, page);
         int i = h;
-        while (slots[4 * i] != 0) {
-            i = (i + 1) & slotMask;
+        for (long k; (k = slots[4 * i]) != 0; i = (i + 1) & slotMask) {
+            if (k == tag && slots[4 * i + 1] == page) {
+                remove(i); // replaced: the removal's backward shift moves the run, so look for room again
+                i = freeSlotFrom(h);
+                break;
+            }
+        }
+        if (size == capacity) {
+            evictOne(); // may shift this run back: look again
+            i = freeSlotFrom(h);
         }
         int e = newEntry();
         entries[(e << ENTRY_SHIFT) + SLOT] = i;
@@ -517,6 +517,14 @@ public final class Tlb {
             entries[(ageHead << ENTRY_SHIFT) + AGE_PREV] = e;
         }
         size++;
+    }
+
+    private int freeSlotFrom(int h) {
+        int i = h;
+        while (slots[4 * i] != 0) {
+            i = (i + 1) & slotMask;
+        }
+        return i;
     }
 
     private void evictOne() {
@@ -939,15 +947,24 @@ public final class Tlb {
     // ---------------------------------------------------------------------------------------------------- nodes
 
     private VmidNode node(StreamWorld world, int vmid) {
-        int i = nodeIndex.get(world.ordinal() << 16 | vmid);
-        return i == NONE ? null : nodes[i];
+        int nodeKey = world.ordinal() << 16 | vmid;
+        VmidNode last = lastNode;
+        if (last != null && last.nodeKey == nodeKey) {
+            return last;
+        }
+        int i = nodeIndex.get(nodeKey);
+        return i == NONE ? null : (lastNode = nodes[i]);
     }
 
     private VmidNode nodeFor(int world, int vmid) {
         int nodeKey = world << 16 | vmid;
+        VmidNode last = lastNode;
+        if (last != null && last.nodeKey == nodeKey) {
+            return last; // walks and invalidations come in runs for one VMID: skip the map
+        }
         int i = nodeIndex.get(nodeKey);
         if (i != NONE) {
-            return nodes[i];
+            return lastNode = nodes[i];
         }
         VmidNode n = new VmidNode(nodeKey, world);
         StreamWorld w = StreamWorld.values()[world];
@@ -975,6 +992,9 @@ public final class Tlb {
         for (int i = nodeCount - 1; i >= 0; i--) {
             VmidNode n = nodes[i];
             if (n.entries == 0) {
+                if (n == lastNode) {
+                    lastNode = null;
+                }
                 freeList(n.global);
                 freeList(n.ipa);
                 nodeIndex.remove(n.nodeKey);
