@@ -28,6 +28,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * stage 2: a remap of the CD's IPA is then seen without a CFGI (over-invalidation, which the architecture allows).
  * Changing SMMUEN, CR0.ATSCHK or CR2.E2H empties it.
  *
+ * <p><b>Micro-TLB.</b> A permitted TLB hit is also kept in a small StreamID-tagged {@link MicroTlb} (per 4K page, with
+ * the accesses the stream permits there), which later transactions of the same stream and page use before the
+ * configuration cache and TLB, as a TBU's micro-TLB would. Any TLB or configuration invalidation and any control change
+ * empties it at once.
+ *
  * <p><b>Events</b> follow the A/R/S rules: stage-1 translation faults are recorded if CD.R (or CD.S) and abort if CD.A,
  * else complete as RAZ/WI; stage-2 faults are recorded if STE.S2R (or S2S) and always abort; F_WALK_EABT and
  * configuration errors are always recorded (C_BAD_STREAMID only with CR2.RECINVSID). Records of a stream whose STE
@@ -94,6 +99,7 @@ public final class Smmu implements CommandHandler {
     private final SmmuFeatures features;
     private final PhysicalMemory memory;
     private final Tlb tlb;
+    private final MicroTlb micro;
     private final TranslationEngine engine;
     private final ConfigCache configs;
     private final Atc atc = new Atc();
@@ -115,6 +121,8 @@ public final class Smmu implements CommandHandler {
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(options, "options");
         this.tlb = new Tlb(options.tlbCapacity());
+        // Four times the TLB's entries in 4K pages, within 64 .. 64K (a TBU-sized front, not a second TLB).
+        this.micro = new MicroTlb((int) Math.min(1 << 16, Math.max(64L, 4L * options.tlbCapacity())));
         this.engine = new TranslationEngine(memory, tlb, features.iasBits());
         this.configs = new ConfigCache(options.configCacheCapacity());
         this.direct = DescriptorFetcher.direct(memory);
@@ -234,15 +242,18 @@ public final class Smmu implements CommandHandler {
     public DmaOutcome translate(int streamId, int substreamId, long address, Access access) {
         checkSubstream(substreamId);
         Objects.requireNonNull(access, "access");
-        // The common case first, allocation-free until the outcome: cached configuration and a permitted TLB hit with
-        // no invalidation in between; anything else (a miss, a fault, an unusual stream) takes the full path.
-        long before = invalidations.get();
-        StreamConfig cfg = hitConfig(streamId, substreamId);
-        if (cfg != null) {
-            Translation hit = engine.permittedHit(cfg.tlbTags(), address, access);
-            if (hit != null && invalidations.get() == before) {
-                return new DmaOutcome.Translated(address, hit.outputAddress(address), hit);
-            }
+        // The common case first, allocation-free until the outcome: the micro-TLB, then cached configuration and a
+        // permitted TLB hit, with no invalidation in between; anything else (a miss, a fault, an unusual stream)
+        // takes the full path.
+        long epoch = invalidations.get();
+        long streamKey = ConfigCache.key(streamId, substreamId);
+        MicroTlb.Entry m = micro.lookup(streamKey, address, MicroTlb.accessBit(access), tlb.generation(), epoch);
+        if (m != null && invalidations.get() == epoch) {
+            return new DmaOutcome.Translated(address, m.outputPage() | (address & 0xFFF), m.translation());
+        }
+        Translation hit = cachedHit(streamId, substreamId, streamKey, address, access, epoch);
+        if (hit != null) {
+            return new DmaOutcome.Translated(address, hit.outputAddress(address), hit);
         }
         return translateFully(streamId, substreamId, address, access);
     }
@@ -260,16 +271,37 @@ public final class Smmu implements CommandHandler {
     public long translateAddress(int streamId, int substreamId, long address, Access access) {
         checkSubstream(substreamId);
         Objects.requireNonNull(access, "access");
-        long before = invalidations.get();
-        StreamConfig cfg = hitConfig(streamId, substreamId);
-        if (cfg != null) {
-            long output = engine.permittedOutput(cfg.tlbTags(), address, access);
-            if (output != Tlb.NO_OUTPUT && invalidations.get() == before) {
-                return output;
-            }
+        long epoch = invalidations.get();
+        long streamKey = ConfigCache.key(streamId, substreamId);
+        MicroTlb.Entry m = micro.lookup(streamKey, address, MicroTlb.accessBit(access), tlb.generation(), epoch);
+        if (m != null && invalidations.get() == epoch) {
+            return m.outputPage() | (address & 0xFFF);
+        }
+        Translation hit = cachedHit(streamId, substreamId, streamKey, address, access, epoch);
+        if (hit != null) {
+            return hit.outputAddress(address);
         }
         DmaOutcome out = translateFully(streamId, substreamId, address, access);
         return out.proceeds() ? out.physicalAddress() : NO_ADDRESS;
+    }
+
+    /**
+     * The permitted TLB hit {@link #resolve} would use from cached configuration, or null when anything else would
+     * happen (the full path then decides); a hit also fills the micro-TLB, stamped with the TLB generation read before
+     * the lookup, so an invalidation racing with it leaves a dead entry.
+     */
+    private Translation cachedHit(int sid, int ssid, long streamKey, long address, Access access, long epoch) {
+        StreamConfig cfg = hitConfig(sid, ssid);
+        if (cfg == null) {
+            return null;
+        }
+        long generation = tlb.generation();
+        Translation hit = engine.permittedHit(cfg.tlbTags(), address, access);
+        if (hit == null || invalidations.get() != epoch) {
+            return null;
+        }
+        micro.fill(streamKey, address, generation, epoch, cfg.tlbTags().accesses(hit), hit);
+        return hit;
     }
 
     /** The cached configuration of a stream whose TLB hits the fast paths may use, or null (the full path decides). */
@@ -284,10 +316,22 @@ public final class Smmu implements CommandHandler {
     private DmaOutcome translateFully(int streamId, int substreamId, long address, Access access) {
         while (true) {
             long before = invalidations.get();
+            long generation = tlb.generation();
             DmaOutcome out = resolve(streamId, substreamId, address, access);
             // A translation computed across an invalidation may be stale: redo it. Faults stand (they were true of a
             // configuration that existed while the transaction was in flight).
-            if (!out.proceeds() || invalidations.get() == before) {
+            if (!out.proceeds()) {
+                return out;
+            }
+            if (invalidations.get() == before) {
+                if (out instanceof DmaOutcome.Translated t) {
+                    // The configuration is the one resolve used: any change to it would have moved the epoch.
+                    StreamConfig cfg = hitConfig(streamId, substreamId);
+                    if (cfg != null) {
+                        micro.fill(ConfigCache.key(streamId, substreamId), address, generation, before,
+                            cfg.tlbTags().accesses(t.translation()), t.translation());
+                    }
+                }
                 return out;
             }
         }

@@ -224,33 +224,31 @@ public final class Tlb {
             }
         }
 
+        /** The accesses (bit {@code accessIndex}) that translation {@code t} permits in this stream. */
+        int accesses(Translation t) {
+            int s1 = t.s1Perms() & 63;
+            int s2 = t.s2Perms() & 7;
+            int mask = 0;
+            for (int a = 0; a < 8; a++) {
+                if ((allowedS1[a] >>> s1 & 1) != 0 && (allowedS2[a] >>> s2 & 1) != 0) {
+                    mask |= 1 << a;
+                }
+            }
+            return mask;
+        }
+
         static int accessIndex(Access access) {
             return (access.write() ? 1 : 0) | (access.instruction() ? 2 : 0) | (access.privileged() ? 4 : 0);
         }
     }
 
-    /** The answer of {@link #permittedOutput} when the DMA port's full path must decide. */
-    static final long NO_OUTPUT = -1L;
     private static final long OUTPUT_BASE = ~0xFFFL;
 
     /**
-     * The output address of a cached stage-1 (or nested) entry for {@code va} that permits {@code access} in the
-     * stream of {@code t}, or {@link #NO_OUTPUT} on a miss, a denied access, a top byte the stream does not ignore, or
-     * a concurrent change (the caller's full path then walks, faults or retries). Allocates nothing.
+     * The cached stage-1 (or nested) translation of {@code va} if it permits {@code access} in the stream of {@code t};
+     * null on a miss, a denied access, a top byte the stream does not ignore, or a concurrent change (the caller's full
+     * path then walks, faults or retries). Allocates nothing.
      */
-    long permittedOutput(Stage1Tags t, long va, Access access) {
-        long stamp = lock.tryOptimisticRead();
-        int slot = permittedSlot(t, va, Stage1Tags.accessIndex(access));
-        long out = slot < 0 ? NO_OUTPUT : (slots[4 * slot + 2] & OUTPUT_BASE)
-            | (va & Bits.mask((int) (slots[4 * slot] >>> SHIFT_POS) & 63));
-        if (slot < 0 || !lock.validate(stamp)) {
-            return NO_OUTPUT;
-        }
-        markReferenced(slot);
-        return out;
-    }
-
-    /** {@link #permittedOutput}'s check, answering the cached translation itself (null when the full path decides). */
     Translation permittedStage1(Stage1Tags t, long va, Access access) {
         long stamp = lock.tryOptimisticRead();
         int slot = permittedSlot(t, va, Stage1Tags.accessIndex(access));

@@ -98,11 +98,6 @@ public final class TranslationEngine {
         return tlb.permittedStage1(tags, address, access);
     }
 
-    /** The output address {@link #permittedHit} would give, or {@link Tlb#NO_OUTPUT}; allocates nothing. */
-    long permittedOutput(Tlb.Stage1Tags tags, long address, Access access) {
-        return tlb.permittedOutput(tags, address, access);
-    }
-
     /** The permission fault of using cached {@code hit} for {@code access}, stage 1 first; null when allowed. */
     private static TranslationFault checkHit(Stage1Context s1, Stage2Context s2, Translation hit, long address,
                                              Access access) {
