@@ -11,7 +11,8 @@ package org.smmuref.smmu.hw;
  * micro-TLB in O(1) (over-invalidation, which the architecture allows). Evicting a TLB entry does not touch it: a
  * cached translation stays usable until an invalidation.
  *
- * <p>Two-way set associative over a power-of-two array: the two ways of a set are adjacent references. Entries are
+ * <p>Four-way set associative over a power-of-two array: the ways of a set are adjacent references (one cache line),
+ * most recently filled first. Entries are
  * immutable and published by a plain array store, so a reader sees either a whole old entry or a whole new one; a
  * racing fill can only replace a valid entry by another valid one.
  */
@@ -21,14 +22,16 @@ final class MicroTlb {
                  Translation translation) {
     }
 
+    static final int WAYS = 4;
+
     private final Entry[] ways;
     private final int setMask;
 
-    /** A micro-TLB with room for {@code entries} pages (rounded up to a power of two, at least 2). */
+    /** A micro-TLB with room for {@code entries} pages (rounded up to a power of two, at least {@link #WAYS}). */
     MicroTlb(int entries) {
-        int n = Integer.highestOneBit(Math.max(2, entries) - 1) << 1;
+        int n = Integer.highestOneBit(Math.max(WAYS, entries) - 1) << 1;
         this.ways = new Entry[n];
-        this.setMask = n / 2 - 1;
+        this.setMask = n / WAYS - 1;
     }
 
     /** The bit of {@code access} in an entry's permitted set. */
@@ -36,9 +39,12 @@ final class MicroTlb {
         return 1 << Tlb.Stage1Tags.accessIndex(access);
     }
 
+    /**
+     * The set of a page: its low page-number bits, as a hardware TLB indexed by VA (a stream's consecutive pages never
+     * conflict), offset by a hash of the stream so that streams do not all start at set 0.
+     */
     private int set(long streamKey, long page) {
-        long h = (streamKey * 0x9E3779B97F4A7C15L ^ page) * 0xBF58476D1CE4E5B9L;
-        return (int) (h >>> 32) & setMask;
+        return (int) (streamKey * 0x9E3779B97F4A7C15L >>> 32 ^ page) & setMask;
     }
 
     /**
@@ -46,30 +52,36 @@ final class MicroTlb {
      */
     Entry lookup(long streamKey, long address, int accessBit, long generation, long epoch) {
         long page = address >>> 12;
-        int i = set(streamKey, page) << 1;
-        Entry e = ways[i];
-        if (e == null || e.page != page || e.streamKey != streamKey) {
-            e = ways[i + 1];
-            if (e == null || e.page != page || e.streamKey != streamKey) {
-                return null;
+        int i = set(streamKey, page) * WAYS;
+        for (int w = i; w < i + WAYS; w++) {
+            Entry e = ways[w];
+            if (e != null && e.page == page && e.streamKey == streamKey) {
+                return e.generation == generation && e.epoch == epoch && (e.accesses & accessBit) != 0 ? e : null;
             }
         }
-        return e.generation == generation && e.epoch == epoch && (e.accesses & accessBit) != 0 ? e : null;
+        return null;
     }
 
     /** Caches page {@code address >>> 12} of a stream; a dead or different entry of the set makes room. */
     void fill(long streamKey, long address, long generation, long epoch, int accesses, Translation t) {
         long page = address >>> 12;
-        int i = set(streamKey, page) << 1;
+        int i = set(streamKey, page) * WAYS;
         Entry fresh = new Entry(streamKey, page, generation, epoch, accesses, t.outputAddress(address) & ~0xFFFL, t);
-        Entry first = ways[i];
-        // Same page, or a dead first way: replace it; else the second way (the older way goes first next time).
-        if (first == null || first.page == page && first.streamKey == streamKey || first.generation != generation
-            || first.epoch != epoch) {
-            ways[i] = fresh;
-        } else {
-            ways[i + 1] = first;
-            ways[i] = fresh;
+        // The way to give up: the same page (a refill), else the first dead or empty way, else the oldest (last).
+        int victim = i + WAYS - 1;
+        for (int w = i; w < i + WAYS; w++) {
+            Entry e = ways[w];
+            if (e == null || e.page == page && e.streamKey == streamKey || e.generation != generation
+                || e.epoch != epoch) {
+                victim = w;
+                break;
+            }
         }
+        // Most recent first: shift the ways before the victim down by one. A reader racing with the shift may miss
+        // an entry (it then takes the slow path) but never sees a wrong one.
+        for (int w = victim; w > i; w--) {
+            ways[w] = ways[w - 1];
+        }
+        ways[i] = fresh;
     }
 }

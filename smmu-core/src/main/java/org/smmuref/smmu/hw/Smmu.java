@@ -121,7 +121,8 @@ public final class Smmu implements CommandHandler {
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(options, "options");
         this.tlb = new Tlb(options.tlbCapacity());
-        // Four times the TLB's entries in 4K pages, within 64 .. 64K (a TBU-sized front, not a second TLB).
+        // Four ways per TLB entry, within 64 .. 64K: room for the TLB's pages with few two-way set conflicts, while
+        // the array stays small enough to sit in the data cache.
         this.micro = new MicroTlb((int) Math.min(1 << 16, Math.max(64L, 4L * options.tlbCapacity())));
         this.engine = new TranslationEngine(memory, tlb, features.iasBits());
         this.configs = new ConfigCache(options.configCacheCapacity());

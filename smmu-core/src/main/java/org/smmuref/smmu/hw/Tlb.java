@@ -112,6 +112,12 @@ public final class Tlb {
     private VmidNode[] nodes = new VmidNode[8];
     private int nodeCount;
     private int emptyNodes;
+    // Emptied ASID lists are kept (up to KEPT_ASID_LISTS) for the refill that usually follows a TLBI, and the list
+    // found last is remembered: a walk's insert then needs no map lookup.
+    private static final int KEPT_ASID_LISTS = 256;
+    private int emptyAsidLists;
+    private long lastAsidKey = -1;
+    private int lastAsidList = NONE;
     private final LongIntMap nodeIndex = new LongIntMap(); // node key -> index in nodes
     private VmidNode lastNode; // the node found last (only touched under the write lock); never a swept one
 
@@ -651,7 +657,7 @@ public final class Tlb {
     /** Removes every stage-1 entry of node {@code n}: its global list and every ASID list. */
     private void clearStage1(VmidNode n, boolean skipAset) {
         removeAll(n.global, skipAset);
-        // Removing a list's last entry drops that list from the chain: take the next link first.
+        // Emptied lists stay in the chain until a sweep between operations, so the links hold while this runs.
         for (int l = n.asidChain; l != NONE; ) {
             int next = chainNext[l];
             removeAll(l, skipAset);
@@ -834,7 +840,9 @@ public final class Tlb {
             entries[(head << ENTRY_SHIFT) + LIST_PREV] = e;
         }
         listHead[list] = e;
-        listSize[list]++;
+        if (listSize[list]++ == 0 && listAsid[list] >= 0) {
+            emptyAsidLists--;
+        }
         if (listOwner[list].entries++ == 0) {
             emptyNodes--;
         }
@@ -857,7 +865,7 @@ public final class Tlb {
             emptyNodes++;
         }
         if (--listSize[list] == 0 && listAsid[list] >= 0) {
-            dropAsidList(list);
+            emptyAsidLists++; // kept for a refill; sweepEmptyAsidLists bounds how many
         }
     }
 
@@ -871,9 +879,13 @@ public final class Tlb {
         if (kind == KIND_IPA) {
             return n.ipa;
         }
+        if (key == lastAsidKey) {
+            return lastAsidList;
+        }
         int list = asidLists.get(key);
         if (list == NONE) {
             list = newList(key, n, (int) key & 0xFFFF);
+            emptyAsidLists++;
             asidLists.put(key, list);
             chainPrev[list] = NONE;
             chainNext[list] = n.asidChain;
@@ -882,6 +894,8 @@ public final class Tlb {
             }
             n.asidChain = list;
         }
+        lastAsidKey = key;
+        lastAsidList = list;
         return list;
     }
 
@@ -920,6 +934,11 @@ public final class Tlb {
 
     /** Unlinks an emptied ASID list from its node's chain and the map, and frees its number. */
     private void dropAsidList(int list) {
+        if (list == lastAsidList) {
+            lastAsidList = NONE;
+            lastAsidKey = -1;
+        }
+        emptyAsidLists--;
         asidLists.remove(listKey[list]);
         int prev = chainPrev[list];
         int next = chainNext[list];
@@ -978,12 +997,29 @@ public final class Tlb {
         return n;
     }
 
+    /** Drops every emptied ASID list once more than {@link #KEPT_ASID_LISTS} are kept; amortized O(1) per list. */
+    private void sweepEmptyAsidLists() {
+        if (emptyAsidLists <= KEPT_ASID_LISTS) {
+            return;
+        }
+        for (int i = 0; i < nodeCount; i++) {
+            for (int l = nodes[i].asidChain; l != NONE; ) {
+                int next = chainNext[l];
+                if (listSize[l] == 0) {
+                    dropAsidList(l);
+                }
+                l = next;
+            }
+        }
+    }
+
     /**
      * Drops every node without entries once more than {@link #KEPT_NODES} are empty: a VMID emptied by a TLBI and
      * refilled by the next walk usually keeps its node, while the memory of emptied nodes stays bounded. Called only
      * between operations, never while an invalidation walks the nodes.
      */
     private void sweepEmptyNodes() {
+        sweepEmptyAsidLists();
         if (emptyNodes <= KEPT_NODES) {
             return;
         }
@@ -992,6 +1028,11 @@ public final class Tlb {
             if (n.entries == 0) {
                 if (n == lastNode) {
                     lastNode = null;
+                }
+                for (int l = n.asidChain; l != NONE; ) {
+                    int next = chainNext[l];
+                    dropAsidList(l); // empty, as the node holds no entries
+                    l = next;
                 }
                 freeList(n.global);
                 freeList(n.ipa);

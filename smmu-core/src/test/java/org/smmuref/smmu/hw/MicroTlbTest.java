@@ -42,20 +42,30 @@ class MicroTlbTest {
     }
 
     @Test
-    void a_set_keeps_two_live_pages_and_the_third_replaces_the_older() {
-        MicroTlb m = new MicroTlb(2); // one set of two ways: every page maps to it
-        m.fill(1, 0x1000, 0, 0, READ, page(0x1000, 0x10_0000));
-        m.fill(1, 0x2000, 0, 0, READ, page(0x2000, 0x20_0000));
-        assertThat(m.lookup(1, 0x1000, READ, 0, 0)).isNotNull();
-        assertThat(m.lookup(1, 0x2000, READ, 0, 0)).isNotNull();
-        m.fill(1, 0x3000, 0, 0, READ, page(0x3000, 0x30_0000));
-        assertThat(m.lookup(1, 0x3000, READ, 0, 0)).isNotNull();
-        assertThat(m.lookup(1, 0x2000, READ, 0, 0)).as("the newer of the two stays").isNotNull();
-        assertThat(m.lookup(1, 0x1000, READ, 0, 0)).isNull();
-        // A dead entry is replaced in place; a refill of the same page replaces it too.
-        m.fill(1, 0x4000, 1, 0, READ, page(0x4000, 0x40_0000));
-        assertThat(m.lookup(1, 0x4000, READ, 1, 0)).isNotNull();
-        m.fill(1, 0x4000, 1, 0, READ | WRITE, page(0x4000, 0x50_0000));
-        assertThat(m.lookup(1, 0x4000, WRITE, 1, 0).outputPage()).isEqualTo(0x50_0000L);
+    void a_set_keeps_four_live_pages_and_a_fifth_replaces_the_oldest() {
+        MicroTlb m = new MicroTlb(MicroTlb.WAYS); // one set: every page maps to it
+        for (int p = 1; p <= 4; p++) {
+            m.fill(1, p * 0x1000L, 0, 0, READ, page(p * 0x1000L, p * 0x10_0000L));
+        }
+        for (int p = 1; p <= 4; p++) {
+            assertThat(m.lookup(1, p * 0x1000L, READ, 0, 0)).isNotNull();
+        }
+        m.fill(1, 0x5000, 0, 0, READ, page(0x5000, 0x50_0000));
+        assertThat(m.lookup(1, 0x5000, READ, 0, 0)).isNotNull();
+        assertThat(m.lookup(1, 0x1000, READ, 0, 0)).as("the oldest is gone").isNull();
+        for (int p = 2; p <= 4; p++) {
+            assertThat(m.lookup(1, p * 0x1000L, READ, 0, 0)).isNotNull();
+        }
+        // A refill of a page replaces its own way, not another page's.
+        m.fill(1, 0x3000, 0, 0, READ | WRITE, page(0x3000, 0x60_0000));
+        assertThat(m.lookup(1, 0x3000, WRITE, 0, 0).outputPage()).isEqualTo(0x60_0000L);
+        for (int p : new int[] {2, 4, 5}) {
+            assertThat(m.lookup(1, p * 0x1000L, READ, 0, 0)).isNotNull();
+        }
+        // Dead entries (an older stamp) are given up before live ones.
+        m.fill(1, 0x7000, 1, 0, READ, page(0x7000, 0x70_0000));
+        m.fill(1, 0x8000, 1, 0, READ, page(0x8000, 0x80_0000));
+        assertThat(m.lookup(1, 0x7000, READ, 1, 0)).isNotNull();
+        assertThat(m.lookup(1, 0x8000, READ, 1, 0)).isNotNull();
     }
 }

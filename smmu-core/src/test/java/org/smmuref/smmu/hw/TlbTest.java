@@ -358,4 +358,42 @@ class TlbTest {
         assertThat(tlb.size()).isZero();
         assertThat(hasIpa(1, 0)).isFalse();
     }
+
+    @Test
+    void emptied_asid_lists_and_vmid_nodes_are_swept_without_losing_live_entries() {
+        Tlb t = new Tlb(4096);
+        // 600 ASIDs in each of 100 VMIDs: far more emptied lists and nodes than are kept.
+        for (int round = 0; round < 3; round++) {
+            for (int vmid = 1; vmid <= 100; vmid++) {
+                for (int asid = 1; asid <= 6; asid++) {
+                    assertThat(t.insertStage1(s1(StreamWorld.NS_EL1, asid * 100 + round, false, vmid), vmid, null,
+                        entry(0x1000L * asid, 12, false), t.generation())).isTrue();
+                }
+            }
+            for (int vmid = 1; vmid <= 100; vmid++) {
+                if (vmid % 10 != round) {
+                    t.invalidate(new TlbInvalidation.NhAll(vmid));
+                }
+            }
+        }
+        // What survived: the VMIDs whose number ends in the round that spared them, from every round since.
+        int expected = 0;
+        for (int round = 0; round < 3; round++) {
+            for (int vmid = 1; vmid <= 100; vmid++) {
+                boolean kept = true;
+                for (int later = round; later < 3; later++) {
+                    kept &= vmid % 10 == later;
+                }
+                for (int asid = 1; asid <= 6; asid++) {
+                    boolean found = t.lookupStage1(s1(StreamWorld.NS_EL1, asid * 100 + round, false, vmid), vmid, null,
+                        0x1000L * asid) != null;
+                    assertThat(found).as("vmid %d asid %d", vmid, asid * 100 + round).isEqualTo(kept);
+                    expected += kept ? 1 : 0;
+                }
+            }
+        }
+        assertThat(t.size()).isEqualTo(expected);
+        t.invalidate(new TlbInvalidation.NsnhAll());
+        assertThat(t.size()).isZero();
+    }
 }
