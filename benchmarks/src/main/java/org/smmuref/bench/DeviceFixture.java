@@ -17,7 +17,7 @@ import org.smmuref.smmu.pgtable.TableMemory;
 
 /**
  * An SMMU set up the way a driver would (MMIO only: stream table, queues, CR0) with one stream, for the benchmarks:
- * stage 1 only, or nested with the guest's stage-1 tables in IPA space (4K granule, 4 + 4 levels).
+ * stage 1 only, or nested with the guest's stage-1 tables in IPA space (4K granule, 4 + 4 levels, stage 2 in 4K pages).
  */
 final class DeviceFixture {
     static final long RAM = 0x4000_0000L;
@@ -62,8 +62,10 @@ final class DeviceFixture {
         Map<String, Long> ste;
         if (nested) {
             PageTableBuilder s2 = PageTableBuilder.stage2(TableMemory.physical(memory), hostPages, Granule.G4K, 48, 48);
-            s2.map(GUEST_IPA, GUEST_PA, GUEST_SIZE, Prot.of("rw"));
-            s2.map(GUEST_IPA + GUEST_SIZE, TARGET, 0x0400_0000L, Prot.of("rw"));
+            // 4K pages, not the 2 MiB blocks map() would choose: every stage-1 table then needs its own 4-level
+            // stage-2 walk, so a nested miss reads 4 x (4 + 1) + 4 = 24 descriptors (the worst case).
+            mapPages(s2, GUEST_IPA, GUEST_PA, GUEST_SIZE);
+            mapPages(s2, GUEST_IPA + GUEST_SIZE, TARGET, 0x0400_0000L);
             TableMemory guest = TableMemory.translated(memory, ipa -> ipa - GUEST_IPA + GUEST_PA);
             s1 = PageTableBuilder.stage1(guest, new PageAllocator(GUEST_IPA + 0x0010_0000L, 0x0060_0000L),
                 Granule.G4K, 48, 48);
@@ -81,6 +83,12 @@ final class DeviceFixture {
         }
         memory.writeLongs(STRTAB + SID * 64L, SmmuLayouts.STE.encode(ste));
         submit(Commands.cfgiAll().encode(), Commands.tlbiNsnhAll().encode(), Commands.sync().encode());
+    }
+
+    private static void mapPages(PageTableBuilder s2, long ipa, long pa, long size) {
+        for (long off = 0; off < size; off += 0x1000) {
+            s2.map(ipa + off, pa + off, 0x1000, Prot.of("rw"));
+        }
     }
 
     /** The address stage 1 maps page {@code i} to: a PA, or the IPA that stage 2 maps to TARGET + i pages. */

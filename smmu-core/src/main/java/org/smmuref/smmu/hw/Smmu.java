@@ -28,6 +28,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * stage 2: a remap of the CD's IPA is then seen without a CFGI (over-invalidation, which the architecture allows).
  * Changing SMMUEN, CR0.ATSCHK or CR2.E2H empties it.
  *
+ * <p><b>Micro-TLB.</b> A permitted TLB hit is also kept in a small StreamID-tagged {@link MicroTlb} (per 4K page, with
+ * the accesses the stream permits there), which later transactions of the same stream and page use before the
+ * configuration cache and TLB, as a TBU's micro-TLB would. Any TLB or configuration invalidation and any control change
+ * empties it at once.
+ *
  * <p><b>Events</b> follow the A/R/S rules: stage-1 translation faults are recorded if CD.R (or CD.S) and abort if CD.A,
  * else complete as RAZ/WI; stage-2 faults are recorded if STE.S2R (or S2S) and always abort; F_WALK_EABT and
  * configuration errors are always recorded (C_BAD_STREAMID only with CR2.RECINVSID). Records of a stream whose STE
@@ -94,6 +99,7 @@ public final class Smmu implements CommandHandler {
     private final SmmuFeatures features;
     private final PhysicalMemory memory;
     private final Tlb tlb;
+    private final MicroTlb micro;
     private final TranslationEngine engine;
     private final ConfigCache configs;
     private final Atc atc = new Atc();
@@ -115,6 +121,9 @@ public final class Smmu implements CommandHandler {
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(options, "options");
         this.tlb = new Tlb(options.tlbCapacity());
+        // Four ways per TLB entry, within 64 .. 64K: room for the TLB's pages with few two-way set conflicts, while
+        // the array stays small enough to sit in the data cache.
+        this.micro = new MicroTlb((int) Math.min(1 << 16, Math.max(64L, 4L * options.tlbCapacity())));
         this.engine = new TranslationEngine(memory, tlb, features.iasBits());
         this.configs = new ConfigCache(options.configCacheCapacity());
         this.direct = DescriptorFetcher.direct(memory);
@@ -234,39 +243,96 @@ public final class Smmu implements CommandHandler {
     public DmaOutcome translate(int streamId, int substreamId, long address, Access access) {
         checkSubstream(substreamId);
         Objects.requireNonNull(access, "access");
-        // The common case in a method of its own: this one stays small enough to be inlined into the caller, so the
-        // outcome of a hit need not be allocated.
-        Translation hit = cachedHit(streamId, substreamId, address, access);
+        // The common case first, allocation-free until the outcome: the micro-TLB, then cached configuration and a
+        // permitted TLB hit, with no invalidation in between; anything else (a miss, a fault, an unusual stream)
+        // takes the full path.
+        long epoch = invalidations.get();
+        long streamKey = ConfigCache.key(streamId, substreamId);
+        MicroTlb.Entry m = micro.lookup(streamKey, address, MicroTlb.accessBit(access), tlb.generation(), epoch);
+        if (m != null && invalidations.get() == epoch) {
+            return new DmaOutcome.Translated(address, m.outputPage() | (address & 0xFFF), m.translation());
+        }
+        Translation hit = cachedHit(streamId, substreamId, streamKey, address, access, epoch);
         if (hit != null) {
             return new DmaOutcome.Translated(address, hit.outputAddress(address), hit);
         }
         return translateFully(streamId, substreamId, address, access);
     }
 
+    /** What {@link #translateAddress} answers for a transaction that does not reach memory. */
+    public static final long NO_ADDRESS = -1L;
+
     /**
-     * The translation {@link #resolve} would return from cached configuration and a permitted TLB hit, with no
-     * invalidation in between; null when anything else would happen (the full path then decides).
+     * The DMA port's address-only form of {@link #translate}: the physical address the transaction reaches, or
+     * {@link #NO_ADDRESS} when it is aborted or terminated (RAZ/WI). Everything else is identical, including the
+     * events a fault records; a TLB hit allocates nothing, which is what a device model's inner loop wants.
+     *
+     * @throws IllegalArgumentException for a SubstreamID outside 20 bits
      */
-    private Translation cachedHit(int sid, int ssid, long address, Access access) {
-        long before = invalidations.get();
+    public long translateAddress(int streamId, int substreamId, long address, Access access) {
+        checkSubstream(substreamId);
+        Objects.requireNonNull(access, "access");
+        long epoch = invalidations.get();
+        long streamKey = ConfigCache.key(streamId, substreamId);
+        MicroTlb.Entry m = micro.lookup(streamKey, address, MicroTlb.accessBit(access), tlb.generation(), epoch);
+        if (m != null && invalidations.get() == epoch) {
+            return m.outputPage() | (address & 0xFFF);
+        }
+        Translation hit = cachedHit(streamId, substreamId, streamKey, address, access, epoch);
+        if (hit != null) {
+            return hit.outputAddress(address);
+        }
+        DmaOutcome out = translateFully(streamId, substreamId, address, access);
+        return out.proceeds() ? out.physicalAddress() : NO_ADDRESS;
+    }
+
+    /**
+     * The permitted TLB hit {@link #resolve} would use from cached configuration, or null when anything else would
+     * happen (the full path then decides); a hit also fills the micro-TLB, stamped with the TLB generation read before
+     * the lookup, so an invalidation racing with it leaves a dead entry.
+     */
+    private Translation cachedHit(int sid, int ssid, long streamKey, long address, Access access, long epoch) {
+        StreamConfig cfg = hitConfig(sid, ssid);
+        if (cfg == null) {
+            return null;
+        }
+        long generation = tlb.generation();
+        Translation hit = engine.permittedHit(cfg.tlbTags(), address, access);
+        if (hit == null || invalidations.get() != epoch) {
+            return null;
+        }
+        micro.fill(streamKey, address, generation, epoch, cfg.tlbTags().accesses(hit), hit);
+        return hit;
+    }
+
+    /** The cached configuration of a stream whose TLB hits the fast paths may use, or null (the full path decides). */
+    private StreamConfig hitConfig(int sid, int ssid) {
         if (!controls.enabled()) {
             return null;
         }
         StreamConfig cfg = configs.get(ConfigCache.key(sid, ssid));
-        if (cfg == null || cfg.stage1() == null || cfg.aborts()) {
-            return null;
-        }
-        Translation t = engine.permittedHit(cfg.stage1(), cfg.stage2(), cfg.tlbTags(), address, access);
-        return t != null && invalidations.get() == before ? t : null;
+        return cfg == null || cfg.tlbTags() == null || cfg.aborts() ? null : cfg;
     }
 
     private DmaOutcome translateFully(int streamId, int substreamId, long address, Access access) {
         while (true) {
             long before = invalidations.get();
+            long generation = tlb.generation();
             DmaOutcome out = resolve(streamId, substreamId, address, access);
             // A translation computed across an invalidation may be stale: redo it. Faults stand (they were true of a
             // configuration that existed while the transaction was in flight).
-            if (!out.proceeds() || invalidations.get() == before) {
+            if (!out.proceeds()) {
+                return out;
+            }
+            if (invalidations.get() == before) {
+                if (out instanceof DmaOutcome.Translated t) {
+                    // The configuration is the one resolve used: any change to it would have moved the epoch.
+                    StreamConfig cfg = hitConfig(streamId, substreamId);
+                    if (cfg != null) {
+                        micro.fill(ConfigCache.key(streamId, substreamId), address, generation, before,
+                            cfg.tlbTags().accesses(t.translation()), t.translation());
+                    }
+                }
                 return out;
             }
         }

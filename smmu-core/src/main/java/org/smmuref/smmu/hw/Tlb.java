@@ -1,9 +1,6 @@
 package org.smmuref.smmu.hw;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
+import java.util.Arrays;
 import java.util.concurrent.locks.StampedLock;
 
 /**
@@ -33,6 +30,13 @@ import java.util.concurrent.locks.StampedLock;
  * command touches only the entries of its scope; a by-address command probes the table page by page when that is
  * cheaper than scanning its list.
  *
+ * <p><b>Bookkeeping without objects.</b> The scope lists and the age ring are links in {@code int} arrays indexed by
+ * entry number (free entry numbers are reused), lists have numbers too, and the (regime, VMID, ASID) -> list map is
+ * an open-addressing {@code long -> int} table. An insert or a removal therefore allocates nothing and stores no
+ * reference except the cached translation: its cost does not grow with the number of resident entries through
+ * garbage collection (with millions of entries, every object allocated per insert and linked into old ones made
+ * each young collection more expensive).
+ *
  * <p><b>Capacity and eviction.</b> The capacity is fixed at construction (the table has at least twice as many slots);
  * a full TLB evicts one entry per insert by second-chance FIFO (a hit marks an entry referenced; it is skipped once),
  * never by flushing everything.
@@ -50,6 +54,7 @@ public final class Tlb {
     static final int KIND_ASID = 0;
     static final int KIND_GLOBAL = 1;
     static final int KIND_IPA = 2;
+    private static final int NONE = -1;
 
     // Tag word: key (regime, kind, VMID, ASID) in bits [35:0], the block size shift in [41:36], the flavor above.
     // The size shift is at least 12, so a used slot's tag is never 0 (the empty marker).
@@ -57,25 +62,64 @@ public final class Tlb {
     private static final int FLAVOR_POS = 42;
     private static final long HOME_TAG_MASK = (1L << FLAVOR_POS) - 1;
     private static final int GROUP_BITS = 4;
-    // Up to this many (regime, VMID) nodes stay in the index when they empty: a VMID emptied by a TLBI and refilled by
-    // the next walk keeps its lists instead of rebuilding them; beyond it, empty nodes are dropped to bound memory.
+    // Up to this many emptied (regime, VMID) nodes are kept: a VMID emptied by a TLBI and refilled by the next walk
+    // keeps its node instead of rebuilding it; beyond it, empty nodes are swept to bound memory.
     private static final int KEPT_NODES = 64;
 
     private final int capacity;
-    private final long[] tags; // [2i] tag word (0 = empty), [2i + 1] block number (input address >>> size shift)
+    // Four longs per slot, so that a hit reads one half cache line: [4i] tag word (0 = empty), [4i + 1] block number
+    // (input address >>> size shift), [4i + 2] the hit word (output base | stage-1 permissions | stage-2 permissions
+    // << 6), [4i + 3] the home slot (high half; so that a removal's backward shift does not rehash) and entry number.
+    private final long[] slots;
     private final Translation[] values;
-    private final Entry[] owners;
-    private final int[] homes; // each used slot's home slot, so that a removal's backward shift does not rehash
     private final boolean[] referenced;
     private final int slotMask;
     private final int runShift; // 64 - log2(number of runs of 16 slots)
     private final StampedLock lock = new StampedLock();
-    private final Map<Integer, VmidNode> nodes = new HashMap<>();
     private final int[] sizeCount = new int[64];
     private volatile long presentSizes;
     private volatile long generation;
     private int size;
-    private Entry ageHead; // oldest; the age list is circular through agePrev/ageNext
+
+    // Entries, by entry number (grown on demand up to the capacity), ENTRY_INTS ints each so that one entry's
+    // bookkeeping shares a cache line: slot, scope list, list links (LIST_NEXT also chains free entries), age links.
+    private static final int ENTRY_SHIFT = 3;
+    private static final int SLOT = 0;
+    private static final int LIST = 1;
+    private static final int LIST_PREV = 2;
+    private static final int LIST_NEXT = 3;
+    private static final int AGE_PREV = 4;
+    private static final int AGE_NEXT = 5;
+    private int[] entries = new int[0];
+    private int entriesHandedOut;
+    private int freeEntries = NONE; // head of the chain of free entry numbers
+    private int ageHead = NONE; // oldest; the age ring is circular through agePrev/ageNext
+
+    // Scope lists, by list number: head entry, size, key, owning node, ASID (-1 for a node's global and IPA lists)
+    // and the links of the owning node's chain of ASID lists (also the free-list chain).
+    private int[] listHead = new int[0];
+    private int[] listSize = new int[0];
+    private long[] listKey = new long[0];
+    private int[] listAsid = new int[0];
+    private int[] chainPrev = new int[0];
+    private int[] chainNext = new int[0];
+    private VmidNode[] listOwner = new VmidNode[0];
+    private int listsHandedOut;
+    private int freeLists = NONE; // head of the chain of free list numbers
+    private final LongIntMap asidLists = new LongIntMap(); // ASID-list key -> list number
+
+    // (regime, VMID) nodes, dense in an array; emptied ones are swept lazily (see sweepEmptyNodes).
+    private VmidNode[] nodes = new VmidNode[8];
+    private int nodeCount;
+    private int emptyNodes;
+    // Emptied ASID lists are kept (up to KEPT_ASID_LISTS) for the refill that usually follows a TLBI, and the list
+    // found last is remembered: a walk's insert then needs no map lookup.
+    private static final int KEPT_ASID_LISTS = 256;
+    private int emptyAsidLists;
+    private long lastAsidKey = -1;
+    private int lastAsidList = NONE;
+    private final LongIntMap nodeIndex = new LongIntMap(); // node key -> index in nodes
+    private VmidNode lastNode; // the node found last (only touched under the write lock); never a swept one
 
     /** Creates a TLB holding at most {@code capacity} entries (1 to 2^28). */
     public Tlb(int capacity) {
@@ -84,10 +128,8 @@ public final class Tlb {
         }
         this.capacity = capacity;
         int n = Integer.highestOneBit(Math.max(32, capacity) * 2 - 1) << 1; // load factor at most one half
-        this.tags = new long[2 * n];
+        this.slots = new long[4 * n];
         this.values = new Translation[n];
-        this.owners = new Entry[n];
-        this.homes = new int[n];
         this.referenced = new boolean[n];
         this.slotMask = n - 1;
         this.runShift = 64 - (Integer.numberOfTrailingZeros(n) - GROUP_BITS);
@@ -151,6 +193,12 @@ public final class Tlb {
         final int flavor1;
         final long sizes0;
         final long sizes1;
+        final boolean tbi0;
+        final boolean tbi1;
+        // Per access (accessIndex): bit p set when stage-1 permissions p / stage-2 permissions p (S2R|S2W|S2X) allow it,
+        // precomputed from Permissions with this context's PAN, WXN and regime, so a hit is checked with two shifts.
+        final long[] allowedS1 = new long[8];
+        final int[] allowedS2 = new int[8];
 
         /** The tags of stage-1 context {@code s1} with {@code vmid}, nested over a stage-2 granule {@code s2} or null. */
         Stage1Tags(Stage1Context s1, int vmid, Granule s2) {
@@ -165,7 +213,92 @@ public final class Tlb {
             this.flavor1 = flavor(s1.aset(), s1.ttb1().granule(), s2);
             this.sizes0 = sizesOf(s1.ttb0().granule()) | s2Sizes;
             this.sizes1 = sizesOf(s1.ttb1().granule()) | s2Sizes;
+            this.tbi0 = s1.ttb0().tbi();
+            this.tbi1 = s1.ttb1().tbi();
+            for (int a = 0; a < 8; a++) {
+                Access access = new Access((a & 1) != 0, (a & 2) != 0, (a & 4) != 0);
+                for (int p = 0; p < 64; p++) {
+                    if (Permissions.checkStage1(p, s1, access)) {
+                        allowedS1[a] |= 1L << p;
+                    }
+                }
+                for (int p = 0; p < 8; p++) {
+                    if (s2 == null || Permissions.checkStage2(p, access)) {
+                        allowedS2[a] |= 1 << p;
+                    }
+                }
+            }
         }
+
+        /** The accesses (bit {@code accessIndex}) that translation {@code t} permits in this stream. */
+        int accesses(Translation t) {
+            int s1 = t.s1Perms() & 63;
+            int s2 = t.s2Perms() & 7;
+            int mask = 0;
+            for (int a = 0; a < 8; a++) {
+                if ((allowedS1[a] >>> s1 & 1) != 0 && (allowedS2[a] >>> s2 & 1) != 0) {
+                    mask |= 1 << a;
+                }
+            }
+            return mask;
+        }
+
+        static int accessIndex(Access access) {
+            return (access.write() ? 1 : 0) | (access.instruction() ? 2 : 0) | (access.privileged() ? 4 : 0);
+        }
+    }
+
+    private static final long OUTPUT_BASE = ~0xFFFL;
+
+    /**
+     * The cached stage-1 (or nested) translation of {@code va} if it permits {@code access} in the stream of {@code t};
+     * null on a miss, a denied access, a top byte the stream does not ignore, or a concurrent change (the caller's full
+     * path then walks, faults or retries). Allocates nothing.
+     */
+    Translation permittedStage1(Stage1Tags t, long va, Access access) {
+        long stamp = lock.tryOptimisticRead();
+        int slot = permittedSlot(t, va, Stage1Tags.accessIndex(access));
+        Translation hit = slot < 0 ? null : values[slot];
+        if (hit == null || !lock.validate(stamp)) {
+            return null;
+        }
+        markReferenced(slot);
+        return hit;
+    }
+
+    /** The slot of a permitted hit, or -1; read under an optimistic stamp the caller validates. */
+    private int permittedSlot(Stage1Tags t, long va, int accessIndex) {
+        boolean upper = (va & (1L << 55)) != 0;
+        long extended = Bits.signExtend(va, 56);
+        if (extended != va && !(upper ? t.tbi1 : t.tbi0)) {
+            return -1; // without TBI the top byte must extend bit 55: the walker reports the fault
+        }
+        int slot = probeBoth(t.asidKey, t.globalKey, upper ? t.flavor1 : t.flavor0, upper ? t.sizes1 : t.sizes0,
+            extended);
+        if (slot >= 0) {
+            long word = slots[4 * slot + 2];
+            boolean s1Allows = (t.allowedS1[accessIndex] >>> (word & 63) & 1) != 0;
+            boolean s2Allows = (t.allowedS2[accessIndex] >>> (word >>> 6 & 7) & 1) != 0;
+            if (!(s1Allows && s2Allows)) {
+                return -1;
+            }
+        }
+        return slot;
+    }
+
+    private void markReferenced(int slot) {
+        if (!referenced[slot]) {
+            referenced[slot] = true; // a benign race: only an eviction hint
+        }
+    }
+
+    /** The hit word of {@code t}: its output base with the stage-1 permissions in bits [5:0], stage 2's in [8:6]. */
+    private static long hitWord(Translation t) {
+        if ((t.outputBase() & ~OUTPUT_BASE) != 0 || t.outputBase() >>> 52 != 0) {
+            throw new IllegalArgumentException(String.format("output base 0x%x is not a page-aligned 52-bit address",
+                t.outputBase()));
+        }
+        return t.outputBase() | (t.s1Perms() & 63) | (long) (t.s2Perms() & 7) << 6;
     }
 
     /** {@link #lookupStage1(Stage1Context, int, Granule, long)} with the stream's precomputed tags. */
@@ -189,8 +322,8 @@ public final class Tlb {
         if (!lock.validate(stamp)) {
             return lookupLocked(asidKey, globalKey, flavor, sizes, address);
         }
-        if (t != null && !referenced[slot]) {
-            referenced[slot] = true; // a benign race: only an eviction hint
+        if (t != null) {
+            markReferenced(slot);
         }
         return t;
     }
@@ -233,12 +366,12 @@ public final class Tlb {
 
     /** The slot holding exactly ({@code tag}, {@code page}), or -1. Bounded, so a torn optimistic view cannot loop. */
     private int find(long tag, long page) {
-        long[] t = tags;
+        long[] t = slots;
         int mask = slotMask;
         int i = home(tag, page);
         for (int steps = 0; steps <= mask; steps++) {
-            long k = t[2 * i];
-            if (k == tag && t[2 * i + 1] == page) {
+            long k = t[4 * i];
+            if (k == tag && t[4 * i + 1] == page) {
                 return i;
             }
             if (k == 0) {
@@ -258,12 +391,71 @@ public final class Tlb {
      * @return whether it was inserted (false when an invalidation happened since {@code generation})
      */
     public boolean insertStage1(Stage1Context s1, int vmid, Granule s2, Translation t, long generation) {
+        return insert(stage1Key(s1, vmid, t), stage1Flavor(s1, s2, t), t, generation);
+    }
+
+    private static long stage1Key(Stage1Context s1, int vmid, Translation t) {
         StreamWorld world = s1.world();
-        Granule g1 = (t.inputBase() & (1L << 55)) != 0 ? s1.ttb1().granule() : s1.ttb0().granule();
         int tagVmid = world.hasVmid() ? vmid : 0;
         boolean global = t.global() || !world.hasAsids();
-        long key = global ? key(world, KIND_GLOBAL, tagVmid, 0) : key(world, KIND_ASID, tagVmid, s1.asid());
-        return insert(key, flavor(s1.aset(), g1, s2), t, generation);
+        return global ? key(world, KIND_GLOBAL, tagVmid, 0) : key(world, KIND_ASID, tagVmid, s1.asid());
+    }
+
+    private static int stage1Flavor(Stage1Context s1, Granule s2, Translation t) {
+        Granule g1 = (t.inputBase() & (1L << 55)) != 0 ? s1.ttb1().granule() : s1.ttb0().granule();
+        return flavor(s1.aset(), g1, s2);
+    }
+
+    /**
+     * The translations one walk wants cached, tagged like {@link #insertStage1} / {@link #insertIpa}, for
+     * {@link #insertAll}: a nested miss makes up to six fills, and one lock for all of them is much cheaper than six.
+     */
+    static final class Fills {
+        private long[] tags = new long[6]; // key | flavor << FLAVOR_POS (the size shift comes from the translation)
+        private Translation[] translations = new Translation[6];
+        private int count;
+
+        /** Adds an IPA entry of {@code vmid} in the {@code s2} granule. */
+        void ipa(int vmid, Granule s2, Translation t) {
+            add(key(StreamWorld.NS_EL1, KIND_IPA, vmid, 0), flavor(false, null, s2), t);
+        }
+
+        /** Adds a stage-1 or combined nested entry. */
+        void stage1(Stage1Context s1, int vmid, Granule s2, Translation t) {
+            add(stage1Key(s1, vmid, t), stage1Flavor(s1, s2, t), t);
+        }
+
+        private void add(long key, int flavor, Translation t) {
+            hitWord(t); // refuse a bad translation now, not halfway through insertAll
+            if (count == tags.length) {
+                tags = Arrays.copyOf(tags, 2 * count);
+                translations = Arrays.copyOf(translations, 2 * count);
+            }
+            tags[count] = tag(key, 0, flavor);
+            translations[count++] = t;
+        }
+    }
+
+    /** Inserts every fill of {@code f} under one lock, or none when an invalidation happened since the walk began. */
+    boolean insertAll(Fills f, long expectedGeneration) {
+        if (f.count == 0) {
+            return true;
+        }
+        long stamp = lock.writeLock();
+        try {
+            if (generation != expectedGeneration) {
+                return false;
+            }
+            for (int i = 0; i < f.count; i++) {
+                long packed = f.tags[i];
+                Translation t = f.translations[i];
+                insertLocked(packed & HOME_TAG_MASK, (int) (packed >>> FLAVOR_POS), t, hitWord(t));
+            }
+            sweepEmptyNodes();
+            return true;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
     }
 
     /** Caches a stage-2 translation as an IPA entry of {@code vmid}; see {@link #insertStage1} for the result. */
@@ -272,59 +464,83 @@ public final class Tlb {
     }
 
     private boolean insert(long key, int flavor, Translation t, long expectedGeneration) {
+        long word = hitWord(t); // before the lock: a bad translation changes nothing
         long stamp = lock.writeLock();
         try {
             if (generation != expectedGeneration) {
                 return false;
             }
-            int shift = t.sizeShift();
-            long page = t.inputBase() >>> shift;
-            long tag = tag(key, shift, flavor);
-            int old = find(tag, page);
-            if (old >= 0) {
-                remove(old);
-            } else if (size == capacity) {
-                evictOne();
-            }
-            int h = home(tag, page);
-            int i = h;
-            while (tags[2 * i] != 0) {
-                i = (i + 1) & slotMask;
-            }
-            Entry e = new Entry(tag, page, i);
-            homes[i] = h;
-            values[i] = t;
-            owners[i] = e;
-            referenced[i] = false;
-            tags[2 * i + 1] = page;
-            tags[2 * i] = tag;
-            listFor(key, true).add(e);
-            if (sizeCount[shift]++ == 0) {
-                presentSizes |= 1L << shift;
-            }
-            if (ageHead == null) {
-                e.agePrev = e;
-                e.ageNext = e;
-                ageHead = e;
-            } else {
-                linkBefore(e, ageHead);
-            }
-            size++;
+            insertLocked(key, flavor, t, word);
+            sweepEmptyNodes();
             return true;
         } finally {
             lock.unlockWrite(stamp);
         }
     }
 
+    private void insertLocked(long key, int flavor, Translation t, long word) {
+        int shift = t.sizeShift();
+        long page = t.inputBase() >>> shift;
+        long tag = tag(key, shift, flavor);
+        // One pass from the home slot finds both an existing entry of this tag and block, and the first free slot.
+        int h = home(tag, page);
+        int i = h;
+        for (long k; (k = slots[4 * i]) != 0; i = (i + 1) & slotMask) {
+            if (k == tag && slots[4 * i + 1] == page) {
+                remove(i); // replaced: the removal's backward shift moves the run, so look for room again
+                i = freeSlotFrom(h);
+                break;
+            }
+        }
+        if (size == capacity) {
+            evictOne(); // may shift this run back: look again
+            i = freeSlotFrom(h);
+        }
+        int e = newEntry();
+        entries[(e << ENTRY_SHIFT) + SLOT] = i;
+        slots[4 * i + 3] = (long) h << 32 | e;
+        slots[4 * i + 2] = word;
+        values[i] = t;
+        referenced[i] = false;
+        slots[4 * i + 1] = page;
+        slots[4 * i] = tag;
+        addToList(e, listFor(key));
+        if (sizeCount[shift]++ == 0) {
+            presentSizes |= 1L << shift;
+        }
+        if (ageHead == NONE) {
+            entries[(e << ENTRY_SHIFT) + AGE_PREV] = e;
+            entries[(e << ENTRY_SHIFT) + AGE_NEXT] = e;
+            ageHead = e;
+        } else {
+            // Before the oldest = the young end of the ring.
+            int tail = entries[(ageHead << ENTRY_SHIFT) + AGE_PREV];
+            entries[(e << ENTRY_SHIFT) + AGE_NEXT] = ageHead;
+            entries[(e << ENTRY_SHIFT) + AGE_PREV] = tail;
+            entries[(tail << ENTRY_SHIFT) + AGE_NEXT] = e;
+            entries[(ageHead << ENTRY_SHIFT) + AGE_PREV] = e;
+        }
+        size++;
+    }
+
+    private int freeSlotFrom(int h) {
+        int i = h;
+        while (slots[4 * i] != 0) {
+            i = (i + 1) & slotMask;
+        }
+        return i;
+    }
+
     private void evictOne() {
         // Second chance: a referenced entry moves to the young end once; at most size + 1 steps.
         while (true) {
-            Entry victim = ageHead;
-            if (referenced[victim.slot]) {
-                referenced[victim.slot] = false;
-                ageHead = victim.ageNext;
+            int victim = ageHead;
+            int slot = entries[(victim << ENTRY_SHIFT) + SLOT];
+            if (referenced[slot]) {
+                referenced[slot] = false;
+                ageHead = entries[(victim << ENTRY_SHIFT) + AGE_NEXT];
             } else {
-                remove(victim.slot);
+                remove(slot);
                 return;
             }
         }
@@ -338,6 +554,7 @@ public final class Tlb {
         try {
             generation++;
             apply(op);
+            sweepEmptyNodes();
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -345,35 +562,35 @@ public final class Tlb {
 
     private void apply(TlbInvalidation op) {
         if (op instanceof TlbInvalidation.NsnhAll) {
-            for (VmidNode n : nodesOf(StreamWorld.NS_EL1)) {
-                n.clearStage1(false);
-                removeAll(n.ipa, false);
+            for (int i = 0; i < nodeCount; i++) {
+                VmidNode n = nodes[i];
+                if (n.world == StreamWorld.NS_EL1.ordinal()) {
+                    clearStage1(n, false);
+                    removeAll(n.ipa, false);
+                }
             }
         } else if (op instanceof TlbInvalidation.NhAll) {
             VmidNode n = node(StreamWorld.NS_EL1, ((TlbInvalidation.NhAll) op).vmid());
             if (n != null) {
-                n.clearStage1(false);
+                clearStage1(n, false);
             }
         } else if (op instanceof TlbInvalidation.NhAsid) {
             TlbInvalidation.NhAsid o = (TlbInvalidation.NhAsid) op;
-            VmidNode n = node(StreamWorld.NS_EL1, o.vmid());
-            if (n != null) {
-                removeAll(n.asids.get(o.asid()), o.broadcast());
-            }
+            removeAll(asidList(StreamWorld.NS_EL1, o.vmid(), o.asid()), o.broadcast());
         } else if (op instanceof TlbInvalidation.NhVa) {
             TlbInvalidation.NhVa o = (TlbInvalidation.NhVa) op;
             VmidNode n = node(StreamWorld.NS_EL1, o.vmid());
             if (n != null) {
                 long start = spanStart(Bits.signExtend(o.address(), 56), o.range());
                 long last = spanLast(start, o.range());
-                removeRange(n.asids.get(o.asid()), start, last, o.broadcast());
+                removeRange(asidList(StreamWorld.NS_EL1, o.vmid(), o.asid()), start, last, o.broadcast());
                 removeRange(n.global, start, last, o.broadcast());
             }
         } else if (op instanceof TlbInvalidation.NhVaa) {
             TlbInvalidation.NhVaa o = (TlbInvalidation.NhVaa) op;
             VmidNode n = node(StreamWorld.NS_EL1, o.vmid());
             if (n != null) {
-                n.removeStage1Range(spanStart(Bits.signExtend(o.address(), 56), o.range()), o.range());
+                removeStage1Range(n, spanStart(Bits.signExtend(o.address(), 56), o.range()), o.range());
             }
         } else if (op instanceof TlbInvalidation.S2Ipa) {
             TlbInvalidation.S2Ipa o = (TlbInvalidation.S2Ipa) op;
@@ -385,28 +602,25 @@ public final class Tlb {
         } else if (op instanceof TlbInvalidation.S12Vmall) {
             VmidNode n = node(StreamWorld.NS_EL1, ((TlbInvalidation.S12Vmall) op).vmid());
             if (n != null) {
-                n.clearStage1(false);
+                clearStage1(n, false);
                 removeAll(n.ipa, false);
             }
         } else if (op instanceof TlbInvalidation.El2All) {
-            for (StreamWorld w : new StreamWorld[] {StreamWorld.NS_EL2, StreamWorld.NS_EL2_E2H}) {
+            for (StreamWorld w : EL2_WORLDS) {
                 VmidNode n = node(w, 0);
                 if (n != null) {
-                    n.clearStage1(false);
+                    clearStage1(n, false);
                 }
             }
         } else if (op instanceof TlbInvalidation.El2Asid) {
-            VmidNode n = node(StreamWorld.NS_EL2_E2H, 0);
-            if (n != null) {
-                removeAll(n.asids.get(((TlbInvalidation.El2Asid) op).asid()), false);
-            }
+            removeAll(asidList(StreamWorld.NS_EL2_E2H, 0, ((TlbInvalidation.El2Asid) op).asid()), false);
         } else if (op instanceof TlbInvalidation.El2Va) {
             TlbInvalidation.El2Va o = (TlbInvalidation.El2Va) op;
             long start = spanStart(Bits.signExtend(o.address(), 56), o.range());
             long last = spanLast(start, o.range());
             VmidNode e2h = node(StreamWorld.NS_EL2_E2H, 0);
             if (e2h != null) {
-                removeRange(e2h.asids.get(o.asid()), start, last, false);
+                removeRange(asidList(StreamWorld.NS_EL2_E2H, 0, o.asid()), start, last, false);
                 removeRange(e2h.global, start, last, false);
             }
             VmidNode el2 = node(StreamWorld.NS_EL2, 0);
@@ -416,16 +630,18 @@ public final class Tlb {
         } else if (op instanceof TlbInvalidation.El2Vaa) {
             TlbInvalidation.El2Vaa o = (TlbInvalidation.El2Vaa) op;
             long start = spanStart(Bits.signExtend(o.address(), 56), o.range());
-            for (StreamWorld w : new StreamWorld[] {StreamWorld.NS_EL2, StreamWorld.NS_EL2_E2H}) {
+            for (StreamWorld w : EL2_WORLDS) {
                 VmidNode n = node(w, 0);
                 if (n != null) {
-                    n.removeStage1Range(start, o.range());
+                    removeStage1Range(n, start, o.range());
                 }
             }
         } else {
             throw new IllegalArgumentException("unknown TLB invalidation " + op);
         }
     }
+
+    private static final StreamWorld[] EL2_WORLDS = {StreamWorld.NS_EL2, StreamWorld.NS_EL2_E2H};
 
     /** First byte of the span: the granule-aligned base for a range, else the (4K-granular) address itself. */
     private static long spanStart(long address, TlbInvalidation.Range range) {
@@ -438,35 +654,58 @@ public final class Tlb {
         return Long.compareUnsigned(last, start) < 0 ? -1L : last;
     }
 
-    private void removeAll(EntryList list, boolean skipAset) {
-        if (list == null) {
+    /** Removes every stage-1 entry of node {@code n}: its global list and every ASID list. */
+    private void clearStage1(VmidNode n, boolean skipAset) {
+        removeAll(n.global, skipAset);
+        // Emptied lists stay in the chain until a sweep between operations, so the links hold while this runs.
+        for (int l = n.asidChain; l != NONE; ) {
+            int next = chainNext[l];
+            removeAll(l, skipAset);
+            l = next;
+        }
+    }
+
+    private void removeStage1Range(VmidNode n, long start, TlbInvalidation.Range range) {
+        long last = spanLast(start, range);
+        for (int l = n.asidChain; l != NONE; ) {
+            int next = chainNext[l];
+            removeRange(l, start, last, false);
+            l = next;
+        }
+        removeRange(n.global, start, last, false);
+    }
+
+    private void removeAll(int list, boolean skipAset) {
+        if (list == NONE) {
             return;
         }
-        for (Entry e = list.head; e != null; ) {
-            Entry next = e.listNext;
-            if (!(skipAset && e.aset())) {
-                remove(e.slot);
+        for (int e = listHead[list]; e != NONE; ) {
+            int next = entries[(e << ENTRY_SHIFT) + LIST_NEXT];
+            int slot = entries[(e << ENTRY_SHIFT) + SLOT];
+            if (!(skipAset && aset(slots[4 * slot]))) {
+                remove(slot);
             }
             e = next;
         }
     }
 
-    private void removeRange(EntryList list, long start, long last, boolean skipAset) {
-        if (list == null || list.size == 0) {
+    private void removeRange(int list, long start, long last, boolean skipAset) {
+        if (list == NONE || listSize[list] == 0) {
             return;
         }
+        int listed = listSize[list];
         // Probe page by page when that costs fewer steps than scanning the list.
         long probes = 0;
         long sizes = presentSizes;
-        for (long s = sizes; s != 0 && probes <= list.size; s &= s - 1) {
+        for (long s = sizes; s != 0 && probes <= listed; s &= s - 1) {
             int shift = Long.numberOfTrailingZeros(s);
             probes += (last >>> shift) - (start >>> shift) + 1;
             if (probes < 0) {
                 probes = Long.MAX_VALUE;
             }
         }
-        if (probes <= list.size) {
-            long key = list.key;
+        if (probes <= listed) {
+            long key = listKey[list]; // the list may be dropped on the way; its key is all the probes need
             for (long s = sizes; s != 0; s &= s - 1) {
                 int shift = Long.numberOfTrailingZeros(s);
                 long lastPage = last >>> shift;
@@ -478,10 +717,12 @@ public final class Tlb {
                 }
             }
         } else {
-            for (Entry e = list.head; e != null; ) {
-                Entry next = e.listNext;
-                if (overlaps(e, start, last) && !(skipAset && e.aset())) {
-                    remove(e.slot);
+            for (int e = listHead[list]; e != NONE; ) {
+                int next = entries[(e << ENTRY_SHIFT) + LIST_NEXT];
+                int slot = entries[(e << ENTRY_SHIFT) + SLOT];
+                long tag = slots[4 * slot];
+                if (overlaps(tag, slots[4 * slot + 1], start, last) && !(skipAset && aset(tag))) {
+                    remove(slot);
                 }
                 e = next;
             }
@@ -492,11 +733,11 @@ public final class Tlb {
     private void removeBlock(long homeTag, long page, boolean skipAset) {
         int i = home(homeTag, page);
         while (true) {
-            long k = tags[2 * i];
+            long k = slots[4 * i];
             if (k == 0) {
                 return;
             }
-            if ((k & HOME_TAG_MASK) == homeTag && tags[2 * i + 1] == page && !(skipAset && owners[i].aset())) {
+            if ((k & HOME_TAG_MASK) == homeTag && slots[4 * i + 1] == page && !(skipAset && aset(k))) {
                 remove(i); // the run shifts back into slot i: look at it again
             } else {
                 i = (i + 1) & slotMask;
@@ -504,29 +745,37 @@ public final class Tlb {
         }
     }
 
-    private static boolean overlaps(Entry e, long start, long last) {
-        long base = e.page << e.sizeShift();
-        long end = base | Bits.mask(e.sizeShift());
+    private static boolean aset(long tag) {
+        return (tag >>> FLAVOR_POS & 1) != 0;
+    }
+
+    private static boolean overlaps(long tag, long page, long start, long last) {
+        int shift = (int) (tag >>> SHIFT_POS) & 63;
+        long base = page << shift;
+        long end = base | Bits.mask(shift);
         return Long.compareUnsigned(base, last) <= 0 && Long.compareUnsigned(start, end) <= 0;
     }
 
     /** Removes the entry in {@code slot} from the table, its scope list and the age ring. */
     private void remove(int slot) {
-        Entry e = owners[slot];
-        e.list.unlink(e);
-        int shift = e.sizeShift();
+        int e = (int) slots[4 * slot + 3];
+        removeFromList(e);
+        int shift = (int) (slots[4 * slot] >>> SHIFT_POS) & 63;
         if (--sizeCount[shift] == 0) {
             presentSizes &= ~(1L << shift);
         }
-        if (e.ageNext == e) {
-            ageHead = null;
+        int older = entries[(e << ENTRY_SHIFT) + AGE_PREV];
+        int younger = entries[(e << ENTRY_SHIFT) + AGE_NEXT];
+        if (younger == e) {
+            ageHead = NONE;
         } else {
             if (ageHead == e) {
-                ageHead = e.ageNext;
+                ageHead = younger;
             }
-            e.agePrev.ageNext = e.ageNext;
-            e.ageNext.agePrev = e.agePrev;
+            entries[(older << ENTRY_SHIFT) + AGE_NEXT] = younger;
+            entries[(younger << ENTRY_SHIFT) + AGE_PREV] = older;
         }
+        freeEntry(e);
         size--;
         // Backward-shift deletion: pull later members of the run into the hole unless that would put them before
         // their home slot, so that every entry stays reachable from its home without tombstones.
@@ -534,77 +783,273 @@ public final class Tlb {
         int j = slot;
         while (true) {
             j = (j + 1) & slotMask;
-            long k = tags[2 * j];
+            long k = slots[4 * j];
             if (k == 0) {
                 break;
             }
-            int h = homes[j];
+            long meta = slots[4 * j + 3];
+            int h = (int) (meta >>> 32);
             if (((j - h) & slotMask) >= ((j - hole) & slotMask)) {
-                homes[hole] = h;
-                tags[2 * hole + 1] = tags[2 * j + 1];
-                tags[2 * hole] = k;
+                slots[4 * hole + 3] = meta;
+                slots[4 * hole + 2] = slots[4 * j + 2];
+                slots[4 * hole + 1] = slots[4 * j + 1];
+                slots[4 * hole] = k;
                 values[hole] = values[j];
                 referenced[hole] = referenced[j];
-                Entry moved = owners[j];
-                owners[hole] = moved;
-                moved.slot = hole;
+                int moved = (int) meta;
+                entries[(moved << ENTRY_SHIFT) + SLOT] = hole;
                 hole = j;
             }
         }
-        tags[2 * hole] = 0;
-        tags[2 * hole + 1] = 0;
+        slots[4 * hole] = 0;
+        slots[4 * hole + 1] = 0;
+        slots[4 * hole + 2] = 0;
+        slots[4 * hole + 3] = 0;
         values[hole] = null;
-        owners[hole] = null;
         referenced[hole] = false;
     }
 
-    private static void linkBefore(Entry e, Entry at) {
-        e.ageNext = at;
-        e.agePrev = at.agePrev;
-        at.agePrev.ageNext = e;
-        at.agePrev = e;
-    }
+    // ---------------------------------------------------------------------------------------------------- entries
 
-    // ---------------------------------------------------------------------------------------------------- indexes
-
-    private VmidNode node(StreamWorld world, int vmid) {
-        return nodes.get(world.ordinal() << 16 | vmid);
-    }
-
-    private List<VmidNode> nodesOf(StreamWorld world) {
-        List<VmidNode> out = new ArrayList<>();
-        for (VmidNode n : nodes.values()) {
-            if (n.world == world.ordinal()) {
-                out.add(n);
-            }
+    private int newEntry() {
+        if (freeEntries != NONE) {
+            int e = freeEntries;
+            freeEntries = entries[(e << ENTRY_SHIFT) + LIST_NEXT];
+            return e;
         }
-        return out;
+        if (entriesHandedOut << ENTRY_SHIFT == entries.length) {
+            long grown = Math.min(capacity, Math.max(16L, 2L * (entries.length >> ENTRY_SHIFT)));
+            entries = Arrays.copyOf(entries, (int) (grown << ENTRY_SHIFT));
+        }
+        return entriesHandedOut++;
     }
 
-    private EntryList listFor(long key, boolean create) {
-        int world = (int) (key >>> 34) & 3;
+    private void freeEntry(int e) {
+        entries[(e << ENTRY_SHIFT) + LIST_NEXT] = freeEntries;
+        freeEntries = e;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- lists
+
+    private void addToList(int e, int list) {
+        int head = listHead[list];
+        entries[(e << ENTRY_SHIFT) + LIST] = list;
+        entries[(e << ENTRY_SHIFT) + LIST_PREV] = NONE;
+        entries[(e << ENTRY_SHIFT) + LIST_NEXT] = head;
+        if (head != NONE) {
+            entries[(head << ENTRY_SHIFT) + LIST_PREV] = e;
+        }
+        listHead[list] = e;
+        if (listSize[list]++ == 0 && listAsid[list] >= 0) {
+            emptyAsidLists--;
+        }
+        if (listOwner[list].entries++ == 0) {
+            emptyNodes--;
+        }
+    }
+
+    private void removeFromList(int e) {
+        int list = entries[(e << ENTRY_SHIFT) + LIST];
+        int prev = entries[(e << ENTRY_SHIFT) + LIST_PREV];
+        int next = entries[(e << ENTRY_SHIFT) + LIST_NEXT];
+        if (prev == NONE) {
+            listHead[list] = next;
+        } else {
+            entries[(prev << ENTRY_SHIFT) + LIST_NEXT] = next;
+        }
+        if (next != NONE) {
+            entries[(next << ENTRY_SHIFT) + LIST_PREV] = prev;
+        }
+        VmidNode owner = listOwner[list];
+        if (--owner.entries == 0) {
+            emptyNodes++;
+        }
+        if (--listSize[list] == 0 && listAsid[list] >= 0) {
+            emptyAsidLists++; // kept for a refill; sweepEmptyAsidLists bounds how many
+        }
+    }
+
+    /** The list of {@code key}'s entries, created (with its node) when missing. */
+    private int listFor(long key) {
         int kind = (int) (key >>> 32) & 3;
-        int vmid = (int) (key >>> 16) & 0xFFFF;
-        int asid = (int) key & 0xFFFF;
-        int nodeKey = world << 16 | vmid;
-        VmidNode n = nodes.get(nodeKey);
-        if (n == null) {
-            n = new VmidNode(nodeKey, world, vmid);
-            nodes.put(nodeKey, n);
-        }
+        VmidNode n = nodeFor((int) (key >>> 34) & 3, (int) (key >>> 16) & 0xFFFF);
         if (kind == KIND_GLOBAL) {
             return n.global;
         }
         if (kind == KIND_IPA) {
             return n.ipa;
         }
-        EntryList l = n.asids.get(asid);
-        if (l == null && create) {
-            l = new EntryList(key, n, asid);
-            n.asids.put(asid, l);
+        if (key == lastAsidKey) {
+            return lastAsidList;
         }
-        return l;
+        int list = asidLists.get(key);
+        if (list == NONE) {
+            list = newList(key, n, (int) key & 0xFFFF);
+            emptyAsidLists++;
+            asidLists.put(key, list);
+            chainPrev[list] = NONE;
+            chainNext[list] = n.asidChain;
+            if (n.asidChain != NONE) {
+                chainPrev[n.asidChain] = list;
+            }
+            n.asidChain = list;
+        }
+        lastAsidKey = key;
+        lastAsidList = list;
+        return list;
     }
+
+    /** The ASID list of (world, VMID, ASID), or {@link #NONE}. */
+    private int asidList(StreamWorld world, int vmid, int asid) {
+        return asidLists.get(key(world, KIND_ASID, vmid, asid));
+    }
+
+    private int newList(long key, VmidNode owner, int asid) {
+        int list;
+        if (freeLists != NONE) {
+            list = freeLists;
+            freeLists = chainNext[list];
+        } else {
+            if (listsHandedOut == listHead.length) {
+                int grown = Math.max(16, 2 * listHead.length);
+                listHead = Arrays.copyOf(listHead, grown);
+                listSize = Arrays.copyOf(listSize, grown);
+                listKey = Arrays.copyOf(listKey, grown);
+                listAsid = Arrays.copyOf(listAsid, grown);
+                chainPrev = Arrays.copyOf(chainPrev, grown);
+                chainNext = Arrays.copyOf(chainNext, grown);
+                listOwner = Arrays.copyOf(listOwner, grown);
+            }
+            list = listsHandedOut++;
+        }
+        listHead[list] = NONE;
+        listSize[list] = 0;
+        listKey[list] = key;
+        listAsid[list] = asid;
+        listOwner[list] = owner;
+        chainPrev[list] = NONE;
+        chainNext[list] = NONE;
+        return list;
+    }
+
+    /** Unlinks an emptied ASID list from its node's chain and the map, and frees its number. */
+    private void dropAsidList(int list) {
+        if (list == lastAsidList) {
+            lastAsidList = NONE;
+            lastAsidKey = -1;
+        }
+        emptyAsidLists--;
+        asidLists.remove(listKey[list]);
+        int prev = chainPrev[list];
+        int next = chainNext[list];
+        if (prev == NONE) {
+            listOwner[list].asidChain = next;
+        } else {
+            chainNext[prev] = next;
+        }
+        if (next != NONE) {
+            chainPrev[next] = prev;
+        }
+        freeList(list);
+    }
+
+    private void freeList(int list) {
+        listHead[list] = NONE;
+        listSize[list] = 0;
+        listOwner[list] = null;
+        chainNext[list] = freeLists;
+        freeLists = list;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- nodes
+
+    private VmidNode node(StreamWorld world, int vmid) {
+        int nodeKey = world.ordinal() << 16 | vmid;
+        VmidNode last = lastNode;
+        if (last != null && last.nodeKey == nodeKey) {
+            return last;
+        }
+        int i = nodeIndex.get(nodeKey);
+        return i == NONE ? null : (lastNode = nodes[i]);
+    }
+
+    private VmidNode nodeFor(int world, int vmid) {
+        int nodeKey = world << 16 | vmid;
+        VmidNode last = lastNode;
+        if (last != null && last.nodeKey == nodeKey) {
+            return last; // walks and invalidations come in runs for one VMID: skip the map
+        }
+        int i = nodeIndex.get(nodeKey);
+        if (i != NONE) {
+            return lastNode = nodes[i];
+        }
+        VmidNode n = new VmidNode(nodeKey, world);
+        StreamWorld w = StreamWorld.values()[world];
+        n.global = newList(key(w, KIND_GLOBAL, vmid, 0), n, -1);
+        n.ipa = newList(key(w, KIND_IPA, vmid, 0), n, -1);
+        if (nodeCount == nodes.length) {
+            nodes = Arrays.copyOf(nodes, 2 * nodes.length);
+        }
+        n.index = nodeCount;
+        nodes[nodeCount++] = n;
+        nodeIndex.put(nodeKey, n.index);
+        emptyNodes++;
+        return n;
+    }
+
+    /** Drops every emptied ASID list once more than {@link #KEPT_ASID_LISTS} are kept; amortized O(1) per list. */
+    private void sweepEmptyAsidLists() {
+        if (emptyAsidLists <= KEPT_ASID_LISTS) {
+            return;
+        }
+        for (int i = 0; i < nodeCount; i++) {
+            for (int l = nodes[i].asidChain; l != NONE; ) {
+                int next = chainNext[l];
+                if (listSize[l] == 0) {
+                    dropAsidList(l);
+                }
+                l = next;
+            }
+        }
+    }
+
+    /**
+     * Drops every node without entries once more than {@link #KEPT_NODES} are empty: a VMID emptied by a TLBI and
+     * refilled by the next walk usually keeps its node, while the memory of emptied nodes stays bounded. Called only
+     * between operations, never while an invalidation walks the nodes.
+     */
+    private void sweepEmptyNodes() {
+        sweepEmptyAsidLists();
+        if (emptyNodes <= KEPT_NODES) {
+            return;
+        }
+        for (int i = nodeCount - 1; i >= 0; i--) {
+            VmidNode n = nodes[i];
+            if (n.entries == 0) {
+                if (n == lastNode) {
+                    lastNode = null;
+                }
+                for (int l = n.asidChain; l != NONE; ) {
+                    int next = chainNext[l];
+                    dropAsidList(l); // empty, as the node holds no entries
+                    l = next;
+                }
+                freeList(n.global);
+                freeList(n.ipa);
+                nodeIndex.remove(n.nodeKey);
+                VmidNode last = nodes[--nodeCount];
+                nodes[nodeCount] = null;
+                if (last != n) {
+                    nodes[i] = last;
+                    last.index = i;
+                    nodeIndex.put(last.nodeKey, i);
+                }
+            }
+        }
+        emptyNodes = 0;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- tags
 
     static long key(StreamWorld world, int kind, int vmid, int asid) {
         return (long) world.ordinal() << 34 | (long) kind << 32 | (long) vmid << 16 | asid;
@@ -641,120 +1086,112 @@ public final class Tlb {
         return (int) (h >>> runShift) << GROUP_BITS | (int) page & ((1 << GROUP_BITS) - 1);
     }
 
-    /** The bookkeeping of one cached translation: its tag, its slot, and its links into its scope list and age ring. */
-    private static final class Entry {
-        final long tag;
-        final long page;
-        int slot;
-        Entry listPrev;
-        Entry listNext;
-        EntryList list;
-        Entry agePrev;
-        Entry ageNext;
-
-        Entry(long tag, long page, int slot) {
-            this.tag = tag;
-            this.page = page;
-            this.slot = slot;
-        }
-
-        int sizeShift() {
-            return (int) (tag >>> SHIFT_POS) & 63;
-        }
-
-        boolean aset() {
-            return (tag >>> FLAVOR_POS & 1) != 0;
-        }
-    }
-
-    /** The entries of one tag (regime, kind, VMID, ASID): a doubly linked list that unlinks in O(1). */
-    private final class EntryList {
-        final long key;
-        final VmidNode owner;
-        final int asid; // -1 for the node's global and IPA lists
-        Entry head;
-        int size;
-
-        EntryList(long key, VmidNode owner, int asid) {
-            this.key = key;
-            this.owner = owner;
-            this.asid = asid;
-        }
-
-        void add(Entry e) {
-            e.list = this;
-            e.listPrev = null;
-            e.listNext = head;
-            if (head != null) {
-                head.listPrev = e;
-            }
-            head = e;
-            size++;
-            owner.entries++;
-        }
-
-        void unlink(Entry e) {
-            if (e.listPrev == null) {
-                head = e.listNext;
-            } else {
-                e.listPrev.listNext = e.listNext;
-            }
-            if (e.listNext != null) {
-                e.listNext.listPrev = e.listPrev;
-            }
-            size--;
-            if (size == 0 && asid >= 0 && !owner.bulk) {
-                owner.asids.remove(asid);
-            }
-            if (--owner.entries == 0 && nodes.size() > KEPT_NODES) {
-                nodes.remove(owner.nodeKey);
-            }
-        }
-    }
-
-    /** Every list of one (regime, VMID): its global and IPA entries and its ASIDs. */
-    private final class VmidNode {
+    /** One (regime, VMID): its global and IPA lists, the chain of its ASID lists, and how many entries it holds. */
+    private static final class VmidNode {
         final int nodeKey;
         final int world;
-        final EntryList global;
-        final EntryList ipa;
-        final Map<Integer, EntryList> asids = new HashMap<>();
+        int global;
+        int ipa;
+        int asidChain = NONE;
         int entries;
-        boolean bulk;
+        int index;
 
-        VmidNode(int nodeKey, int world, int vmid) {
+        VmidNode(int nodeKey, int world) {
             this.nodeKey = nodeKey;
             this.world = world;
-            StreamWorld w = StreamWorld.values()[world];
-            this.global = new EntryList(key(w, KIND_GLOBAL, vmid, 0), this, -1);
-            this.ipa = new EntryList(key(w, KIND_IPA, vmid, 0), this, -1);
+        }
+    }
+
+    /**
+     * An open-addressing map from non-negative {@code long} keys to {@code int} values ({@link #NONE} when absent)
+     * with linear probing and backward-shift removal: lookups, puts and removals allocate nothing (a put may grow it).
+     */
+    static final class LongIntMap {
+        private static final long EMPTY = -1L;
+        private long[] keys = filled(16);
+        private int[] values = new int[16];
+        private int size;
+
+        private static long[] filled(int n) {
+            long[] k = new long[n];
+            Arrays.fill(k, EMPTY);
+            return k;
         }
 
-        void clearStage1(boolean skipAset) {
-            removeAll(global, skipAset);
-            bulk = true; // emptied ASID lists are dropped after the loop, not while iterating
-            try {
-                for (EntryList l : asids.values()) {
-                    removeAll(l, skipAset);
+        private static int slot(long key, int mask) {
+            long h = key * 0x9E3779B97F4A7C15L;
+            return (int) (h ^ h >>> 32) & mask;
+        }
+
+        int size() {
+            return size;
+        }
+
+        int get(long key) {
+            int mask = keys.length - 1;
+            for (int i = slot(key, mask); ; i = (i + 1) & mask) {
+                long k = keys[i];
+                if (k == key) {
+                    return values[i];
                 }
-            } finally {
-                bulk = false;
-                asids.values().removeIf(l -> l.size == 0);
+                if (k == EMPTY) {
+                    return NONE;
+                }
             }
         }
 
-        void removeStage1Range(long start, TlbInvalidation.Range range) {
-            long last = spanLast(start, range);
-            bulk = true;
-            try {
-                for (EntryList l : asids.values()) {
-                    removeRange(l, start, last, false);
-                }
-            } finally {
-                bulk = false;
-                asids.values().removeIf(l -> l.size == 0);
+        void put(long key, int value) {
+            if (key < 0) {
+                throw new IllegalArgumentException("negative key " + key);
             }
-            removeRange(global, start, last, false);
+            if (2 * (size + 1) > keys.length) {
+                grow();
+            }
+            int mask = keys.length - 1;
+            int i = slot(key, mask);
+            while (keys[i] != EMPTY && keys[i] != key) {
+                i = (i + 1) & mask;
+            }
+            if (keys[i] == EMPTY) {
+                size++;
+            }
+            keys[i] = key;
+            values[i] = value;
+        }
+
+        void remove(long key) {
+            int mask = keys.length - 1;
+            int i = slot(key, mask);
+            while (keys[i] != key) {
+                if (keys[i] == EMPTY) {
+                    return;
+                }
+                i = (i + 1) & mask;
+            }
+            size--;
+            int hole = i;
+            for (int j = (i + 1) & mask; keys[j] != EMPTY; j = (j + 1) & mask) {
+                int h = slot(keys[j], mask);
+                if (((j - h) & mask) >= ((j - hole) & mask)) {
+                    keys[hole] = keys[j];
+                    values[hole] = values[j];
+                    hole = j;
+                }
+            }
+            keys[hole] = EMPTY;
+        }
+
+        private void grow() {
+            long[] oldKeys = keys;
+            int[] oldValues = values;
+            keys = filled(2 * oldKeys.length);
+            values = new int[2 * oldKeys.length];
+            size = 0;
+            for (int i = 0; i < oldKeys.length; i++) {
+                if (oldKeys[i] != EMPTY) {
+                    put(oldKeys[i], oldValues[i]);
+                }
+            }
         }
     }
 }

@@ -16,7 +16,6 @@ public final class TranslationEngine {
     private final Walker walker;
     private final Tlb tlb;
     private final int ias;
-    private final Walker.Stage2Translator cachedStage2 = this::stage2;
 
     /**
      * Creates an engine.
@@ -58,7 +57,7 @@ public final class TranslationEngine {
             if (address >>> ias != 0) {
                 return new TranslationFault(FaultType.F_ADDR_SIZE, false, FaultClass.IN, address, 0, 0, false, -1);
             }
-            return stage2(s2, address, access, FaultClass.IN, address);
+            return stage2(s2, address, access, FaultClass.IN, address, null);
         }
         Granule s2Granule = null;
         int vmid = s1.vmid();
@@ -95,12 +94,8 @@ public final class TranslationEngine {
      * The TLB hit that {@link #translate(Stage1Context, Stage2Context, Tlb.Stage1Tags, long, Access)} would return as
      * a translation, or null when it would walk or fault: the DMA port's fast path, which allocates nothing.
      */
-    Translation permittedHit(Stage1Context s1, Stage2Context s2, Tlb.Stage1Tags tags, long address, Access access) {
-        Translation hit = tlb.lookupStage1(tags, address);
-        if (hit != null && topByteAccepted(s1, address) && checkHit(s1, s2, hit, address, access) == null) {
-            return hit;
-        }
-        return null;
+    Translation permittedHit(Tlb.Stage1Tags tags, long address, Access access) {
+        return tlb.permittedStage1(tags, address, access);
     }
 
     /** The permission fault of using cached {@code hit} for {@code access}, stage 1 first; null when allowed. */
@@ -127,10 +122,14 @@ public final class TranslationEngine {
             TranslationFault f = Walker.checkStage1(s1, t, address, access);
             return f == null ? t : f;
         }
-        TranslationResult r = walker.nested(s1, s2, address, access, cachedStage2);
+        // The walk's fills (up to five IPA pages and the combined entry) go in together: one lock, not six.
+        Tlb.Fills fills = new Tlb.Fills();
+        TranslationResult r = walker.nested(s1, s2, address, access,
+            (s2c, ipa, a, cls, in) -> stage2(s2c, ipa, a, cls, in, fills));
         if (r instanceof Translation) {
-            tlb.insertStage1(s1, vmid, s2Granule, (Translation) r, generation);
+            fills.stage1(s1, vmid, s2Granule, (Translation) r);
         }
+        tlb.insertAll(fills, generation);
         return r;
     }
 
@@ -144,10 +143,15 @@ public final class TranslationEngine {
         if (cls == FaultClass.IN) {
             throw new IllegalArgumentException("CLASS=IN is a transaction translation: use translate(null, s2, ...)");
         }
-        return stage2(s2, ipa, Access.READ, cls, inputAddress);
+        return stage2(s2, ipa, Access.READ, cls, inputAddress, null);
     }
 
-    private TranslationResult stage2(Stage2Context s2, long ipa, Access access, FaultClass cls, long inputAddress) {
+    /**
+     * Stage 2 of {@code ipa} through the TLB; a walked translation is cached at once, or added to {@code fills} (the
+     * nested walk's batch, inserted at its end) when not null.
+     */
+    private TranslationResult stage2(Stage2Context s2, long ipa, Access access, FaultClass cls, long inputAddress,
+                                     Tlb.Fills fills) {
         Translation t = tlb.lookupIpa(s2.vmid(), s2.granule(), ipa);
         if (t == null || ipa >>> s2.inputBits() != 0) {
             long generation = tlb.generation();
@@ -156,7 +160,11 @@ public final class TranslationEngine {
                 return r;
             }
             t = (Translation) r;
-            tlb.insertIpa(s2.vmid(), s2.granule(), t, generation);
+            if (fills == null) {
+                tlb.insertIpa(s2.vmid(), s2.granule(), t, generation);
+            } else {
+                fills.ipa(s2.vmid(), s2.granule(), t);
+            }
         }
         TranslationFault f = Walker.checkStage2(s2, t, ipa, access, cls, inputAddress);
         return f == null ? t : f;

@@ -204,7 +204,7 @@ public final class Walker {
                 return stage1Fault(FaultType.F_ACCESS, va, level);
             }
             int perms = stage1Perms(desc, s1.world(), noWrite, noUser, pxnTable, xnTable);
-            MemoryAttributes attrs = new MemoryAttributes((int) Bits.extract(desc, 2, 3), (int) Bits.extract(desc, 8, 2),
+            MemoryAttributes attrs = MemoryAttributes.of((int) Bits.extract(desc, 2, 3), (int) Bits.extract(desc, 8, 2),
                 (desc & (1L << 5)) != 0, -1, -1);
             boolean global = (desc & NG) == 0 || !s1.world().hasAsids();
             return new Translation(Bits.signExtend(va, 56) & ~Bits.mask(shift), shift, oa, oa, perms, Permissions.ALL,
@@ -262,7 +262,7 @@ public final class Walker {
             int perms = ((desc & (1L << 6)) != 0 ? Permissions.S2R : 0)
                 | ((desc & (1L << 7)) != 0 ? Permissions.S2W : 0)
                 | ((desc & (1L << 54)) == 0 ? Permissions.S2X : 0);
-            MemoryAttributes attrs = new MemoryAttributes(-1, -1, false, (int) Bits.extract(desc, 2, 4),
+            MemoryAttributes attrs = MemoryAttributes.of(-1, -1, false, (int) Bits.extract(desc, 2, 4),
                 (int) Bits.extract(desc, 8, 2));
             long base = ipa & ~Bits.mask(shift);
             return new Translation(base, shift, oa, base, Permissions.ALL, perms, attrs, false, level, g);

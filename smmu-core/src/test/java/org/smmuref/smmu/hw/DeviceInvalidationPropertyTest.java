@@ -176,17 +176,28 @@ class DeviceInvalidationPropertyTest {
             long in = (c.mode() == Mode.S2 ? IPA : VA) + (long) op.slot() * 0x1000 + 8L * op.variant();
             Access access = write ? Access.WRITE : Access.READ;
             Long expected = oracle(op.slot(), write);
-            DmaOutcome o = bed.smmu.translate(SID, Smmu.NO_SUBSTREAM, in, access);
+            // Odd variants use the DMA port's address-only form, whose hit path is separate from translate's.
+            Object o;
+            long pa;
+            if ((op.variant() & 1) != 0) {
+                pa = bed.smmu.translateAddress(SID, Smmu.NO_SUBSTREAM, in, access);
+                o = pa == Smmu.NO_ADDRESS ? "no address" : "0x" + Long.toHexString(pa);
+            } else {
+                DmaOutcome outcome = bed.smmu.translate(SID, Smmu.NO_SUBSTREAM, in, access);
+                pa = outcome.proceeds() ? outcome.physicalAddress() : Smmu.NO_ADDRESS;
+                o = outcome;
+            }
             bed.events();
             if (expected == null) {
-                if (o.proceeds()) {
+                if (pa != Smmu.NO_ADDRESS) {
                     throw new AssertionError("stale translation: " + c.mode() + " " + (write ? "write" : "read")
                         + " at 0x" + Long.toHexString(in) + " gave " + o + " but the tables allow nothing");
                 }
             } else {
-                assertThat(o.proceeds()).as("%s %s at 0x%x: %s", c.mode(), write ? "write" : "read", in, o).isTrue();
-                if (o.physicalAddress() != expected + (in & 0xFFF)) {
-                    throw new AssertionError("stale translation: 0x" + Long.toHexString(o.physicalAddress())
+                assertThat(pa).as("%s %s at 0x%x: %s", c.mode(), write ? "write" : "read", in, o)
+                    .isNotEqualTo(Smmu.NO_ADDRESS);
+                if (pa != expected + (in & 0xFFF)) {
+                    throw new AssertionError("stale translation: 0x" + Long.toHexString(pa)
                         + " instead of 0x" + Long.toHexString(expected + (in & 0xFFF)));
                 }
             }

@@ -327,4 +327,73 @@ class TlbTest {
                 }
             });
     }
+
+    @Test
+    void a_walk_s_fills_go_in_together_or_not_at_all() {
+        Stage1Context c = s1(StreamWorld.NS_EL1, 1, false, 7);
+        Tlb.Fills fills = new Tlb.Fills();
+        for (int p = 0; p < 9; p++) { // more than the batch's initial room
+            fills.ipa(7, Granule.G4K, new Translation((long) p << 12, 12, 0x4000_0000L + ((long) p << 12),
+                (long) p << 12, Permissions.ALL, Permissions.S2R, MemoryAttributes.NONE, false, 3, Granule.G4K));
+        }
+        fills.stage1(c, 7, null, entry(0x5000, 12, false));
+        long before = tlb.generation();
+        tlb.invalidate(new TlbInvalidation.NhAll(9)); // any invalidation since the walk began drops the whole batch
+        assertThat(tlb.insertAll(fills, before)).isFalse();
+        assertThat(tlb.size()).isZero();
+        assertThat(tlb.insertAll(fills, tlb.generation())).isTrue();
+        assertThat(tlb.size()).isEqualTo(10);
+        for (int p = 0; p < 9; p++) {
+            assertThat(hasIpa(7, (long) p << 12)).isTrue();
+        }
+        assertThat(tlb.lookupStage1(c, 7, null, 0x5000)).isNotNull();
+    }
+
+    @Test
+    void an_output_base_that_is_not_a_page_aligned_52_bit_address_is_refused_before_anything_changes() {
+        Translation bad = new Translation(0, 12, 0x1234, 0, Permissions.ALL, Permissions.ALL, MemoryAttributes.NONE,
+            false, 3, Granule.G4K);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> tlb.insertIpa(1, Granule.G4K, bad, tlb.generation()))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0x1234");
+        assertThat(tlb.size()).isZero();
+        assertThat(hasIpa(1, 0)).isFalse();
+    }
+
+    @Test
+    void emptied_asid_lists_and_vmid_nodes_are_swept_without_losing_live_entries() {
+        Tlb t = new Tlb(4096);
+        // 600 ASIDs in each of 100 VMIDs: far more emptied lists and nodes than are kept.
+        for (int round = 0; round < 3; round++) {
+            for (int vmid = 1; vmid <= 100; vmid++) {
+                for (int asid = 1; asid <= 6; asid++) {
+                    assertThat(t.insertStage1(s1(StreamWorld.NS_EL1, asid * 100 + round, false, vmid), vmid, null,
+                        entry(0x1000L * asid, 12, false), t.generation())).isTrue();
+                }
+            }
+            for (int vmid = 1; vmid <= 100; vmid++) {
+                if (vmid % 10 != round) {
+                    t.invalidate(new TlbInvalidation.NhAll(vmid));
+                }
+            }
+        }
+        // What survived: the VMIDs whose number ends in the round that spared them, from every round since.
+        int expected = 0;
+        for (int round = 0; round < 3; round++) {
+            for (int vmid = 1; vmid <= 100; vmid++) {
+                boolean kept = true;
+                for (int later = round; later < 3; later++) {
+                    kept &= vmid % 10 == later;
+                }
+                for (int asid = 1; asid <= 6; asid++) {
+                    boolean found = t.lookupStage1(s1(StreamWorld.NS_EL1, asid * 100 + round, false, vmid), vmid, null,
+                        0x1000L * asid) != null;
+                    assertThat(found).as("vmid %d asid %d", vmid, asid * 100 + round).isEqualTo(kept);
+                    expected += kept ? 1 : 0;
+                }
+            }
+        }
+        assertThat(t.size()).isEqualTo(expected);
+        t.invalidate(new TlbInvalidation.NsnhAll());
+        assertThat(t.size()).isZero();
+    }
 }
