@@ -127,11 +127,11 @@ public class DeviceBenchmarks {
             if (!(o instanceof DmaOutcome.Translated)) {
                 throw new IllegalStateException("setup: " + o);
             }
-            // One miss must have made five separate 4-level stage-2 walks (four table IPAs and the output IPA, each
-            // cached as its own 4K IPA entry) plus the combined entry: 4 x 4 + 4 + 4 = 24 descriptor loads.
-            if (smmu.tlb().size() != 6) {
-                throw new IllegalStateException("setup: a nested miss cached " + smmu.tlb().size()
-                    + " entries, not 5 IPA pages + 1 combined entry");
+            // One miss makes five separate 4-level stage-2 walks (four table IPAs on four 4K stage-2 pages, and the
+            // output IPA) and four stage-1 reads: 4 x 4 + 4 + 4 = 24 descriptor loads. QemuQtestScenariosTest shows
+            // the same shape (five walk-cached stage-2 pages, one TLB entry) on the same kind of tables.
+            if (smmu.tlb().size() != 1) {
+                throw new IllegalStateException("setup: a nested miss cached " + smmu.tlb().size() + " TLB entries");
             }
         }
     }

@@ -11,6 +11,9 @@ package org.smmuref.smmu.hw;
  * micro-TLB in O(1) (over-invalidation, which the architecture allows). Evicting a TLB entry does not touch it: a
  * cached translation stays usable until an invalidation.
  *
+ * <p>The {@link TranslationEngine} uses a second instance as its stage-2 walk cache, keyed by VMID and stage-2 granule
+ * instead of stream, with the TLB generation alone as its stamp.
+ *
  * <p>Four-way set associative over a power-of-two array: the ways of a set are adjacent references (one cache line),
  * most recently filled first. Entries are
  * immutable and published by a plain array store, so a reader sees either a whole old entry or a whole new one; a

@@ -43,6 +43,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Smmu implements CommandHandler {
     /** The SubstreamID argument of a transaction without a SubstreamID (SSV=0). */
     public static final int NO_SUBSTREAM = -1;
+
+    /** What {@link #translateAddress} answers for a transaction that does not reach memory. */
+    public static final long NO_ADDRESS = -1L;
+
     /** The largest SubstreamID (20 bits). */
     public static final int MAX_SUBSTREAM = (1 << 20) - 1;
 
@@ -248,19 +252,14 @@ public final class Smmu implements CommandHandler {
         // takes the full path.
         long epoch = invalidations.get();
         long streamKey = ConfigCache.key(streamId, substreamId);
-        MicroTlb.Entry m = micro.lookup(streamKey, address, MicroTlb.accessBit(access), tlb.generation(), epoch);
-        if (m != null && invalidations.get() == epoch) {
-            return new DmaOutcome.Translated(address, m.outputPage() | (address & 0xFFF), m.translation());
-        }
-        Translation hit = cachedHit(streamId, substreamId, streamKey, address, access, epoch);
+        MicroTlb.Entry m = microHit(streamKey, address, access, epoch);
+        Translation hit = m != null ? m.translation()
+            : cachedHit(streamId, substreamId, streamKey, address, access, epoch);
         if (hit != null) {
             return new DmaOutcome.Translated(address, hit.outputAddress(address), hit);
         }
         return translateFully(streamId, substreamId, address, access);
     }
-
-    /** What {@link #translateAddress} answers for a transaction that does not reach memory. */
-    public static final long NO_ADDRESS = -1L;
 
     /**
      * The DMA port's address-only form of {@link #translate}: the physical address the transaction reaches, or
@@ -274,8 +273,8 @@ public final class Smmu implements CommandHandler {
         Objects.requireNonNull(access, "access");
         long epoch = invalidations.get();
         long streamKey = ConfigCache.key(streamId, substreamId);
-        MicroTlb.Entry m = micro.lookup(streamKey, address, MicroTlb.accessBit(access), tlb.generation(), epoch);
-        if (m != null && invalidations.get() == epoch) {
+        MicroTlb.Entry m = microHit(streamKey, address, access, epoch);
+        if (m != null) {
             return m.outputPage() | (address & 0xFFF);
         }
         Translation hit = cachedHit(streamId, substreamId, streamKey, address, access, epoch);
@@ -284,6 +283,12 @@ public final class Smmu implements CommandHandler {
         }
         DmaOutcome out = translateFully(streamId, substreamId, address, access);
         return out.proceeds() ? out.physicalAddress() : NO_ADDRESS;
+    }
+
+    /** The micro-TLB's entry for this transaction if it is live and no invalidation ran meanwhile, else null. */
+    private MicroTlb.Entry microHit(long streamKey, long address, Access access, long epoch) {
+        MicroTlb.Entry m = micro.lookup(streamKey, address, MicroTlb.accessBit(access), tlb.generation(), epoch);
+        return m != null && invalidations.get() == epoch ? m : null;
     }
 
     /**

@@ -9,8 +9,7 @@ import java.util.concurrent.locks.StampedLock;
  * <p><b>Tags.</b> An entry is tagged by regime, VMID, kind (ASID-tagged stage-1 entry, global stage-1 entry, or IPA
  * entry without ASID), ASID, ASET, the stage-1 and stage-2 granules, and its naturally aligned input block (address
  * and size). Combined nested entries are stage-1 (VA) entries: TLBI_S2_IPA does not look at them, the VA-scoped and
- * VMID-wide commands do. Stage-2 translations (stage-2-only streams, and the stage-1 table addresses of nested walks)
- * are IPA entries.
+ * VMID-wide commands do. Stage-2 translations (stage-2-only streams, and CD fetches through stage 2) are IPA entries.
  *
  * <p><b>Layout.</b> The entries live in one open-addressing table with linear probing over primitive arrays: per
  * slot a tag word (regime, kind, VMID, ASID, block size, flavor = ASET and granules) and the block number side by side
@@ -404,58 +403,6 @@ public final class Tlb {
     private static int stage1Flavor(Stage1Context s1, Granule s2, Translation t) {
         Granule g1 = (t.inputBase() & (1L << 55)) != 0 ? s1.ttb1().granule() : s1.ttb0().granule();
         return flavor(s1.aset(), g1, s2);
-    }
-
-    /**
-     * The translations one walk wants cached, tagged like {@link #insertStage1} / {@link #insertIpa}, for
-     * {@link #insertAll}: a nested miss makes up to six fills, and one lock for all of them is much cheaper than six.
-     */
-    static final class Fills {
-        private long[] tags = new long[6]; // key | flavor << FLAVOR_POS (the size shift comes from the translation)
-        private Translation[] translations = new Translation[6];
-        private int count;
-
-        /** Adds an IPA entry of {@code vmid} in the {@code s2} granule. */
-        void ipa(int vmid, Granule s2, Translation t) {
-            add(key(StreamWorld.NS_EL1, KIND_IPA, vmid, 0), flavor(false, null, s2), t);
-        }
-
-        /** Adds a stage-1 or combined nested entry. */
-        void stage1(Stage1Context s1, int vmid, Granule s2, Translation t) {
-            add(stage1Key(s1, vmid, t), stage1Flavor(s1, s2, t), t);
-        }
-
-        private void add(long key, int flavor, Translation t) {
-            hitWord(t); // refuse a bad translation now, not halfway through insertAll
-            if (count == tags.length) {
-                tags = Arrays.copyOf(tags, 2 * count);
-                translations = Arrays.copyOf(translations, 2 * count);
-            }
-            tags[count] = tag(key, 0, flavor);
-            translations[count++] = t;
-        }
-    }
-
-    /** Inserts every fill of {@code f} under one lock, or none when an invalidation happened since the walk began. */
-    boolean insertAll(Fills f, long expectedGeneration) {
-        if (f.count == 0) {
-            return true;
-        }
-        long stamp = lock.writeLock();
-        try {
-            if (generation != expectedGeneration) {
-                return false;
-            }
-            for (int i = 0; i < f.count; i++) {
-                long packed = f.tags[i];
-                Translation t = f.translations[i];
-                insertLocked(packed & HOME_TAG_MASK, (int) (packed >>> FLAVOR_POS), t, hitWord(t));
-            }
-            sweepEmptyNodes();
-            return true;
-        } finally {
-            lock.unlockWrite(stamp);
-        }
     }
 
     /** Caches a stage-2 translation as an IPA entry of {@code vmid}; see {@link #insertStage1} for the result. */

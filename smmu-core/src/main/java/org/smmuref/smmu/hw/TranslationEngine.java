@@ -5,8 +5,10 @@ package org.smmuref.smmu.hw;
  * only, or nested. Successful walks are cached; a hit re-checks the access (read / write / execute / privileged)
  * against the cached stage-1 and stage-2 permissions, so a permission fault on a hit names the right stage.
  *
- * <p>Nested walks look up and cache the stage-2 translations of the stage-1 table addresses, and of the stage-1
- * output, as IPA entries; the combined result is cached as a VA entry with both stages' permissions.
+ * <p>Nested walks keep the stage-2 translations of the stage-1 table addresses, and of the stage-1 output, in a small
+ * stage-2 walk cache (per VMID, stage-2 granule and 4K IPA page, consulted before the TLB's IPA entries); it is empty
+ * again after any TLB invalidation, which the architecture allows. The combined result is cached in the TLB as a VA
+ * entry with both stages' permissions. Stage-2-only streams and CD fetches through stage 2 use TLB IPA entries.
  *
  * <p>The hit path allocates nothing: it returns the cached {@link Translation}, to which the caller applies
  * {@link Translation#outputAddress(long)}. Safe for concurrent use; completion of invalidations with respect to
@@ -16,6 +18,11 @@ public final class TranslationEngine {
     private final Walker walker;
     private final Tlb tlb;
     private final int ias;
+    // Sized for the table pages of a few concurrent walks; a conflict only costs a stage-2 walk.
+    private static final int WALK_CACHE_PAGES = 256;
+    private static final int ANY_ACCESS = 0xFF;
+    private final MicroTlb walkCache = new MicroTlb(WALK_CACHE_PAGES);
+    private final Walker.Stage2Translator nestedStage2 = this::nestedStage2;
 
     /**
      * Creates an engine.
@@ -57,7 +64,7 @@ public final class TranslationEngine {
             if (address >>> ias != 0) {
                 return new TranslationFault(FaultType.F_ADDR_SIZE, false, FaultClass.IN, address, 0, 0, false, -1);
             }
-            return stage2(s2, address, access, FaultClass.IN, address, null);
+            return stage2(s2, address, access, FaultClass.IN, address);
         }
         Granule s2Granule = null;
         int vmid = s1.vmid();
@@ -122,14 +129,10 @@ public final class TranslationEngine {
             TranslationFault f = Walker.checkStage1(s1, t, address, access);
             return f == null ? t : f;
         }
-        // The walk's fills (up to five IPA pages and the combined entry) go in together: one lock, not six.
-        Tlb.Fills fills = new Tlb.Fills();
-        TranslationResult r = walker.nested(s1, s2, address, access,
-            (s2c, ipa, a, cls, in) -> stage2(s2c, ipa, a, cls, in, fills));
+        TranslationResult r = walker.nested(s1, s2, address, access, nestedStage2);
         if (r instanceof Translation) {
-            fills.stage1(s1, vmid, s2Granule, (Translation) r);
+            tlb.insertStage1(s1, vmid, s2Granule, (Translation) r, generation);
         }
-        tlb.insertAll(fills, generation);
         return r;
     }
 
@@ -143,15 +146,11 @@ public final class TranslationEngine {
         if (cls == FaultClass.IN) {
             throw new IllegalArgumentException("CLASS=IN is a transaction translation: use translate(null, s2, ...)");
         }
-        return stage2(s2, ipa, Access.READ, cls, inputAddress, null);
+        return stage2(s2, ipa, Access.READ, cls, inputAddress);
     }
 
-    /**
-     * Stage 2 of {@code ipa} through the TLB; a walked translation is cached at once, or added to {@code fills} (the
-     * nested walk's batch, inserted at its end) when not null.
-     */
-    private TranslationResult stage2(Stage2Context s2, long ipa, Access access, FaultClass cls, long inputAddress,
-                                     Tlb.Fills fills) {
+    /** Stage 2 of {@code ipa} through the TLB's IPA entries; a walked translation is cached there. */
+    private TranslationResult stage2(Stage2Context s2, long ipa, Access access, FaultClass cls, long inputAddress) {
         Translation t = tlb.lookupIpa(s2.vmid(), s2.granule(), ipa);
         if (t == null || ipa >>> s2.inputBits() != 0) {
             long generation = tlb.generation();
@@ -160,14 +159,46 @@ public final class TranslationEngine {
                 return r;
             }
             t = (Translation) r;
-            if (fills == null) {
-                tlb.insertIpa(s2.vmid(), s2.granule(), t, generation);
-            } else {
-                fills.ipa(s2.vmid(), s2.granule(), t);
-            }
+            tlb.insertIpa(s2.vmid(), s2.granule(), t, generation);
         }
         TranslationFault f = Walker.checkStage2(s2, t, ipa, access, cls, inputAddress);
         return f == null ? t : f;
+    }
+
+    /**
+     * Stage 2 of an IPA a nested walk reads (a stage-1 table, or the stage-1 output): the walk cache, then the TLB's
+     * IPA entries, then a stage-2 walk, whose result goes to the walk cache (stamped with the TLB generation read
+     * before it, so an invalidation during the walk leaves a dead entry).
+     */
+    private TranslationResult nestedStage2(Stage2Context s2, long ipa, Access access, FaultClass cls,
+                                           long inputAddress) {
+        long generation = tlb.generation();
+        long key = walkCacheKey(s2.vmid(), s2.granule());
+        Translation t = null;
+        if (ipa >>> s2.inputBits() == 0) {
+            MicroTlb.Entry e = walkCache.lookup(key, ipa, ANY_ACCESS, generation, 0);
+            t = e != null ? e.translation() : tlb.lookupIpa(s2.vmid(), s2.granule(), ipa);
+        }
+        if (t == null) {
+            TranslationResult r = walker.walkStage2(s2, ipa, cls, inputAddress);
+            if (!(r instanceof Translation)) {
+                return r;
+            }
+            t = (Translation) r;
+            walkCache.fill(key, ipa, generation, 0, ANY_ACCESS, t);
+        }
+        TranslationFault f = Walker.checkStage2(s2, t, ipa, access, cls, inputAddress);
+        return f == null ? t : f;
+    }
+
+    private static long walkCacheKey(int vmid, Granule s2) {
+        return (long) vmid << 8 | s2.code();
+    }
+
+    /** The walk cache's live stage-2 translation of {@code ipa} for (VMID, granule), or null; for tests. */
+    Translation walkCached(int vmid, Granule s2, long ipa) {
+        MicroTlb.Entry e = walkCache.lookup(walkCacheKey(vmid, s2), ipa, ANY_ACCESS, tlb.generation(), 0);
+        return e == null ? null : e.translation();
     }
 
     /** Whether a TLB hit may be used for {@code va}: without TBI, the top byte must be the sign extension of bit 55. */

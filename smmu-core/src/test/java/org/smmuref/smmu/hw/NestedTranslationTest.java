@@ -41,11 +41,16 @@ class NestedTranslationTest {
         Translation again = ok(bed.engine.translate(c1, c2, VA, Access.PRIV_READ));
         assertThat(again).isSameAs(t);
         assertThat(ok(bed.walker.nested(c1, c2, VA, Access.PRIV_READ)).outputAddress(VA)).isEqualTo(PA + 0x567);
-        // IPA entries: the 2 MiB stage-2 block holding all four stage-1 tables, and the output page; plus the
-        // combined VA entry.
-        assertThat(bed.tlb.size()).isEqualTo(3);
-        assertThat(bed.tlb.lookupIpa(3, Granule.G4K, Bed.GUEST_TABLES_IPA).sizeShift()).isEqualTo(21);
-        assertThat(bed.tlb.lookupIpa(3, Granule.G4K, IPA).outputAddress(IPA)).isEqualTo(PA);
+        // The TLB holds the combined VA entry; the walk cache the stage-2 translations the walk used: the 2 MiB block
+        // holding all four stage-1 tables, and the output page.
+        assertThat(bed.tlb.size()).isEqualTo(1);
+        assertThat(bed.engine.walkCached(3, Granule.G4K, s1.ttb()).sizeShift()).isEqualTo(21); // cached at the TTB page
+        assertThat(bed.engine.walkCached(3, Granule.G4K, IPA).outputAddress(IPA)).isEqualTo(PA);
+        assertThat(bed.engine.walkCached(4, Granule.G4K, IPA)).as("another VMID").isNull();
+        // Any TLB invalidation empties the walk cache (over-invalidation); the next walk refills it.
+        bed.tlb.invalidate(new TlbInvalidation.NhAll(9));
+        assertThat(bed.engine.walkCached(3, Granule.G4K, IPA)).isNull();
+        assertThat(ok(bed.engine.translate(c1, c2, VA, Access.PRIV_READ)).outputAddress(VA)).isEqualTo(PA + 0x567);
     }
 
     @Test

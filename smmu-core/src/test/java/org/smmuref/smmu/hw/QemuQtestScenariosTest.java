@@ -77,7 +77,13 @@ class QemuQtestScenariosTest {
         long pa = dmaWrite(c1, c2, IOVA, 0x5555_AAAA_5555_AAAAL);
         assertThat(pa).isEqualTo(TARGET_PA + 0x567);
         assertThat(memory.readLong(TARGET_PA + 0x560)).isEqualTo(0x5555_AAAA_5555_AAAAL);
-        // Four stage-1 table pages and the output page were translated at stage 2 and cached as IPA entries.
-        assertThat(engine.tlb().size()).isEqualTo(6);
+        // Four stage-1 table pages and the output page were translated at stage 2 (kept in the walk cache); the TLB
+        // holds the combined entry.
+        assertThat(engine.tlb().size()).isEqualTo(1);
+        for (long off = 0; off < 0x4000; off += 0x1000) {
+            assertThat(engine.walkCached(1, Granule.G4K, GUEST_TABLES_IPA + off).outputAddress(GUEST_TABLES_IPA + off))
+                .isEqualTo(GUEST_TABLES_PA + off);
+        }
+        assertThat(engine.walkCached(1, Granule.G4K, TARGET_IPA).outputAddress(TARGET_IPA)).isEqualTo(TARGET_PA);
     }
 }

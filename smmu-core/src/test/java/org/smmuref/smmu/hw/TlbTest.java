@@ -329,27 +329,6 @@ class TlbTest {
     }
 
     @Test
-    void a_walk_s_fills_go_in_together_or_not_at_all() {
-        Stage1Context c = s1(StreamWorld.NS_EL1, 1, false, 7);
-        Tlb.Fills fills = new Tlb.Fills();
-        for (int p = 0; p < 9; p++) { // more than the batch's initial room
-            fills.ipa(7, Granule.G4K, new Translation((long) p << 12, 12, 0x4000_0000L + ((long) p << 12),
-                (long) p << 12, Permissions.ALL, Permissions.S2R, MemoryAttributes.NONE, false, 3, Granule.G4K));
-        }
-        fills.stage1(c, 7, null, entry(0x5000, 12, false));
-        long before = tlb.generation();
-        tlb.invalidate(new TlbInvalidation.NhAll(9)); // any invalidation since the walk began drops the whole batch
-        assertThat(tlb.insertAll(fills, before)).isFalse();
-        assertThat(tlb.size()).isZero();
-        assertThat(tlb.insertAll(fills, tlb.generation())).isTrue();
-        assertThat(tlb.size()).isEqualTo(10);
-        for (int p = 0; p < 9; p++) {
-            assertThat(hasIpa(7, (long) p << 12)).isTrue();
-        }
-        assertThat(tlb.lookupStage1(c, 7, null, 0x5000)).isNotNull();
-    }
-
-    @Test
     void an_output_base_that_is_not_a_page_aligned_52_bit_address_is_refused_before_anything_changes() {
         Translation bad = new Translation(0, 12, 0x1234, 0, Permissions.ALL, Permissions.ALL, MemoryAttributes.NONE,
             false, 3, Granule.G4K);
