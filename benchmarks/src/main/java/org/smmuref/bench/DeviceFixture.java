@@ -9,11 +9,11 @@ import org.smmuref.smmu.hw.PhysicalMemory;
 import org.smmuref.smmu.hw.Smmu;
 import org.smmuref.smmu.hw.SmmuFeatures;
 import org.smmuref.smmu.hw.SmmuLayouts;
-import org.smmuref.smmu.hw.SmmuRegisters;
 import org.smmuref.smmu.pgtable.PageAllocator;
 import org.smmuref.smmu.pgtable.PageTableBuilder;
 import org.smmuref.smmu.pgtable.Prot;
 import org.smmuref.smmu.pgtable.TableMemory;
+import org.smmuref.smmu.tools.MmioConsole;
 
 /**
  * An SMMU set up the way a driver would (MMIO only: stream table, queues, CR0) with one stream, for the benchmarks:
@@ -37,7 +37,7 @@ final class DeviceFixture {
     final PhysicalMemory memory = new PhysicalMemory().addRam(RAM, 0x4000_0000L);
     final Smmu smmu;
     final PageTableBuilder s1;
-    private int cmdProd;
+    final MmioConsole console;
 
     /** Builds the fixture; {@code nested} selects Config=0b111 (else stage 1 only). */
     DeviceFixture(boolean nested, int tlbCapacity) {
@@ -51,13 +51,7 @@ final class DeviceFixture {
             }
         };
         smmu = new Smmu(SmmuFeatures.reference().build(), memory, sink, new Smmu.Options(tlbCapacity, 64));
-        smmu.write64(SmmuRegisters.STRTAB_BASE, STRTAB);
-        smmu.write32(SmmuRegisters.STRTAB_BASE_CFG, 8);
-        smmu.write64(SmmuRegisters.CMDQ_BASE, CMDQ | 8);
-        smmu.write64(SmmuRegisters.EVENTQ_BASE, EVTQ | 8);
-        smmu.write32(SmmuRegisters.CR0, SmmuRegisters.CR0_CMDQEN | SmmuRegisters.CR0_EVENTQEN);
-        smmu.write32(SmmuRegisters.CR0, SmmuRegisters.CR0_CMDQEN | SmmuRegisters.CR0_EVENTQEN
-            | SmmuRegisters.CR0_SMMUEN);
+        console = new MmioConsole(smmu, memory, new MmioConsole.Layout(STRTAB, 8, CMDQ, 8, EVTQ, 8), 0);
         PageAllocator hostPages = new PageAllocator(TABLES, 0x0400_0000L);
         Map<String, Long> ste;
         if (nested) {
@@ -81,8 +75,8 @@ final class DeviceFixture {
             memory.writeLongs(CDS, SmmuLayouts.CD.encode(cd(s1)));
             ste = Map.of("V", 1L, "Config", 0b101L, "S1ContextPtr", CDS, "S2VMID", (long) VMID);
         }
-        memory.writeLongs(STRTAB + SID * 64L, SmmuLayouts.STE.encode(ste));
-        submit(Commands.cfgiAll().encode(), Commands.tlbiNsnhAll().encode(), Commands.sync().encode());
+        console.writeSte(SID, ste);
+        console.submitSync(Commands.cfgiAll(), Commands.tlbiNsnhAll());
     }
 
     private static void mapPages(PageTableBuilder s2, long ipa, long pa, long size) {
@@ -99,17 +93,5 @@ final class DeviceFixture {
     private static Map<String, Long> cd(PageTableBuilder s1) {
         return Map.of("V", 1L, "AA64", 1L, "T0SZ", (long) s1.tsz(), "EPD1", 1L, "IPS", 5L, "A", 1L, "R", 1L,
             "ASID", (long) ASID, "TTB0", s1.ttb());
-    }
-
-    void submit(long[]... commands) {
-        for (long[] c : commands) {
-            memory.writeLongs(CMDQ + (long) (cmdProd & 0xFF) * 16, c);
-            cmdProd = (cmdProd + 1) & 0x1FF;
-        }
-        smmu.write32(SmmuRegisters.CMDQ_PROD, cmdProd);
-        if (smmu.read32(SmmuRegisters.CMDQ_CONS) != cmdProd) {
-            throw new IllegalStateException("the command queue stopped: CONS=0x"
-                + Integer.toHexString(smmu.read32(SmmuRegisters.CMDQ_CONS)));
-        }
     }
 }

@@ -2,7 +2,6 @@ package org.smmuref.smmu.demo;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +11,6 @@ import org.smmuref.smmu.hw.Command;
 import org.smmuref.smmu.hw.Commands;
 import org.smmuref.smmu.hw.DmaOutcome;
 import org.smmuref.smmu.hw.DmaTransfer;
-import org.smmuref.smmu.hw.EventQueue;
 import org.smmuref.smmu.hw.EventRecord;
 import org.smmuref.smmu.hw.Granule;
 import org.smmuref.smmu.hw.InterruptSink;
@@ -26,6 +24,7 @@ import org.smmuref.smmu.pgtable.PageTableBuilder;
 import org.smmuref.smmu.pgtable.Prot;
 import org.smmuref.smmu.pgtable.TableMemory;
 import org.smmuref.smmu.platform.BtmPort;
+import org.smmuref.smmu.tools.MmioConsole;
 
 /**
  * A small machine for the isolation scenarios: RAM, one {@link Smmu} brought up through MMIO only (linear stream
@@ -64,25 +63,14 @@ final class DemoMachine {
     private final PageAllocator hostAllocator = new PageAllocator(HOST_TABLES, HOST_TABLES_SIZE);
     private final TableMemory host = TableMemory.physical(memory);
     private final Smmu smmu;
+    private final MmioConsole console;
     private final List<Guest> guests = new ArrayList<>();
-    private int cmdProd;
-    private int evtCons;
 
     /** Brings the SMMU up: tables and queues by MMIO, CFGI_ALL + TLBI_NSNH_ALL, then SMMUEN; PTM as given. */
     DemoMachine(SmmuFeatures features, boolean ptm) {
         this.smmu = new Smmu(features, memory, new Interrupts());
-        smmu.write64(SmmuRegisters.STRTAB_BASE, STRTAB);
-        smmu.write32(SmmuRegisters.STRTAB_BASE_CFG, STRTAB_LOG2);
-        smmu.write64(SmmuRegisters.CMDQ_BASE, CMDQ | CMDQ_LOG2);
-        smmu.write32(SmmuRegisters.CMDQ_PROD, 0);
-        smmu.write32(SmmuRegisters.CMDQ_CONS, 0);
-        smmu.write64(SmmuRegisters.EVENTQ_BASE, EVTQ | EVTQ_LOG2);
-        smmu.write32(SmmuRegisters.EVENTQ_PROD, 0);
-        smmu.write32(SmmuRegisters.EVENTQ_CONS, 0);
-        smmu.write32(SmmuRegisters.CR2, SmmuRegisters.CR2_RECINVSID | (ptm ? SmmuRegisters.CR2_PTM : 0));
-        writeCr0(SmmuRegisters.CR0_EVENTQEN | SmmuRegisters.CR0_CMDQEN);
-        submitSync(Commands.cfgiAll(), Commands.tlbiNsnhAll());
-        writeCr0(SmmuRegisters.CR0_EVENTQEN | SmmuRegisters.CR0_CMDQEN | SmmuRegisters.CR0_SMMUEN);
+        this.console = new MmioConsole(smmu, memory, new MmioConsole.Layout(STRTAB, STRTAB_LOG2, CMDQ, CMDQ_LOG2, EVTQ,
+            EVTQ_LOG2), SmmuRegisters.CR2_RECINVSID | (ptm ? SmmuRegisters.CR2_PTM : 0));
     }
 
     /** The SMMU's IDR0 as software reads it. */
@@ -95,14 +83,6 @@ final class DemoMachine {
         BtmPort port = new BtmPort(smmu);
         kvm.subscribe(port);
         return port;
-    }
-
-    private void writeCr0(int value) {
-        smmu.write32(SmmuRegisters.CR0, value);
-        if (smmu.read32(SmmuRegisters.CR0ACK) != value) {
-            throw new IllegalStateException(String.format("CR0ACK 0x%x does not acknowledge CR0 0x%x",
-                smmu.read32(SmmuRegisters.CR0ACK), value));
-        }
     }
 
     // ------------------------------------------------------------------------------------------------ guests
@@ -140,8 +120,8 @@ final class DemoMachine {
         ste.put("S2AA64", 1L);
         ste.put("S2R", 1L);
         ste.put("S2TTB", g.s2.ttb());
-        memory.writeLongs(STRTAB + (long) g.streamId * 64, SmmuLayouts.STE.encode(ste));
-        submitSync(Commands.cfgiSte(g.streamId));
+        console.writeSte(g.streamId, ste);
+        console.submitSync(Commands.cfgiSte(g.streamId));
     }
 
     /** The guest's device reads at {@code va} through the DMA port: what the SMMU did with the transaction. */
@@ -170,35 +150,12 @@ final class DemoMachine {
 
     /** Writes the commands and a CMD_SYNC to the command queue, publishes PROD and checks all were consumed. */
     void submitSync(Command... commands) {
-        Command[] all = Arrays.copyOf(commands, commands.length + 1);
-        all[commands.length] = Commands.sync();
-        int mask = (1 << CMDQ_LOG2) - 1;
-        int wrapMask = (1 << (CMDQ_LOG2 + 1)) - 1;
-        for (Command c : all) {
-            memory.writeLongs(CMDQ + (long) (cmdProd & mask) * 16, c.encode());
-            cmdProd = (cmdProd + 1) & wrapMask;
-        }
-        smmu.write32(SmmuRegisters.CMDQ_PROD, cmdProd);
-        int cons = smmu.read32(SmmuRegisters.CMDQ_CONS);
-        int gerror = smmu.read32(SmmuRegisters.GERROR) ^ smmu.read32(SmmuRegisters.GERRORN);
-        if (cons != cmdProd || gerror != 0) {
-            throw new IllegalStateException(String.format(
-                "command queue stopped: PROD 0x%x, CONS 0x%x, active GERROR 0x%x", cmdProd, cons, gerror));
-        }
+        console.submitSync(commands);
     }
 
     /** Reads every new event record from event-queue memory and consumes it. */
     List<EventRecord> events() {
-        List<EventRecord> out = new ArrayList<>();
-        int prod = smmu.read32(SmmuRegisters.EVENTQ_PROD);
-        int mask = (1 << EVTQ_LOG2) - 1;
-        int wrapMask = (1 << (EVTQ_LOG2 + 1)) - 1;
-        while (((prod ^ evtCons) & wrapMask) != 0) {
-            out.add(EventRecord.decode(memory.readLongs(EVTQ + (long) (evtCons & mask) * EventRecord.BYTES, 4)));
-            evtCons = (evtCons + 1) & wrapMask;
-        }
-        smmu.write32(SmmuRegisters.EVENTQ_CONS, evtCons | (prod & EventQueue.OVERFLOW_FLAG));
-        return out;
+        return console.events();
     }
 
     /** The platform's interrupt controller: the scenarios poll the event queue, so the pulses need no handler. */

@@ -2,7 +2,6 @@ package org.smmuref.smmu.hw;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +9,7 @@ import org.smmuref.smmu.pgtable.PageAllocator;
 import org.smmuref.smmu.pgtable.PageTableBuilder;
 import org.smmuref.smmu.pgtable.Prot;
 import org.smmuref.smmu.pgtable.TableMemory;
+import org.smmuref.smmu.tools.MmioConsole;
 
 /**
  * A whole-device test bed: RAM, an {@link Smmu} programmed through MMIO only (linear stream table, command and event
@@ -44,8 +44,7 @@ final class SmmuBed {
     final PageAllocator guestAllocator = new PageAllocator(GUEST_TABLES_IPA, 0x0040_0000L);
     final TableMemory host = TableMemory.physical(memory);
     final TableMemory guest = TableMemory.translated(memory, ipa -> ipa - GUEST_IPA + GUEST_PA);
-    private int cmdProd;
-    private int evtCons;
+    final MmioConsole console;
 
     SmmuBed() {
         this(SmmuFeatures.reference().build());
@@ -58,29 +57,18 @@ final class SmmuBed {
     SmmuBed(SmmuFeatures features, Smmu.Options options, int cr2) {
         this.features = features;
         this.smmu = new Smmu(features, memory, sink, options);
-        smmu.write64(SmmuRegisters.STRTAB_BASE, STRTAB);
-        smmu.write32(SmmuRegisters.STRTAB_BASE_CFG, STRTAB_LOG2);
-        smmu.write64(SmmuRegisters.CMDQ_BASE, CMDQ | CMDQ_LOG2);
-        smmu.write32(SmmuRegisters.CMDQ_PROD, 0);
-        smmu.write32(SmmuRegisters.CMDQ_CONS, 0);
-        smmu.write64(SmmuRegisters.EVENTQ_BASE, EVTQ | EVTQ_LOG2);
-        smmu.write32(SmmuRegisters.EVENTQ_PROD, 0);
-        smmu.write32(SmmuRegisters.EVENTQ_CONS, 0);
-        smmu.write32(SmmuRegisters.CR2, cr2);
-        writeCr0(SmmuRegisters.CR0_EVENTQEN | SmmuRegisters.CR0_CMDQEN);
-        submit(Commands.cfgiAll(), Commands.tlbiNsnhAll());
-        writeCr0(SmmuRegisters.CR0_EVENTQEN | SmmuRegisters.CR0_CMDQEN | SmmuRegisters.CR0_SMMUEN);
+        this.console = new MmioConsole(smmu, memory, new MmioConsole.Layout(STRTAB, STRTAB_LOG2, CMDQ, CMDQ_LOG2, EVTQ,
+            EVTQ_LOG2), cr2);
     }
 
     void writeCr0(int value) {
-        smmu.write32(SmmuRegisters.CR0, value);
-        assertThat(smmu.read32(SmmuRegisters.CR0ACK)).as("CR0ACK").isEqualTo(value);
+        console.writeCr0(value);
     }
 
     // ---------------------------------------------------------------------------------------------- structures
 
     void writeSte(int sid, Map<String, Long> fields) {
-        memory.writeLongs(STRTAB + (long) sid * 64, SmmuLayouts.STE.encode(fields));
+        console.writeSte(sid, fields);
     }
 
     static Map<String, Long> s1Ste(long cdPtr, int vmid) {
@@ -137,38 +125,19 @@ final class SmmuBed {
 
     /** Writes the commands into the queue, then CMD_SYNC, publishes PROD by MMIO and checks it was all consumed. */
     void submitSync(Command... commands) {
-        Command[] all = java.util.Arrays.copyOf(commands, commands.length + 1);
-        all[commands.length] = Commands.sync();
-        submit(all);
+        console.submitSync(commands);
     }
 
     /** Writes the commands into the queue and publishes PROD by MMIO; checks it was all consumed without error. */
     void submit(Command... commands) {
-        int mask = (1 << CMDQ_LOG2) - 1;
-        int wrapMask = (1 << (CMDQ_LOG2 + 1)) - 1;
-        for (Command c : commands) {
-            memory.writeLongs(CMDQ + (long) (cmdProd & mask) * 16, c.encode());
-            cmdProd = (cmdProd + 1) & wrapMask;
-        }
-        smmu.write32(SmmuRegisters.CMDQ_PROD, cmdProd);
-        assertThat(smmu.read32(SmmuRegisters.CMDQ_CONS)).as("CMDQ_CONS (RD and ERR)").isEqualTo(cmdProd);
-        assertThat(smmu.read32(SmmuRegisters.GERROR) ^ smmu.read32(SmmuRegisters.GERRORN)).as("GERROR").isZero();
+        console.submit(commands);
     }
 
     // ---------------------------------------------------------------------------------------------- events
 
     /** Reads every new record from event-queue memory and consumes it by writing EVENTQ_CONS. */
     List<EventRecord> events() {
-        List<EventRecord> out = new ArrayList<>();
-        int prod = smmu.read32(SmmuRegisters.EVENTQ_PROD);
-        int mask = (1 << EVTQ_LOG2) - 1;
-        int wrapMask = (1 << (EVTQ_LOG2 + 1)) - 1;
-        while (((prod ^ evtCons) & wrapMask) != 0) {
-            out.add(EventRecord.decode(memory.readLongs(EVTQ + (long) (evtCons & mask) * 32, 4)));
-            evtCons = (evtCons + 1) & wrapMask;
-        }
-        smmu.write32(SmmuRegisters.EVENTQ_CONS, evtCons | (prod & EventQueue.OVERFLOW_FLAG));
-        return out;
+        return console.events();
     }
 
     /** The single new event record. */
