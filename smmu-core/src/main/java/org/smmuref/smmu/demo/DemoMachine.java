@@ -38,12 +38,7 @@ import org.smmuref.smmu.tools.MmioConsole;
 final class DemoMachine {
     static final long RAM = 0x4000_0000L;
     static final long RAM_SIZE = 0x1000_0000L;
-    static final long STRTAB = RAM + 0x0010_0000L;
-    static final int STRTAB_LOG2 = 8;
-    static final long CMDQ = RAM + 0x0020_0000L;
-    static final int CMDQ_LOG2 = 8;
-    static final long EVTQ = RAM + 0x0030_0000L;
-    static final int EVTQ_LOG2 = 6;
+    static final MmioConsole.Layout LAYOUT = MmioConsole.Layout.standard(RAM);
     static final long HOST_TABLES = RAM + 0x0100_0000L;
     static final long HOST_TABLES_SIZE = 0x0100_0000L;
     /** Guest n's RAM starts at PA GUEST_PA0 + n * GUEST_STRIDE. */
@@ -69,8 +64,8 @@ final class DemoMachine {
     /** Brings the SMMU up: tables and queues by MMIO, CFGI_ALL + TLBI_NSNH_ALL, then SMMUEN; PTM as given. */
     DemoMachine(SmmuFeatures features, boolean ptm) {
         this.smmu = new Smmu(features, memory, new Interrupts());
-        this.console = new MmioConsole(smmu, memory, new MmioConsole.Layout(STRTAB, STRTAB_LOG2, CMDQ, CMDQ_LOG2, EVTQ,
-            EVTQ_LOG2), SmmuRegisters.CR2_RECINVSID | (ptm ? SmmuRegisters.CR2_PTM : 0));
+        this.console = new MmioConsole(smmu, memory, LAYOUT,
+            SmmuRegisters.CR2_RECINVSID | (ptm ? SmmuRegisters.CR2_PTM : 0));
     }
 
     /** The SMMU's IDR0 as software reads it. */

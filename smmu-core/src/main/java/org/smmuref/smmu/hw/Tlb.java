@@ -194,8 +194,8 @@ public final class Tlb {
         final long sizes1;
         final boolean tbi0;
         final boolean tbi1;
-        // Per access (accessIndex): bit p set when stage-1 permissions p / stage-2 permissions p (S2R|S2W|S2X) allow it,
-        // precomputed from Permissions with this context's PAN, WXN and regime, so a hit is checked with two shifts.
+        // Per access (accessIndex): bit p set when stage-1 permissions p / stage-2 permissions p (S2R|S2W|S2X) allow
+        // it, precomputed from Permissions with this context's PAN, WXN and regime: a hit is checked with two shifts.
         final long[] allowedS1 = new long[8];
         final int[] allowedS2 = new int[8];
 

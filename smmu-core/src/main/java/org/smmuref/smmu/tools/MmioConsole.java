@@ -28,6 +28,13 @@ public final class MmioConsole {
      * @param evtq the event queue's PA; {@code evtqLog2} its log2 size in records
      */
     public record Layout(long strtab, int strtabLog2, long cmdq, int cmdqLog2, long evtq, int evtqLog2) {
+        /**
+         * The layout the demos and test beds use, in the first 4 MiB of RAM at {@code ram}: a 256-STE stream table at
+         * +1 MiB, a 256-entry command queue at +2 MiB and a 64-record event queue at +3 MiB.
+         */
+        public static Layout standard(long ram) {
+            return new Layout(ram + 0x0010_0000L, 8, ram + 0x0020_0000L, 8, ram + 0x0030_0000L, 6);
+        }
     }
 
     private final Smmu smmu;

@@ -20,12 +20,8 @@ import org.smmuref.smmu.tools.MmioConsole;
 final class SmmuBed {
     static final long RAM = 0x4000_0000L;
     static final long RAM_SIZE = 0x1000_0000L;
-    static final long STRTAB = RAM + 0x0010_0000L;
-    static final int STRTAB_LOG2 = 8;
-    static final long CMDQ = RAM + 0x0020_0000L;
-    static final int CMDQ_LOG2 = 8;
-    static final long EVTQ = RAM + 0x0030_0000L;
-    static final int EVTQ_LOG2 = 6;
+    static final MmioConsole.Layout LAYOUT = MmioConsole.Layout.standard(RAM);
+    static final int STRTAB_LOG2 = LAYOUT.strtabLog2();
     static final long CDS = RAM + 0x0040_0000L;
     static final long HOST_TABLES = RAM + 0x0100_0000L;
     static final long TARGET = RAM + 0x0400_0000L;
@@ -57,8 +53,7 @@ final class SmmuBed {
     SmmuBed(SmmuFeatures features, Smmu.Options options, int cr2) {
         this.features = features;
         this.smmu = new Smmu(features, memory, sink, options);
-        this.console = new MmioConsole(smmu, memory, new MmioConsole.Layout(STRTAB, STRTAB_LOG2, CMDQ, CMDQ_LOG2, EVTQ,
-            EVTQ_LOG2), cr2);
+        this.console = new MmioConsole(smmu, memory, LAYOUT, cr2);
     }
 
     void writeCr0(int value) {
