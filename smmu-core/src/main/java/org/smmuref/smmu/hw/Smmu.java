@@ -302,7 +302,7 @@ public final class Smmu implements CommandHandler {
             return null;
         }
         long generation = tlb.generation();
-        Translation hit = engine.permittedHit(cfg.tlbTags(), address, access);
+        Translation hit = tlb.permittedStage1(cfg.tlbTags(), address, access);
         if (hit == null || invalidations.get() != epoch) {
             return null;
         }

@@ -97,14 +97,6 @@ public final class TranslationEngine {
         return walkAndCache(s1, s2, vmid, s2Granule, address, access);
     }
 
-    /**
-     * The TLB hit that {@link #translate(Stage1Context, Stage2Context, Tlb.Stage1Tags, long, Access)} would return as
-     * a translation, or null when it would walk or fault: the DMA port's fast path, which allocates nothing.
-     */
-    Translation permittedHit(Tlb.Stage1Tags tags, long address, Access access) {
-        return tlb.permittedStage1(tags, address, access);
-    }
-
     /** The permission fault of using cached {@code hit} for {@code access}, stage 1 first; null when allowed. */
     private static TranslationFault checkHit(Stage1Context s1, Stage2Context s2, Translation hit, long address,
                                              Access access) {
