@@ -49,6 +49,9 @@ public final class ArmSmmuV3 implements IommuInstance {
     /** log2 of the event queue entries the driver uses (at most IDR1.EVENTQS). */
     static final int EVTQ_LOG2 = 7;
     private static final int CR1_WB_ISH = 1 | 1 << 2 | 3 << 4 | 1 << 6 | 1 << 8 | 3 << 10;
+    /** IIDR.Implementer of Arm, and IIDR.ProductID of MMU-700 (arm_smmu_device_iidr_probe). */
+    static final int IIDR_IMPLEMENTER_ARM = 0x43b;
+    static final int IIDR_PRODUCTID_ARM_MMU_700 = 0x487;
 
     private final int id;
     private final SmmuMmio mmio;
@@ -61,6 +64,7 @@ public final class ArmSmmuV3 implements IommuInstance {
     private final int[] idrs = new int[6];
     private final int iidr;
     private final int aidr;
+    private final boolean cmdqForceSync;
     private final Map<Integer, SmmuMaster> masters = new LinkedHashMap<>();
     private final List<HostEvent> hostEvents = new ArrayList<>();
     private StreamTableDriver strtab;
@@ -84,6 +88,7 @@ public final class ArmSmmuV3 implements IommuInstance {
         this.iidr = mmio.read32(SmmuRegisters.IIDR);
         this.aidr = mmio.read32(SmmuRegisters.AIDR);
         this.features = SmmuFeatures.fromIdrs(idrs, iidr, aidr);
+        this.cmdqForceSync = cmdqForceSync(iidr);
         this.vmids = chooser.forSmmu(SmmuVmidFeatures.fromIdr0(idrs[0], options.ptmRequested()));
     }
 
@@ -167,6 +172,22 @@ public final class ArmSmmuV3 implements IommuInstance {
     }
 
     // ------------------------------------------------------------------ what the rest of the driver uses
+
+    /**
+     * Whether the kernel sets ARM_SMMU_OPT_CMDQ_FORCE_SYNC for this SMMU: an Arm MMU-700 by its IIDR (Arm erratum
+     * 2812531, {@code arm_smmu_device_iidr_probe}). In the kernel it makes a batch end with CMD_SYNC one entry before
+     * it is full; the model's queue driver has no 64-entry batch limit, so here it only refuses vIOMMUs.
+     */
+    static boolean cmdqForceSync(int iidr) {
+        int implementer = iidr & 0xfff;
+        int productId = iidr >>> 20;
+        return implementer == IIDR_IMPLEMENTER_ARM && productId == IIDR_PRODUCTID_ARM_MMU_700;
+    }
+
+    /** Whether ARM_SMMU_OPT_CMDQ_FORCE_SYNC applies to this SMMU ({@link #cmdqForceSync(int)}). */
+    public boolean cmdqForceSync() {
+        return cmdqForceSync;
+    }
 
     /** The SMMU's features as its IDRs describe them. */
     public SmmuFeatures features() {
@@ -446,11 +467,20 @@ public final class ArmSmmuV3 implements IommuInstance {
         }
     }
 
+    /**
+     * {@code arm_smmu_get_viommu_size}: nesting; no forced CMD_SYNC (its interaction with the guest's invalidation
+     * batches is unstudied); and a way to keep the VM from bypassing the cache, since VFIO does no cache maintenance:
+     * the device is CANWBS (fully coherent, No-Snoop included) or the SMMU has S2FWB (the guest's stage-1 attributes
+     * cannot make DMA non-coherent). IDR0.COHACC is not enough: it says the SMMU's own accesses are coherent, not the
+     * device's. Then the type must be ARM_SMMUV3.
+     */
     @Override
     public boolean supportsViommu(IommuDevice device, int type) {
-        // A vSMMU needs nesting and DMA that stays coherent whatever attributes the guest's stage 1 picks.
-        return type == IommufdConstants.IOMMU_VIOMMU_TYPE_ARM_SMMUV3 && nesting()
-            && (features.cohacc() || features.fwb());
+        if (!(device instanceof SmmuMaster master) || master.smmu() != this) {
+            return false;
+        }
+        return nesting() && !cmdqForceSync && (master.canwbs() || features.fwb())
+            && type == IommufdConstants.IOMMU_VIOMMU_TYPE_ARM_SMMUV3;
     }
 
     @Override
@@ -466,14 +496,14 @@ public final class ArmSmmuV3 implements IommuInstance {
         return new ArmVsmmu(this, host, s2, leaseVmid(host.kvmVm()));
     }
 
-    /** The 40-byte {@code iommu_hw_info_arm_smmuv3}: raw IDRs, except BTM, which is offered only when it is safe. */
+    /**
+     * The 40-byte {@code iommu_hw_info_arm_smmuv3} as {@code arm_smmu_hw_info} fills it: IDR0..IDR5, IIDR and AIDR
+     * exactly as the registers read, IDR0.BTM included whatever the VMID policy decided (the kernel does not clear
+     * it either; a VMM must not read BTM here as "the host uses BTM").
+     */
     byte[] hwInfo() {
-        int[] reported = idrs.clone();
-        if (!vmids.btmEnabled()) {
-            reported[0] &= ~SmmuVmidFeatures.IDR0_BTM;
-        }
         List<Integer> idr = new ArrayList<>();
-        for (int v : reported) {
+        for (int v : idrs) {
             idr.add(v);
         }
         return new org.smmuref.iommufd.uapi.IommuHwInfoArmSmmuv3(0, 0, idr, iidr, aidr).encode();

@@ -40,6 +40,11 @@ public final class SmmuMaster implements IommuDevice {
         return spec.streamId();
     }
 
+    /** Whether firmware marks the device CANWBS (fully coherent, No-Snoop included): {@code arm_smmu_master_canwbs}. */
+    public boolean canwbs() {
+        return spec.canwbs();
+    }
+
     @Override
     public Optional<HwInfo> hwInfo(int requestedType) {
         if (requestedType != IommufdConstants.IOMMU_HW_INFO_TYPE_DEFAULT
