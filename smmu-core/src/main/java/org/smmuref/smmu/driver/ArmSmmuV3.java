@@ -65,6 +65,8 @@ public final class ArmSmmuV3 implements IommuInstance {
     private final int iidr;
     private final int aidr;
     private final boolean cmdqForceSync;
+    /** ASIDs of stage-1 paging domains; 0 is never handed out (as the kernel's arm_smmu_asid_xa starts at 1). */
+    private final java.util.BitSet asids = new java.util.BitSet();
     private final Map<Integer, SmmuMaster> masters = new LinkedHashMap<>();
     private final List<HostEvent> hostEvents = new ArrayList<>();
     private StreamTableDriver strtab;
@@ -443,28 +445,60 @@ public final class ArmSmmuV3 implements IommuInstance {
         return Optional.ofNullable(masters.get(streamId));
     }
 
+    /**
+     * {@code arm_smmu_domain_alloc_paging_flags}: NEST_PARENT and PASID are the flags known (dirty tracking needs
+     * HTTU, which the model has not); flags 0 gives a stage-2 domain where the SMMU has stage 2 and a stage-1 one
+     * otherwise; NEST_PARENT a stage-2 parent (EOPNOTSUPP unless the SMMU nests); PASID a stage-1 domain (EOPNOTSUPP
+     * without stage 1); both together EOPNOTSUPP. (The kernel prefers stage 1 for flags 0 whenever the SMMU has it;
+     * smmuref keeps stage 2 there so that plain domains carry a VMID, see docs/smmu-driver.md.)
+     */
     @Override
     public PagingDomain allocPagingDomain(IommuDevice device, int flags, UserData data) {
         requireMine(device);
-        int known = IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT;
+        int known = IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT | IommufdConstants.IOMMU_HWPT_ALLOC_PASID;
         if ((flags & ~known) != 0) {
             throw new IommufdException(Errno.EOPNOTSUPP, "arm-smmu-v3 paging domains support no flags 0x"
-                + Integer.toHexString(flags & ~known) + " (no dirty tracking, no PASID)");
+                + Integer.toHexString(flags & ~known) + " (no dirty tracking)");
         }
         if (data != null) {
             throw new IommufdException(Errno.EOPNOTSUPP, "arm-smmu-v3 paging domains take no driver data");
         }
-        boolean nestParent = (flags & IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT) != 0;
-        if (nestParent && !nesting()) {
-            throw new IommufdException(Errno.EOPNOTSUPP, "SMMU " + id + " cannot nest (needs stage 1 and stage 2)");
-        }
-        if (!features.s2p()) {
-            throw new IommufdException(Errno.EOPNOTSUPP, "SMMU " + id + " has no stage 2; stage-1 paging domains"
-                + " are not implemented by this driver");
-        }
         synchronized (this) {
-            return new S2Domain(this, nestParent);
+            switch (flags) {
+                case 0:
+                    return features.s2p() ? new S2Domain(this, false) : new S1Domain(this);
+                case IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT:
+                    if (!nesting()) {
+                        throw new IommufdException(Errno.EOPNOTSUPP, "SMMU " + id
+                            + " cannot nest (needs stage 1 and stage 2)");
+                    }
+                    return new S2Domain(this, true);
+                case IommufdConstants.IOMMU_HWPT_ALLOC_PASID:
+                    if (!features.s1p()) {
+                        throw new IommufdException(Errno.EOPNOTSUPP, "SMMU " + id
+                            + " has no stage 1 for a PASID-capable domain");
+                    }
+                    return new S1Domain(this);
+                default:
+                    throw new IommufdException(Errno.EOPNOTSUPP, "NEST_PARENT and PASID together are not a paging"
+                        + " domain arm-smmu-v3 allocates");
+            }
         }
+    }
+
+    /** The lowest free ASID (1 .. 2^IDR0.ASID16-bits - 1); EBUSY when all are taken, as xa_alloc answers. */
+    synchronized int allocateAsid() {
+        int asid = asids.nextClearBit(1);
+        if (asid >= 1 << features.asidBits()) {
+            throw new IommufdException(Errno.EBUSY, "SMMU " + id + " has no free ASID");
+        }
+        asids.set(asid);
+        return asid;
+    }
+
+    /** Gives an ASID back after its TLB entries were invalidated. */
+    synchronized void releaseAsid(int asid) {
+        asids.clear(asid);
     }
 
     /**

@@ -65,6 +65,9 @@ public final class SmmuMaster implements IommuDevice {
             if (newDomain instanceof S2Domain s2) {
                 smmu.installSte(streamId(), s2.ste(s2.vmid(), false));
                 set(s2, null, 0, false);
+            } else if (newDomain instanceof S1Domain s1) {
+                smmu.installSte(streamId(), s1.ste());
+                set(s1, null, 0, false);
             } else if (newDomain instanceof NestedSteDomain nested) {
                 attachNested(nested);
             } else if (newDomain instanceof V1NestedDomain v1) {

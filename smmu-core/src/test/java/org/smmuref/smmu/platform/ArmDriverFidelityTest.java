@@ -6,10 +6,14 @@ import static org.smmuref.smmu.platform.Machines.errno;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.IommufdConstants;
 import org.smmuref.kvm.policy.VmidPolicyConfig;
 import org.smmuref.smmu.driver.ArmSmmuV3Options;
 import org.smmuref.smmu.driver.MasterSpec;
+import org.smmuref.smmu.driver.S1Domain;
+import org.smmuref.smmu.driver.S2Domain;
 import org.smmuref.smmu.hw.SmmuFeatures;
 
 /** Driver rules of issue 11 checked through the ioctls against the kernel's arm-smmu-v3 functions named below. */
@@ -54,6 +58,71 @@ class ArmDriverFidelityTest {
         assertThat(platform.driver(0).cmdqForceSync()).isTrue();
         assertThat(viommuErrno(new NestingBed(platform), 0x9)).isEqualTo(Errno.EOPNOTSUPP);
         assertThat(machine(SmmuFeatures.reference().build()).driver(0).cmdqForceSync()).isFalse();
+    }
+
+    /** DMA of 8 bytes at {@code iova} from StreamID 0x8; null if it faulted. */
+    private static byte[] read(NestingBed b, long iova) {
+        byte[] out = new byte[8];
+        return b.platform.dmaRead(0, 0x8, iova, out).complete() ? out : null;
+    }
+
+    @Test
+    void flags_0_on_an_smmu_without_stage_2_is_a_stage_1_domain_that_translates_and_invalidates() {
+        // arm_smmu_domain_alloc_paging_flags: no TRANS_S2 -> ARM_SMMU_DOMAIN_S1
+        SmmuPlatform platform = machine(SmmuFeatures.reference().s2p(false).hyp(false).build());
+        NestingBed b = new NestingBed(platform);
+        int dev = b.bind(0x8);
+        int hwpt = b.iommufd.hwptAlloc(b.ctx, Requests.hwptAlloc(0, dev, b.ioas)).outHwptId();
+        b.iommufd.attachDevice(b.ctx, dev, hwpt);
+        S1Domain domain = (S1Domain) platform.driver(0).master(0x8).orElseThrow().domain();
+        assertThat(domain.asid()).isPositive();
+        b.guest.write(NestingBed.GUEST_IPA + 0x40, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+        assertThat(read(b, NestingBed.GUEST_IPA + 0x40)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+        // the unmap's TLBI_NH_VA must remove the cached translation
+        b.iommufd.ioasUnmap(b.ctx, Requests.ioasUnmap(b.ioas, NestingBed.GUEST_IPA, NestingBed.GUEST_SIZE));
+        assertThat(read(b, NestingBed.GUEST_IPA + 0x40)).isNull();
+        assertThat(errno(() -> b.nestParent(dev))).isEqualTo(Errno.EOPNOTSUPP);
+    }
+
+    @Test
+    void pasid_is_an_allowed_flag_and_asks_for_a_stage_1_domain() {
+        // arm_smmu_domain_alloc_paging_flags: IOMMU_HWPT_ALLOC_PASID is in PAGING_FLAGS and needs TRANS_S1
+        NestingBed b = new NestingBed(machine(SmmuFeatures.reference().build()));
+        int dev = b.bind(0x8);
+        int hwpt = b.iommufd.hwptAlloc(b.ctx, Requests.hwptAlloc(IommufdConstants.IOMMU_HWPT_ALLOC_PASID, dev,
+            b.ioas)).outHwptId();
+        b.iommufd.attachDevice(b.ctx, dev, hwpt);
+        assertThat(b.platform.driver(0).master(0x8).orElseThrow().domain()).isInstanceOf(S1Domain.class);
+        b.guest.write(NestingBed.GUEST_IPA, new byte[] {9, 9, 9, 9, 9, 9, 9, 9});
+        assertThat(read(b, NestingBed.GUEST_IPA)).containsExactly(9, 9, 9, 9, 9, 9, 9, 9);
+        assertThat(errno(() -> b.iommufd.hwptAlloc(b.ctx, Requests.hwptAlloc(IommufdConstants.IOMMU_HWPT_ALLOC_PASID
+            | IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT, dev, b.ioas)))).isEqualTo(Errno.EOPNOTSUPP);
+        // a plain allocation on an SMMU with stage 2 stays stage 2 here (smmuref's documented choice)
+        int plain = b.iommufd.hwptAlloc(b.ctx, Requests.hwptAlloc(0, dev, b.ioas)).outHwptId();
+        b.iommufd.attachDevice(b.ctx, dev, plain);
+        assertThat(b.platform.driver(0).master(0x8).orElseThrow().domain()).isInstanceOf(S2Domain.class);
+
+        NestingBed s2only = new NestingBed(machine(SmmuFeatures.reference().s1p(false).hyp(false).build()));
+        int d = s2only.bind(0x8);
+        assertThat(errno(() -> s2only.iommufd.hwptAlloc(s2only.ctx, Requests.hwptAlloc(
+            IommufdConstants.IOMMU_HWPT_ALLOC_PASID, d, s2only.ioas)))).isEqualTo(Errno.EOPNOTSUPP);
+    }
+
+    @Test
+    void destroying_a_stage_1_domain_gives_its_asid_back() {
+        SmmuPlatform platform = machine(SmmuFeatures.reference().build());
+        NestingBed b = new NestingBed(platform);
+        int dev = b.bind(0x8);
+        int first = b.iommufd.hwptAlloc(b.ctx, Requests.hwptAlloc(IommufdConstants.IOMMU_HWPT_ALLOC_PASID, dev,
+            b.ioas)).outHwptId();
+        b.iommufd.attachDevice(b.ctx, dev, first);
+        int asid = ((S1Domain) platform.driver(0).master(0x8).orElseThrow().domain()).asid();
+        b.iommufd.detachDevice(b.ctx, dev);
+        b.iommufd.destroy(b.ctx, Requests.destroy(first));
+        int second = b.iommufd.hwptAlloc(b.ctx, Requests.hwptAlloc(IommufdConstants.IOMMU_HWPT_ALLOC_PASID, dev,
+            b.ioas)).outHwptId();
+        b.iommufd.attachDevice(b.ctx, dev, second);
+        assertThat(((S1Domain) platform.driver(0).master(0x8).orElseThrow().domain()).asid()).isEqualTo(asid);
     }
 
     @Test
