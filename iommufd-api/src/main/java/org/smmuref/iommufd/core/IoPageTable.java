@@ -36,14 +36,17 @@ final class IoPageTable {
     static final class Pages {
         final long base;
         final long length;
+        /** Mapped with write permission (the kernel's {@code pages->writable}): only then may a copy write. */
+        final boolean writable;
         /** The areas that refer to this range (the kref). */
         int areas;
         /** page index -> [backing page address, number of filled areas spanning it]. */
         final TreeMap<Long, long[]> pinned = new TreeMap<>();
 
-        Pages(long base, long length) {
+        Pages(long base, long length, boolean writable) {
             this.base = base;
             this.length = length;
+            this.writable = writable;
         }
 
         /** How many of its pages are pinned now. */
@@ -117,7 +120,7 @@ final class IoPageTable {
                 + " is 0 or too large to describe in pages");
         }
         long startByte = userVa & (pageSize - 1);
-        Pages pages = new Pages(userVa - startByte, length);
+        Pages pages = new Pages(userVa - startByte, length, (prot & PagingDomain.PROT_WRITE) != 0);
         return mapPieces(List.of(new Piece(pages, startByte, length)), length, iova, fixed, prot);
     }
 
@@ -176,6 +179,11 @@ final class IoPageTable {
         List<Area> fresh = new ArrayList<>();
         long at = target;
         for (Piece piece : pieces) {
+            if ((prot & PagingDomain.PROT_WRITE) != 0 && !piece.pages().writable) {
+                // iopt_insert_area: a writable copy of user memory that was mapped read-only
+                throw new IommufdException(Errno.EPERM, "the source at user address 0x" + Long.toHexString(
+                    piece.pages().base + piece.startByte()) + " was mapped without WRITEABLE");
+            }
             if ((piece.startByte() & (pageSize - 1) & (iovaAlignment - 1)) != 0) {
                 throw new IommufdException(Errno.EINVAL, "offset 0x" + Long.toHexString(piece.startByte()
                     & (pageSize - 1)) + " in the user page is not aligned to 0x" + Long.toHexString(iovaAlignment));

@@ -247,6 +247,20 @@ class IoasTest {
     }
 
     @Test
+    void a_writeable_copy_of_a_read_only_mapping_is_eperm() {
+        // iopt_insert_area: (iommu_prot & IOMMU_WRITE) && !pages->writable
+        int dst = f.ioas();
+        long va = f.buffer(PAGE);
+        f.core.ioasMap(f.ctx, Requests.ioasMap(IommufdConstants.IOMMU_IOAS_MAP_FIXED_IOVA
+            | IommufdConstants.IOMMU_IOAS_MAP_READABLE, ioas, 0, va, PAGE, 1L << 24));
+        assertErrno(Errno.EPERM, () -> f.core.ioasCopy(f.ctx, Requests.ioasCopy(RW, dst, ioas, PAGE, 0, 1L << 24)));
+        assertThat(f.core.mappedAreas(f.ctx, dst)).isEmpty();
+        f.core.ioasCopy(f.ctx, Requests.ioasCopy(IommufdConstants.IOMMU_IOAS_MAP_READABLE, dst, ioas, PAGE, 0,
+            1L << 24));
+        assertThat(f.core.mappedAreas(f.ctx, dst)).hasSize(1);
+    }
+
+    @Test
     void copy_of_an_unaligned_source_range_is_fine_and_the_destination_checks_its_own_alignment() {
         // iopt_get_pages has no alignment rule; iopt_alloc_area_pages / iopt_insert_area check the destination's
         int dst = f.ioas();

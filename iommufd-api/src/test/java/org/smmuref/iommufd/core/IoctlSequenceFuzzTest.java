@@ -118,9 +118,10 @@ class IoctlSequenceFuzzTest {
         documented(IommufdCommand.IOAS_ALLOC, Errno.EOPNOTSUPP);
         // no cap on the number of ranges (iommufd_ioas_load_iovas), so no ENOMEM here
         documented(IommufdCommand.IOAS_ALLOW_IOVAS, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EADDRINUSE);
-        // ENOMEM: a domain's map failing while the copy fills it (INJECT_ENOMEM), as for IOAS_MAP
+        // ENOMEM: a domain's map failing while the copy fills it (INJECT_ENOMEM), as for IOAS_MAP; EPERM: a
+        // WRITEABLE copy of a read-only mapping (iopt_insert_area)
         documented(IommufdCommand.IOAS_COPY, Errno.EOPNOTSUPP, Errno.EOVERFLOW, Errno.ENOENT, Errno.EEXIST,
-            Errno.ENOSPC, Errno.ENOMEM);
+            Errno.ENOSPC, Errno.ENOMEM, Errno.EPERM);
         documented(IommufdCommand.IOAS_IOVA_RANGES, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EMSGSIZE);
         documented(IommufdCommand.IOAS_MAP, Errno.EOPNOTSUPP, Errno.EOVERFLOW, Errno.ENOENT, Errno.EEXIST,
             Errno.ENOSPC, Errno.ENOMEM);

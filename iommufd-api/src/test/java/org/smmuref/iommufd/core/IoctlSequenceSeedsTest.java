@@ -505,6 +505,12 @@ class IoctlSequenceSeedsTest {
             .op(Op.DETACH, 1)
             .op(Op.TOGGLE_CAP_SYS_RESOURCE)
             .ok(IommufdCommand.OPTION, "val64", 1)
+            // a read-only mapping copied WRITEABLE: iopt_insert_area's EPERM
+            .ok(IommufdCommand.IOAS_MAP, "flags", IommufdConstants.IOMMU_IOAS_MAP_FIXED_IOVA
+                | IommufdConstants.IOMMU_IOAS_MAP_READABLE, "ioas_id", 7, "user_va", HEAP + 4 * PAGE, "length", PAGE,
+                "iova", 3 * MAPPED_IOVA)
+            .ok(IommufdCommand.IOAS_COPY, "flags", RW, "dst_ioas_id", 7, "src_ioas_id", 7, "length", PAGE,
+                "src_iova", 3 * MAPPED_IOVA)
             .bytes());
         return seeds;
     }
