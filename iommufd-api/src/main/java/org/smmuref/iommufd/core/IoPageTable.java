@@ -420,14 +420,15 @@ final class IoPageTable {
                 + " bytes is too large to align");
         }
         long pageOffset = uptr & (pageSize - 1);
+        // unsigned throughout: roundup_pow_of_two of a length below 2^63 - 1 may be 2^63
         long align = Long.highestOneBit(length);
         if (align != length) {
             align <<= 1;
         }
-        if (uptr != 0) {
-            align = Math.min(align, Long.lowestOneBit(uptr));
+        if (uptr != 0 && Long.compareUnsigned(Long.lowestOneBit(uptr), align) < 0) {
+            align = Long.lowestOneBit(uptr);
         }
-        if (align < iovaAlignment) {
+        if (Long.compareUnsigned(align, iovaAlignment) < 0) {
             throw new IommufdException(Errno.EINVAL, "user_va 0x" + Long.toHexString(uptr) + " and length 0x"
                 + Long.toHexString(length) + " allow only an alignment of 0x" + Long.toHexString(align)
                 + ", below the IOAS's 0x" + Long.toHexString(iovaAlignment));

@@ -82,6 +82,14 @@ class IoasTest {
     }
 
     @Test
+    void a_huge_lazy_mapping_gets_an_iova_aligned_to_2_to_the_63() {
+        // iopt_alloc_iova in unsigned arithmetic: roundup_pow_of_two(2^62 + 4 KiB) = 2^63; nothing is pinned
+        assertThat(f.mapAnywhere(ioas, 0, (1L << 62) + PAGE)).isEqualTo(1L << 63);
+        assertErrno(Errno.EOVERFLOW, () -> f.mapAnywhere(ioas, 0, Long.MAX_VALUE));
+        assertThat(f.mem.totalPins()).isZero();
+    }
+
+    @Test
     void the_area_keeps_the_page_offset_and_a_4k_domain_maps_the_offset_into_the_page() {
         // iopt_insert_area keeps page_offset; the domain gets the backing page's address plus that offset
         f.core.option(f.ctx, Requests.option(IommufdConstants.IOMMU_OPTION_HUGE_PAGES,
