@@ -52,6 +52,8 @@ public final class ArmSmmuV3 implements IommuInstance {
     /** IIDR.Implementer of Arm, and IIDR.ProductID of MMU-700 (arm_smmu_device_iidr_probe). */
     static final int IIDR_IMPLEMENTER_ARM = 0x43b;
     static final int IIDR_PRODUCTID_ARM_MMU_700 = 0x487;
+    /** IIDR.ProductID of MMU-600. */
+    static final int IIDR_PRODUCTID_ARM_MMU_600 = 0x483;
 
     private final int id;
     private final SmmuMmio mmio;
@@ -65,6 +67,7 @@ public final class ArmSmmuV3 implements IommuInstance {
     private final int iidr;
     private final int aidr;
     private final boolean cmdqForceSync;
+    private final boolean nestingErratum;
     /** ASIDs of stage-1 paging domains; 0 is never handed out (as the kernel's arm_smmu_asid_xa starts at 1). */
     private final java.util.BitSet asids = new java.util.BitSet();
     private final Map<Integer, SmmuMaster> masters = new LinkedHashMap<>();
@@ -91,6 +94,7 @@ public final class ArmSmmuV3 implements IommuInstance {
         this.aidr = mmio.read32(SmmuRegisters.AIDR);
         this.features = SmmuFeatures.fromIdrs(idrs, iidr, aidr);
         this.cmdqForceSync = cmdqForceSync(iidr);
+        this.nestingErratum = nestingErratum(iidr);
         this.vmids = chooser.forSmmu(SmmuVmidFeatures.fromIdr0(idrs[0], options.ptmRequested()));
     }
 
@@ -188,6 +192,22 @@ public final class ArmSmmuV3 implements IommuInstance {
         return implementer == IIDR_IMPLEMENTER_ARM && productId == IIDR_PRODUCTID_ARM_MMU_700;
     }
 
+    /**
+     * Whether {@code arm_smmu_device_iidr_probe} clears ARM_SMMU_FEAT_NESTING for this implementation: an MMU-600
+     * before r2 (Arm erratum 1209401) or an MMU-700 before r1p1 (Arm errata 2268618 and 2812531; older kernels clear
+     * it for every MMU-700).
+     */
+    static boolean nestingErratum(int iidr) {
+        if ((iidr & 0xfff) != IIDR_IMPLEMENTER_ARM) {
+            return false;
+        }
+        int productId = iidr >>> 20;
+        int variant = (iidr >>> 16) & 0xf;
+        int revision = (iidr >>> 12) & 0xf;
+        return productId == IIDR_PRODUCTID_ARM_MMU_600 && variant < 2
+            || productId == IIDR_PRODUCTID_ARM_MMU_700 && (variant < 1 || variant == 1 && revision < 1);
+    }
+
     /** Whether ARM_SMMU_OPT_CMDQ_FORCE_SYNC applies to this SMMU ({@link #cmdqForceSync(int)}). */
     public boolean cmdqForceSync() {
         return cmdqForceSync;
@@ -218,9 +238,12 @@ public final class ArmSmmuV3 implements IommuInstance {
         return (idrs[1] & (1 << 27)) != 0;
     }
 
-    /** Whether the SMMU can nest (stage 1 and stage 2: ARM_SMMU_FEAT_NESTING). */
+    /**
+     * Whether the SMMU can nest (ARM_SMMU_FEAT_NESTING): stage 1 and stage 2, and no implementation erratum that makes
+     * the kernel withdraw nesting ({@link #nestingErratum(int)}).
+     */
     public boolean nesting() {
-        return features.s1p() && features.s2p();
+        return features.s1p() && features.s2p() && !nestingErratum;
     }
 
     /** The device behind this SMMU with {@code streamId}, as the driver sees it. */

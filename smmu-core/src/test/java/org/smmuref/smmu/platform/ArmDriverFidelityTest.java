@@ -126,6 +126,25 @@ class ArmDriverFidelityTest {
     }
 
     @Test
+    void implementations_with_a_nesting_erratum_get_no_nest_parent() {
+        // arm_smmu_device_iidr_probe: MMU-600 before r2 (erratum 1209401), MMU-700 before r1p1 (2268618, 2812531)
+        int mmu600r1p0 = 0x483 << 20 | 1 << 16 | 0x43b;
+        int mmu600r2p0 = 0x483 << 20 | 2 << 16 | 0x43b;
+        int mmu700r1p0 = 0x487 << 20 | 1 << 16 | 0x43b;
+        for (int iidr : new int[] {mmu600r1p0, mmu700r1p0}) {
+            NestingBed b = new NestingBed(machine(SmmuFeatures.reference().iidr(iidr).build()));
+            int dev = b.bind(0x9);
+            assertThat(errno(() -> b.nestParent(dev))).as("IIDR 0x%x", iidr).isEqualTo(Errno.EOPNOTSUPP);
+        }
+        NestingBed fixed = new NestingBed(machine(SmmuFeatures.reference().iidr(mmu600r2p0).build()));
+        int dev = fixed.bind(0x9);
+        assertThat(fixed.viommu(dev, fixed.nestParent(dev))).isPositive();
+        // the MMU-700 r1p1 of the force-sync case keeps nesting: only CMDQ_FORCE_SYNC refuses its vIOMMU
+        NestingBed r1p1 = new NestingBed(machine(SmmuFeatures.reference().iidr(IIDR_MMU_700).build()));
+        assertThat(r1p1.nestParent(r1p1.bind(0x9))).isPositive();
+    }
+
+    @Test
     void the_default_platform_marks_its_devices_canwbs() {
         assertThat(PlatformConfig.defaults().smmus().get(0).devices()).allSatisfy(d -> assertThat(d.canwbs())
             .isTrue());
