@@ -14,6 +14,7 @@ import org.smmuref.iommufd.uapi.IommuIoasUnmap;
 import org.smmuref.iommufd.uapi.IommuOption;
 import org.smmuref.iommufd.uapi.IommuVdeviceAlloc;
 import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
+import org.smmuref.iommufd.uapi.IommuVfioIoas;
 import org.smmuref.iommufd.uapi.IommuViommuAlloc;
 import org.smmuref.iommufd.uapi.UserBuffer;
 
@@ -59,6 +60,15 @@ public interface Iommufd {
      * context's process memory. Commands smmuref does not implement are EOPNOTSUPP after the generic checks.
      */
     void ioctl(int ctx, int request, UserBuffer arg);
+
+    /**
+     * The VFIO type1 container ioctls an iommufd fd serves ({@code iommufd_vfio_ioctl}): VFIO_GET_API_VERSION,
+     * VFIO_CHECK_EXTENSION and VFIO_SET_IOMMU take {@code arg} as an integer; VFIO_IOMMU_GET_INFO, _MAP_DMA and
+     * _UNMAP_DMA as a pointer into the context's process memory. Returns the ioctl's result (the API version, 1/0 for
+     * an extension, else 0). Any other request is ENOTTY. They act on the IOAS chosen with IOMMU_VFIO_IOAS (ENODEV
+     * when none is).
+     */
+    long vfioIoctl(int ctx, int request, long arg);
 
     /**
      * VFIO_DEVICE_BIND_IOMMUFD: binds the device with {@code streamId} behind IOMMU instance {@code iommuInstance}
@@ -109,6 +119,9 @@ public interface Iommufd {
      * {@code out_iova_alignment}; EMSGSIZE (carrying the struct) if they do not fit.
      */
     IommuIoasIovaRanges ioasIovaRanges(int ctx, IommuIoasIovaRanges cmd);
+
+    /** IOMMU_VFIO_IOAS: gets ({@code ioas_id} set), sets or clears the IOAS the VFIO compatibility ioctls use. */
+    IommuVfioIoas vfioIoas(int ctx, IommuVfioIoas cmd);
 
     /** IOMMU_IOAS_MAP: sets {@code iova} when it was allocated. */
     IommuIoasMap ioasMap(int ctx, IommuIoasMap cmd);

@@ -19,6 +19,8 @@ final class Context {
     final TreeSet<Integer> eventFds = new TreeSet<>();
     /** RLIMIT_MODE: pinned pages accounted per mm (true) or per user (false, the default). */
     boolean accountPerMm;
+    /** The IOAS the VFIO compatibility ioctls use (the kernel's {@code ictx->vfio_ioas}); see {@link VfioCompat}. */
+    Ioas vfioIoas;
     /** The VM reference taken by associateKvm, dropped when the context closes. */
     Optional<KvmReference> kvm = Optional.empty();
 

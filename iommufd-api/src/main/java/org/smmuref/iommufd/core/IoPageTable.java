@@ -370,6 +370,38 @@ final class IoPageTable {
         return removeAreas(victims);
     }
 
+    /**
+     * The kernel's iopt_cut_iova: splits the area holding each IOVA so that one piece ends there (iopt_area_split;
+     * nothing to do where no area holds it or the area already ends there). EINVAL if the new piece's start, or its
+     * offset in the user pages, is not aligned to the IOAS's IOVA alignment. Used by VFIO type1 unmap with large pages
+     * disabled, where the alignment is at least a page, so the two pieces span different user pages and the pins
+     * (one reference per filled area spanning a page) and the domains' page-by-page mappings stay as they are.
+     */
+    void cutAt(long... lastIovas) {
+        for (long at : lastIovas) {
+            Map.Entry<Long, Area> e = areas.floorEntry(at);
+            if (e == null || Long.compareUnsigned(e.getValue().last(), at) < 0) {
+                continue;
+            }
+            Area area = e.getValue();
+            if (area.last() == at) {
+                continue;
+            }
+            long newStart = at + 1;
+            long headLength = newStart - area.iova();
+            long newStartByte = area.startByte() + headLength;
+            if (((newStart | (newStartByte & (pageSize - 1))) & (iovaAlignment - 1)) != 0) {
+                throw new IommufdException(Errno.EINVAL, "cannot cut the area " + area.range() + " at 0x"
+                    + Long.toHexString(newStart) + ": not aligned to 0x" + Long.toHexString(iovaAlignment));
+            }
+            Area head = new Area(area.iova(), headLength, area.prot(), area.pages(), area.startByte());
+            Area tail = new Area(newStart, area.length() - headLength, area.prot(), area.pages(), newStartByte);
+            areas.put(head.iova(), head);
+            areas.put(tail.iova(), tail);
+            area.pages().areas++;
+        }
+    }
+
     /** Unmaps everything; returns the bytes unmapped (0 when empty). */
     long unmapAll() {
         return removeAreas(List.copyOf(areas.values()));

@@ -42,6 +42,7 @@ import org.smmuref.iommufd.uapi.IommuIoasUnmap;
 import org.smmuref.iommufd.uapi.IommuOption;
 import org.smmuref.iommufd.uapi.IommuVdeviceAlloc;
 import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
+import org.smmuref.iommufd.uapi.IommuVfioIoas;
 import org.smmuref.iommufd.uapi.IommuViommuAlloc;
 import org.smmuref.iommufd.uapi.UapiException;
 import org.smmuref.iommufd.uapi.UserBuffer;
@@ -480,7 +481,8 @@ public final class IommufdCore implements Iommufd {
                 case VIOMMU_ALLOC -> NestingCommands.viommuAlloc(c, (IommuViommuAlloc) a, lock);
                 case VDEVICE_ALLOC -> NestingCommands.vdeviceAlloc(c, (IommuVdeviceAlloc) a);
                 case VEVENTQ_ALLOC -> veventqAlloc(c, (IommuVeventqAlloc) a);
-                case VFIO_IOAS, HWPT_SET_DIRTY_TRACKING, HWPT_GET_DIRTY_BITMAP, IOAS_MAP_FILE, IOAS_CHANGE_PROCESS,
+                case VFIO_IOAS -> VfioCompat.vfioIoas(c, (IommuVfioIoas) a);
+                case HWPT_SET_DIRTY_TRACKING, HWPT_GET_DIRTY_BITMAP, IOAS_MAP_FILE, IOAS_CHANGE_PROCESS,
                     HW_QUEUE_ALLOC -> throw new IommufdException(Errno.EOPNOTSUPP, call.command().ioctlName()
                     + " is not implemented by smmuref");
             };
@@ -514,6 +516,23 @@ public final class IommufdCore implements Iommufd {
     @Override
     public IommuIoasIovaRanges ioasIovaRanges(int ctx, IommuIoasIovaRanges cmd) {
         return typed(ctx, cmd, IommuIoasIovaRanges.class);
+    }
+
+    @Override
+    public IommuVfioIoas vfioIoas(int ctx, IommuVfioIoas cmd) {
+        return typed(ctx, cmd, IommuVfioIoas.class);
+    }
+
+    @Override
+    public long vfioIoctl(int ctx, int request, long arg) {
+        synchronized (lock) {
+            Context c = context(ctx);
+            try {
+                return VfioCompat.ioctl(c, request, arg);
+            } catch (UapiException e) {
+                throw IommufdException.of(e);
+            }
+        }
     }
 
     @Override

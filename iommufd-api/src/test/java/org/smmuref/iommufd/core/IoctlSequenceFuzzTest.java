@@ -27,6 +27,7 @@ import org.smmuref.iommufd.uapi.CField;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.IommufdCommand;
 import org.smmuref.iommufd.uapi.IommufdConstants;
+import org.smmuref.iommufd.uapi.VfioConstants;
 import org.smmuref.iommufd.uapi.UserBuffer;
 
 /**
@@ -55,8 +56,13 @@ class IoctlSequenceFuzzTest {
      */
     enum Op {
         RAW_IOCTL, BIND, UNBIND, ATTACH, REPLACE, DETACH, CLOSE_FD, READ_FD, POKE, TRIGGER_EVENT, TOGGLE_PAGE,
-        INJECT_ENOMEM, TOGGLE_CAP_SYS_RESOURCE
+        INJECT_ENOMEM, TOGGLE_CAP_SYS_RESOURCE, VFIO_IOCTL
     }
+
+    /** The requests of {@link Op#VFIO_IOCTL} (its first operand picks one): the six served and one that is not. */
+    static final int[] VFIO_REQUESTS = {VfioConstants.VFIO_GET_API_VERSION, VfioConstants.VFIO_CHECK_EXTENSION,
+        VfioConstants.VFIO_SET_IOMMU, VfioConstants.VFIO_IOMMU_GET_INFO, VfioConstants.VFIO_IOMMU_MAP_DMA,
+        VfioConstants.VFIO_IOMMU_UNMAP_DMA, VfioConstants.VFIO_IOMMU_DIRTY_PAGES};
 
     static final IommufdCommand[] COMMAND_VALUES = IommufdCommand.values();
     static final Op[] OP_VALUES = Op.values();
@@ -131,7 +137,9 @@ class IoctlSequenceFuzzTest {
         // page aligned (iopt_disable_large_pages)
         documented(IommufdCommand.OPTION, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EBUSY, Errno.EPERM, Errno.EADDRINUSE);
         // not implemented by smmuref: EOPNOTSUPP once the size rules pass
-        for (IommufdCommand c : List.of(IommufdCommand.VFIO_IOAS, IommufdCommand.HWPT_SET_DIRTY_TRACKING,
+        // iommufd_vfio_ioas: __reserved or an unknown op; SET of a non-IOAS; GET before SET (get_compat_ioas)
+        documented(IommufdCommand.VFIO_IOAS, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.ENODEV);
+        for (IommufdCommand c : List.of(IommufdCommand.HWPT_SET_DIRTY_TRACKING,
             IommufdCommand.HWPT_GET_DIRTY_BITMAP, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
             IommufdCommand.HW_QUEUE_ALLOC)) {
             documented(c, Errno.EOPNOTSUPP);
@@ -166,6 +174,12 @@ class IoctlSequenceFuzzTest {
         DOCUMENTED_OPS.put(Op.TOGGLE_PAGE, EnumSet.noneOf(Errno.class));
         DOCUMENTED_OPS.put(Op.INJECT_ENOMEM, EnumSet.noneOf(Errno.class));
         DOCUMENTED_OPS.put(Op.TOGGLE_CAP_SYS_RESOURCE, EnumSet.noneOf(Errno.class));
+        // vfio_compat.c: ENOTTY (ENOIOCTLCMD) for VFIO_IOMMU_DIRTY_PAGES, ENODEV without a compatibility IOAS, EINVAL
+        // for argsz / flags / type, EFAULT for an unmapped argument or unmapped user memory to pin; then the IOAS's
+        // own: EEXIST (map over a mapping), ENOENT / EOVERFLOW (unmap), EADDRINUSE (TYPE1 disabling large pages over
+        // a sub-page mapping), ENOMEM (a domain map failing, INJECT_ENOMEM)
+        DOCUMENTED_OPS.put(Op.VFIO_IOCTL, EnumSet.of(Errno.ENOTTY, Errno.ENODEV, Errno.EINVAL, Errno.EFAULT,
+            Errno.EEXIST, Errno.ENOENT, Errno.EOVERFLOW, Errno.EADDRINUSE, Errno.ENOMEM));
         for (IommufdCommand c : COMMAND_VALUES) {
             if (!DOCUMENTED.containsKey(c)) {
                 throw new IllegalStateException("no documented errnos for " + c);
@@ -454,6 +468,13 @@ class IoctlSequenceFuzzTest {
                         heapUnmapped[page] = !heapUnmapped[page];
                     }
                     case INJECT_ENOMEM -> injectEnomem(r.u8(), r.u8());
+                    case VFIO_IOCTL -> {
+                        int request = VFIO_REQUESTS[r.u8() % VFIO_REQUESTS.length];
+                        int kind = r.u8();
+                        int value = r.u8();
+                        // an integer argument, or a pointer into the heap where POKE put a struct
+                        f.core.vfioIoctl(f.ctx, request, kind % 2 == 0 ? value : HEAP + 64L * value);
+                    }
                     case TOGGLE_CAP_SYS_RESOURCE -> {
                         if (f.mem.capable(ProcessCapability.CAP_SYS_RESOURCE)) {
                             f.mem.revoke(ProcessCapability.CAP_SYS_RESOURCE);

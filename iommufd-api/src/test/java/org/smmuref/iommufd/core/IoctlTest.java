@@ -23,6 +23,7 @@ import org.smmuref.iommufd.uapi.IommuHwptAlloc;
 import org.smmuref.iommufd.uapi.IommuIovaRange;
 import org.smmuref.iommufd.uapi.IommufdCommand;
 import org.smmuref.iommufd.uapi.IommufdConstants;
+import org.smmuref.iommufd.uapi.IommuVfioIoas;
 import org.smmuref.iommufd.uapi.UserBuffer;
 
 /**
@@ -74,6 +75,8 @@ class IoctlTest {
                 case VIOMMU_ALLOC -> Requests.viommuAlloc(0, MockIommu.VIOMMU_TYPE_SELFTEST, dev, parent, 0, 0, 0);
                 case VDEVICE_ALLOC -> Requests.vdeviceAlloc(viommu, f.bind(2), 0x77);
                 case VEVENTQ_ALLOC -> Requests.veventqAlloc(0, viommu, MockIommu.VEVENTQ_TYPE_SELFTEST, 2, 0);
+                case VFIO_IOAS -> new IommuVfioIoas(IommuVfioIoas.SIZE, spare, IommufdConstants.IOMMU_VFIO_IOAS_SET,
+                    0);
                 default -> null;
             };
             if (s == null) {
@@ -154,7 +157,7 @@ class IoctlTest {
     @EnumSource(IommufdCommand.class)
     void the_typical_argument_succeeds_or_is_unimplemented(IommufdCommand c) {
         Outcome o = run(c, c.size(), c.size(), (byte) 0);
-        boolean implemented = !List.of(IommufdCommand.VFIO_IOAS, IommufdCommand.HWPT_SET_DIRTY_TRACKING,
+        boolean implemented = !List.of(IommufdCommand.HWPT_SET_DIRTY_TRACKING,
             IommufdCommand.HWPT_GET_DIRTY_BITMAP, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
             IommufdCommand.HW_QUEUE_ALLOC).contains(c);
         assertThat(o.errno()).as(o.toString()).isEqualTo(implemented ? null : Errno.EOPNOTSUPP);
