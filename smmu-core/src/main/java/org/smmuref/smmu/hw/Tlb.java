@@ -9,7 +9,9 @@ import java.util.concurrent.locks.StampedLock;
  * <p><b>Tags.</b> An entry is tagged by regime, VMID, kind (ASID-tagged stage-1 entry, global stage-1 entry, or IPA
  * entry without ASID), ASID, ASET, the stage-1 and stage-2 granules, and its naturally aligned input block (address
  * and size). Combined nested entries are stage-1 (VA) entries: TLBI_S2_IPA does not look at them, the VA-scoped and
- * VMID-wide commands do. Stage-2 translations (stage-2-only streams, and CD fetches through stage 2) are IPA entries.
+ * VMID-wide commands do. A combined entry smaller than its stage-1 block (a block splintered by smaller stage-2 pages)
+ * keeps the stage-1 block's span, and a VA-scoped command removes it when that span overlaps the command's range,
+ * whichever part of the block the entry itself maps (Arm ARM D8.17; SMMU section 4.4). Stage-2 translations (stage-2-only streams, and CD fetches through stage 2) are IPA entries.
  *
  * <p><b>Layout.</b> The entries live in one open-addressing table with linear probing over primitive arrays: per
  * slot a tag word (regime, kind, VMID, ASID, block size, flavor = ASET and granules) and the block number side by side
@@ -77,6 +79,10 @@ public final class Tlb {
     private final StampedLock lock = new StampedLock();
     private final int[] sizeCount = new int[64];
     private volatile long presentSizes;
+    // Splintered combined entries (stage-1 span larger than the entry) per stage-1 span size: a VA invalidation
+    // widens its probe to the largest such span, so that it finds every splinter of a stage-1 block it touches.
+    private final int[] splinterCount = new int[64];
+    private long splinterSpans;
     private volatile long generation;
     private int size;
 
@@ -455,6 +461,10 @@ public final class Tlb {
         if (sizeCount[shift]++ == 0) {
             presentSizes |= 1L << shift;
         }
+        int span = t.s1SizeShift();
+        if (span != shift && splinterCount[span]++ == 0) {
+            splinterSpans |= 1L << span;
+        }
         if (ageHead == NONE) {
             entries[(e << ENTRY_SHIFT) + AGE_PREV] = e;
             entries[(e << ENTRY_SHIFT) + AGE_NEXT] = e;
@@ -636,9 +646,22 @@ public final class Tlb {
         }
     }
 
+    /**
+     * Removes the entries of {@code list} whose stage-1 span overlaps [{@code start}, {@code last}]: for a splintered
+     * combined entry that is the whole stage-1 block it came from (Arm ARM D8.17), not only the part it maps; for
+     * every other entry its own block. IPA entries are never splintered, so the same rule serves TLBI_S2_IPA.
+     */
     private void removeRange(int list, long start, long last, boolean skipAset) {
         if (list == NONE || listSize[list] == 0) {
             return;
+        }
+        // Splinters of a stage-1 block that overlaps the span lie within the span widened to that block's alignment.
+        long wideStart = start;
+        long wideLast = last;
+        if (splinterSpans != 0) {
+            long spanMask = Bits.mask(63 - Long.numberOfLeadingZeros(splinterSpans));
+            wideStart = start & ~spanMask;
+            wideLast = last | spanMask;
         }
         int listed = listSize[list];
         // Probe page by page when that costs fewer steps than scanning the list.
@@ -646,7 +669,7 @@ public final class Tlb {
         long sizes = presentSizes;
         for (long s = sizes; s != 0 && probes <= listed; s &= s - 1) {
             int shift = Long.numberOfTrailingZeros(s);
-            probes += (last >>> shift) - (start >>> shift) + 1;
+            probes += (wideLast >>> shift) - (wideStart >>> shift) + 1;
             if (probes < 0) {
                 probes = Long.MAX_VALUE;
             }
@@ -655,9 +678,9 @@ public final class Tlb {
             long key = listKey[list]; // the list may be dropped on the way; its key is all the probes need
             for (long s = sizes; s != 0; s &= s - 1) {
                 int shift = Long.numberOfTrailingZeros(s);
-                long lastPage = last >>> shift;
-                for (long page = start >>> shift; ; page++) {
-                    removeBlock(tag(key, shift, 0), page, skipAset);
+                long lastPage = wideLast >>> shift;
+                for (long page = wideStart >>> shift; ; page++) {
+                    removeBlock(tag(key, shift, 0), page, skipAset, start, last);
                     if (page == lastPage) {
                         break;
                     }
@@ -667,8 +690,7 @@ public final class Tlb {
             for (int e = listHead[list]; e != NONE; ) {
                 int next = entries[(e << ENTRY_SHIFT) + LIST_NEXT];
                 int slot = entries[(e << ENTRY_SHIFT) + SLOT];
-                long tag = slots[4 * slot];
-                if (overlaps(tag, slots[4 * slot + 1], start, last) && !(skipAset && aset(tag))) {
+                if (spanOverlaps(slot, start, last) && !(skipAset && aset(slots[4 * slot]))) {
                     remove(slot);
                 }
                 e = next;
@@ -676,15 +698,19 @@ public final class Tlb {
         }
     }
 
-    /** Removes every flavor of block {@code page} with the home tag of {@code homeTag}: all lie in one probe run. */
-    private void removeBlock(long homeTag, long page, boolean skipAset) {
+    /**
+     * Removes every flavor of block {@code page} with the home tag of {@code homeTag} whose stage-1 span overlaps
+     * [{@code start}, {@code last}]: all flavors lie in one probe run.
+     */
+    private void removeBlock(long homeTag, long page, boolean skipAset, long start, long last) {
         int i = home(homeTag, page);
         while (true) {
             long k = slots[4 * i];
             if (k == 0) {
                 return;
             }
-            if ((k & HOME_TAG_MASK) == homeTag && slots[4 * i + 1] == page && !(skipAset && aset(k))) {
+            if ((k & HOME_TAG_MASK) == homeTag && slots[4 * i + 1] == page && !(skipAset && aset(k))
+                && spanOverlaps(i, start, last)) {
                 remove(i); // the run shifts back into slot i: look at it again
             } else {
                 i = (i + 1) & slotMask;
@@ -692,15 +718,16 @@ public final class Tlb {
         }
     }
 
-    private static boolean aset(long tag) {
-        return (tag >>> FLAVOR_POS & 1) != 0;
+    /** Whether the stage-1 span of the entry in {@code slot} overlaps [{@code start}, {@code last}] (unsigned). */
+    private boolean spanOverlaps(int slot, long start, long last) {
+        Translation t = values[slot];
+        long base = t.s1SpanBase();
+        long end = base | Bits.mask(t.s1SizeShift());
+        return Long.compareUnsigned(base, last) <= 0 && Long.compareUnsigned(start, end) <= 0;
     }
 
-    private static boolean overlaps(long tag, long page, long start, long last) {
-        int shift = (int) (tag >>> SHIFT_POS) & 63;
-        long base = page << shift;
-        long end = base | Bits.mask(shift);
-        return Long.compareUnsigned(base, last) <= 0 && Long.compareUnsigned(start, end) <= 0;
+    private static boolean aset(long tag) {
+        return (tag >>> FLAVOR_POS & 1) != 0;
     }
 
     /** Removes the entry in {@code slot} from the table, its scope list and the age ring. */
@@ -710,6 +737,10 @@ public final class Tlb {
         int shift = (int) (slots[4 * slot] >>> SHIFT_POS) & 63;
         if (--sizeCount[shift] == 0) {
             presentSizes &= ~(1L << shift);
+        }
+        int span = values[slot].s1SizeShift();
+        if (span != shift && --splinterCount[span] == 0) {
+            splinterSpans &= ~(1L << span);
         }
         int older = entries[(e << ENTRY_SHIFT) + AGE_PREV];
         int younger = entries[(e << ENTRY_SHIFT) + AGE_NEXT];

@@ -71,7 +71,8 @@ public final class Walker {
     /**
      * A nested translation whose stage-2 lookups (every stage-1 table address, then the stage-1 output) go through
      * {@code s2t}. Stage-1 faults, including its permission check, come before the stage-2 translation of the output.
-     * The result is the combined entry: the smaller of the two blocks, with both stages' permissions.
+     * The result is the combined entry: the smaller of the two blocks, with both stages' permissions, remembering the
+     * stage-1 block's size.
      */
     public TranslationResult nested(Stage1Context s1, Stage2Context s2, long va, Access access, Stage2Translator s2t) {
         TranslationResult r1 = walkStage1(s1, s2, va, s2t);
@@ -97,9 +98,11 @@ public final class Walker {
         int shift = s1Smaller ? t1.sizeShift() : t2.sizeShift();
         long low = Bits.mask(shift);
         long ipa = t1.outputAddress(va);
+        // The stage-1 span stays with the entry: a stage-1 block splintered into stage-2 pages is invalidated as a
+        // whole by a VA TLBI at any of its addresses (Arm ARM D8.17).
         return new Translation(Bits.signExtend(va, 56) & ~low, shift, t2.outputAddress(ipa) & ~low, ipa & ~low,
             t1.s1Perms(), t2.s2Perms(), t1.attributes().withStage2(t2.attributes()), t1.global(),
-            s1Smaller ? t1.level() : t2.level(), s1Smaller ? t1.granule() : t2.granule());
+            s1Smaller ? t1.level() : t2.level(), s1Smaller ? t1.granule() : t2.granule(), t1.sizeShift());
     }
 
     /** The stage-1 permission fault for {@code access} through {@code t}, or null when it is allowed. */
