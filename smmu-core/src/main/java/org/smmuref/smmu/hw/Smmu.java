@@ -12,11 +12,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * snapshot of the control registers that they refresh).
  *
  * <p><b>Commands.</b> Every effect is applied synchronously when the command is consumed: CFGI_* drop configuration
- * cache entries, TLBI_* drop TLB entries, ATC_INV drops entries of the {@link Atc} model. CMD_SYNC therefore completes
- * at once: when the queue consumes it, every earlier command's effect is visible to every translation that starts
- * afterwards. A translation that raced with an invalidation and would return a translation is redone (see
- * {@link #translate}), so no translation ever returns a result removed by an invalidation that completed before it
- * returned. PREFETCH_* are no-ops; RESUME / STALL_TERM / PRI_RESP find nothing to act on (the model never stalls and
+ * cache entries, TLBI_* drop TLB entries, ATC_INV drops entries of the {@link Atc} model, so every earlier command's
+ * effect is visible to every translation that starts after a CMD_SYNC. A translation that raced with an invalidation
+ * and would return a translation is redone (see {@link #translate}), so no translation ever returns a result removed
+ * by an invalidation that completed before it returned. CMD_SYNC (and a BTM broadcast) also waits for the memory
+ * accesses of {@link #transfer}s in flight that began before it, so no DMA write lands through a removed translation
+ * after the SYNC completed (SMMU section 4.7.3, 3.21); {@link #translate} and {@link #translateAddress} only answer
+ * the translation, and an access their caller makes afterwards is outside what a SYNC can order. PREFETCH_* are no-ops; RESUME / STALL_TERM / PRI_RESP find nothing to act on (the model never stalls and
  * has no PRI queue).
  *
  * <p><b>Configuration cache.</b> Keyed by (StreamID, SubstreamID or none); holds decoded STE + CD results and the
@@ -109,6 +111,7 @@ public final class Smmu implements CommandHandler {
     private final Atc atc = new Atc();
     private final DescriptorFetcher direct;
     private final AtomicLong invalidations = new AtomicLong();
+    private final InFlightDma inFlight = new InFlightDma();
     private final Object controlsLock = new Object();
     private final SmmuRegisters registers;
     private volatile Controls controls;
@@ -414,13 +417,21 @@ public final class Smmu implements CommandHandler {
         while (done < length) {
             long va = address + done;
             int chunk = (int) Math.min(length - done, PhysicalMemory.PAGE_SIZE - (va & (PhysicalMemory.PAGE_SIZE - 1)));
+            long epoch = invalidations.get();
             DmaOutcome o = translate(streamId, substreamId, va, access);
             if (o instanceof DmaOutcome.RazWi) {
                 if (!access.write()) {
                     java.util.Arrays.fill(buffer, offset + done, offset + done + chunk, (byte) 0);
                 }
             } else if (o.proceeds()) {
+                // The memory access is in flight from here until it is globally observed: a CMD_SYNC waits for it.
+                // An invalidation since the translation (whose SYNC may already have advanced past this access)
+                // means the translation may be one that SYNC promised gone: translate again.
+                int token = inFlight.enter(streamId);
                 try {
+                    if (invalidations.get() != epoch) {
+                        continue;
+                    }
                     if (access.write()) {
                         memory.write(o.physicalAddress(), buffer, offset + done, chunk);
                     } else {
@@ -429,6 +440,8 @@ public final class Smmu implements CommandHandler {
                 } catch (ExternalAbortException e) {
                     return new DmaTransfer(done, new DmaOutcome.Aborted(null, String.format(
                         "external abort: no memory at PA 0x%x", e.address())));
+                } finally {
+                    inFlight.exit(token);
                 }
             } else {
                 return new DmaTransfer(done, o);
@@ -589,6 +602,9 @@ public final class Smmu implements CommandHandler {
             applied = new TlbInvalidation.NhVa(o.vmid(), o.asid(), o.address(), o.range(), o.leaf(), true);
         }
         applyTlbInvalidation(applied, c.vmw());
+        // The broadcast completes (the PE's DSB finishes) only once the DMA that may have used the removed entries
+        // is globally observed, as for CMD_SYNC (SMMU section 3.17, 4.7.3).
+        inFlight.await();
         return true;
     }
 
@@ -701,9 +717,14 @@ public final class Smmu implements CommandHandler {
         // Nothing is stalled.
     }
 
-    /** CMD_SYNC: every earlier command's effect was applied when it was consumed, so the SYNC completes at once. */
+    /**
+     * CMD_SYNC: every earlier command's effect was applied when it was consumed; the SYNC completes once the DMA
+     * accesses in flight since before it (which may have used a translation those commands removed) are globally
+     * observed (SMMU section 4.7.3, 3.21).
+     */
     @Override
     public SyncOutcome sync() {
+        inFlight.await();
         return SyncOutcome.COMPLETE;
     }
 
