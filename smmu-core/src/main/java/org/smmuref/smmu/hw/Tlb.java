@@ -200,7 +200,7 @@ public final class Tlb {
         final long sizes1;
         final boolean tbi0;
         final boolean tbi1;
-        // Per access (accessIndex): bit p set when stage-1 permissions p / stage-2 permissions p (S2R|S2W|S2X) allow
+        // Per access (accessIndex): bit p set when stage-1 permissions p / stage-2 permissions p (S2R|S2W|S2X|S2UX) allow
         // it, precomputed from Permissions with this context's PAN, WXN and regime: a hit is checked with two shifts.
         final long[] allowedS1 = new long[8];
         final int[] allowedS2 = new int[8];
@@ -227,7 +227,7 @@ public final class Tlb {
                         allowedS1[a] |= 1L << p;
                     }
                 }
-                for (int p = 0; p < 8; p++) {
+                for (int p = 0; p < 16; p++) {
                     if (s2 == null || Permissions.checkStage2(p, access)) {
                         allowedS2[a] |= 1 << p;
                     }
@@ -238,7 +238,7 @@ public final class Tlb {
         /** The accesses (bit {@code accessIndex}) that translation {@code t} permits in this stream. */
         int accesses(Translation t) {
             int s1 = t.s1Perms() & 63;
-            int s2 = t.s2Perms() & 7;
+            int s2 = t.s2Perms() & 15;
             int mask = 0;
             for (int a = 0; a < 8; a++) {
                 if ((allowedS1[a] >>> s1 & 1) != 0 && (allowedS2[a] >>> s2 & 1) != 0) {
@@ -283,7 +283,7 @@ public final class Tlb {
         if (slot >= 0) {
             long word = slots[4 * slot + 2];
             boolean s1Allows = (t.allowedS1[accessIndex] >>> (word & 63) & 1) != 0;
-            boolean s2Allows = (t.allowedS2[accessIndex] >>> (word >>> 6 & 7) & 1) != 0;
+            boolean s2Allows = (t.allowedS2[accessIndex] >>> (word >>> 6 & 15) & 1) != 0;
             if (!(s1Allows && s2Allows)) {
                 return -1;
             }
@@ -297,13 +297,13 @@ public final class Tlb {
         }
     }
 
-    /** The hit word of {@code t}: its output base with the stage-1 permissions in bits [5:0], stage 2's in [8:6]. */
+    /** The hit word of {@code t}: its output base with the stage-1 permissions in bits [5:0], stage 2's in [9:6]. */
     private static long hitWord(Translation t) {
         if ((t.outputBase() & ~OUTPUT_BASE) != 0 || t.outputBase() >>> 52 != 0) {
             throw new IllegalArgumentException(String.format("output base 0x%x is not a page-aligned 52-bit address",
                 t.outputBase()));
         }
-        return t.outputBase() | (t.s1Perms() & 63) | (long) (t.s2Perms() & 7) << 6;
+        return t.outputBase() | (t.s1Perms() & 63) | (long) (t.s2Perms() & 15) << 6;
     }
 
     /** {@link #lookupStage1(Stage1Context, int, Granule, long)} with the stream's precomputed tags. */

@@ -32,12 +32,29 @@ public final class Walker {
     private static final long AF = 1L << 10;
     private static final long NG = 1L << 11;
 
+    /**
+     * The properties of the implementation that shape walks, as opposed to a stream's configuration.
+     *
+     * @param xnx IDR3.XNX: stage-2 XN is the two-bit XN[1:0] of bits [54:53] (Arm ARM table D8-78), else bit 54 only
+     */
+    public record Implementation(boolean xnx) {
+        /** Without XNX: the walker's behaviour when nothing else is said. */
+        public static final Implementation DEFAULT = new Implementation(false);
+    }
+
     private final PhysicalMemory memory;
+    private final boolean xnx;
     private final Stage2Translator uncachedStage2 = this::stage2;
 
-    /** Creates a walker reading descriptors from {@code memory}. */
+    /** Creates a walker reading descriptors from {@code memory}, for {@link Implementation#DEFAULT}. */
     public Walker(PhysicalMemory memory) {
+        this(memory, Implementation.DEFAULT);
+    }
+
+    /** Creates a walker reading descriptors from {@code memory} for an implementation with {@code impl}. */
+    public Walker(PhysicalMemory memory, Implementation impl) {
         this.memory = memory;
+        this.xnx = impl.xnx();
     }
 
     /** A stage-1-only translation of {@code va} (table addresses are PAs), with the permission check. */
@@ -264,12 +281,29 @@ public final class Walker {
             }
             int perms = ((desc & (1L << 6)) != 0 ? Permissions.S2R : 0)
                 | ((desc & (1L << 7)) != 0 ? Permissions.S2W : 0)
-                | ((desc & (1L << 54)) == 0 ? Permissions.S2X : 0);
+                | stage2Execute(desc);
             MemoryAttributes attrs = MemoryAttributes.of(-1, -1, false, (int) Bits.extract(desc, 2, 4),
                 (int) Bits.extract(desc, 8, 2));
             long base = ipa & ~Bits.mask(shift);
             return new Translation(base, shift, oa, base, Permissions.ALL, perms, attrs, false, level, g);
         }
+    }
+
+    /**
+     * The execute permissions of a stage-2 leaf (Arm ARM table D8-78). With XNX, XN[1:0] = bits [54:53]: 00 both,
+     * 01 (PXN) EL0 only, 10 (XN) neither, 11 (UXN) EL1 only. Without it, bit 53 is RES0 and bit 54 alone is XN.
+     */
+    private int stage2Execute(long desc) {
+        int xn = (int) Bits.extract(desc, 53, 2);
+        if (!xnx) {
+            xn &= 2;
+        }
+        return switch (xn) {
+            case 0 -> Permissions.S2X | Permissions.S2UX;
+            case 1 -> Permissions.S2UX;
+            case 3 -> Permissions.S2X;
+            default -> 0;
+        };
     }
 
     /** The output address of a table or leaf descriptor whose address bits start at {@code lsb}. */
