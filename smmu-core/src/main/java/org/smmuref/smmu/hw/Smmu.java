@@ -131,7 +131,7 @@ public final class Smmu implements CommandHandler {
         // Four ways per TLB entry, within 64 .. 64K: room for the TLB's pages with few two-way set conflicts, while
         // the array stays small enough to sit in the data cache.
         this.micro = new MicroTlb((int) Math.min(1 << 16, Math.max(64L, 4L * options.tlbCapacity())));
-        this.engine = new TranslationEngine(memory, tlb, features.iasBits(), new Walker.Implementation(features.xnx()));
+        this.engine = new TranslationEngine(memory, tlb, features.iasBits(), new Walker.Implementation(features.oasBits(), features.xnx()));
         this.configs = new ConfigCache(options.configCacheCapacity());
         this.direct = DescriptorFetcher.direct(memory);
         this.registers = new SmmuRegisters(features, memory, this, sink);

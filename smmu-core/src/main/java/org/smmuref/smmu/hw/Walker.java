@@ -35,14 +35,24 @@ public final class Walker {
     /**
      * The properties of the implementation that shape walks, as opposed to a stream's configuration.
      *
+     * @param oasBits the SMMU's OAS (IDR5.OAS): with 52 (FEAT_LPA) a 64K-granule table or leaf descriptor carries
+     *     OA[51:48] in bits [15:12] and 64K level-1 blocks are legal, whatever a stream's IPS / S2PS (Arm ARM D8.3);
+     *     an output beyond the stream's effective IPS / S2PS is then an address-size fault. Below 52 those bits are
+     *     RES0 and ignored.
      * @param xnx IDR3.XNX: stage-2 XN is the two-bit XN[1:0] of bits [54:53] (Arm ARM table D8-78), else bit 54 only
      */
-    public record Implementation(boolean xnx) {
-        /** Without XNX: the walker's behaviour when nothing else is said. */
-        public static final Implementation DEFAULT = new Implementation(false);
+    public record Implementation(int oasBits, boolean xnx) {
+        /** A 52-bit OAS without XNX: the walker's behaviour when nothing else is said. */
+        public static final Implementation DEFAULT = new Implementation(52, false);
+
+        /** Validates the OAS. */
+        public Implementation {
+            Stage1Context.checkOutputSize("OAS", oasBits);
+        }
     }
 
     private final PhysicalMemory memory;
+    private final boolean lpa;
     private final boolean xnx;
     private final Stage2Translator uncachedStage2 = this::stage2;
 
@@ -54,6 +64,7 @@ public final class Walker {
     /** Creates a walker reading descriptors from {@code memory} for an implementation with {@code impl}. */
     public Walker(PhysicalMemory memory, Implementation impl) {
         this.memory = memory;
+        this.lpa = impl.oasBits() == 52;
         this.xnx = impl.xnx();
     }
 
@@ -167,7 +178,7 @@ public final class Walker {
         int indexBits = n - g.levelShift(level);
         long table = half.ttb() & ~Bits.mask(indexBits + 3);
         int ips = s1.ips();
-        boolean oa52 = ips == 52 && g == Granule.G64K;
+        boolean oa52 = lpa && g == Granule.G64K; // the implementation's OAS decides the format, IPS the fault
         boolean noWrite = false;
         boolean noUser = false;
         boolean pxnTable = false;
@@ -244,7 +255,7 @@ public final class Walker {
         int indexBits = n - g.levelShift(level);
         long table = s2.s2ttb() & ~Bits.mask(indexBits + 3);
         int ps = s2.ps();
-        boolean oa52 = ps == 52 && g == Granule.G64K;
+        boolean oa52 = lpa && g == Granule.G64K;
         while (true) {
             int shift = g.levelShift(level);
             long descPa = table + (((ipa >>> shift) & Bits.mask(indexBits)) << 3);

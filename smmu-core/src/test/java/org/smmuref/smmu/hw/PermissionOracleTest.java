@@ -141,7 +141,7 @@ class PermissionOracleTest {
         long input = c.stage2Only() ? IPA : VA;
         s2.leaf(IPA, PA, 3, s2Leaf);
         Tlb tlb = new Tlb(64);
-        TranslationEngine engine = new TranslationEngine(memory, tlb, 48, new Walker.Implementation(c.xnx()));
+        TranslationEngine engine = new TranslationEngine(memory, tlb, 48, new Walker.Implementation(52, c.xnx()));
         Stage2Context c2 = Stage2Context.of(VMID, s2.root(), 64 - 39, s2.startLevel(), Granule.G4K, 48);
         Stage1Context c1 = new Stage1Context(TtbHalf.of(s1.root(), 64 - 39, Granule.G4K), TtbHalf.disabled(), 48,
             false, ASID, false, c.pan(), c.wxn(), false, StreamWorld.NS_EL1, VMID);
