@@ -543,14 +543,15 @@ public final class Smmu implements CommandHandler {
     /**
      * A transaction the device marks as already translated by ATS. Without CR0.ATSCHK it passes untranslated. With
      * ATSCHK it is checked against the STE: allowed when EATS is 0b01 (or the STE bypasses), translated by stage 2
-     * when EATS is 0b10 (split-stage: the address is an IPA), else aborted with F_TRANSL_FORBIDDEN.
+     * when EATS is 0b10 (split-stage: the address is an IPA), else aborted with F_TRANSL_FORBIDDEN. With SMMUEN=0 the
+     * ATS interface is not operational and the transaction is aborted, whatever GBPA says (SMMU section 6.3.9.6).
      */
     public DmaOutcome translatedTransaction(int streamId, int substreamId, long address, Access access) {
         checkSubstream(substreamId);
         Objects.requireNonNull(access, "access");
         Controls c = controls;
         if (!c.enabled()) {
-            return disabled(c, address);
+            return new DmaOutcome.Aborted(null, "SMMUEN=0: ATS-translated transactions are terminated with an abort");
         }
         if (!c.atsCheck()) {
             return new DmaOutcome.Bypassed(address);
