@@ -124,6 +124,10 @@ public final class Smmu implements CommandHandler {
      */
     public Smmu(SmmuFeatures features, PhysicalMemory memory, InterruptSink sink, Options options) {
         this.features = Objects.requireNonNull(features, "features");
+        if (features.httu() != 0) {
+            throw new IllegalArgumentException("IDR0.HTTU=" + features.httu()
+                + " is not modelled: the walker does not set AF or dirty state");
+        }
         this.memory = Objects.requireNonNull(memory, "memory");
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(options, "options");

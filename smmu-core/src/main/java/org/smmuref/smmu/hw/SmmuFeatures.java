@@ -275,7 +275,10 @@ public final class SmmuFeatures {
         return btm;
     }
 
-    /** IDR0.HTTU: 0 none, 1 access flag, 2 access flag and dirty state, 3 also table AF. */
+    /**
+     * IDR0.HTTU: 0 none, 1 access flag, 2 access flag and dirty state, 3 also table AF. Always 0 for features from
+     * {@link Builder#build()}: the model does not perform hardware table updates.
+     */
     public int httu() {
         return httu;
     }
@@ -825,6 +828,20 @@ public final class SmmuFeatures {
          * @throws IllegalArgumentException naming the first impossible or unsupported combination
          */
         public SmmuFeatures build() {
+            SmmuFeatures f = buildForDecoding();
+            // The walker never sets AF or dirty state: an SMMU advertising HTTU would fault where hardware updates.
+            require(httu == 0, "IDR0.HTTU=" + httu + " is not modelled: the walker raises F_ACCESS instead of"
+                + " setting AF and never records dirty state, so an SMMU that advertises HTTU would misbehave"
+                + " (use httu(0) until hardware table updates are implemented)");
+            return f;
+        }
+
+        /**
+         * Validates and builds features that may include what the model cannot run (today: HTTU), for decoding
+         * structures against them only: the STE and CD decoders' HTTU rules stay testable, and an {@link Smmu}
+         * refuses such features.
+         */
+        SmmuFeatures buildForDecoding() {
             require(s1p || s2p, "at least one of S1P and S2P must be set");
             require(ttf == TTF_AARCH64,
                 "TTF must be 0b10 (AArch64): 0b00 is reserved and AArch32 LPAE tables are not modelled (was " + ttf

@@ -25,8 +25,6 @@ class SmmuFeaturesTest {
             feature("S1P off", b -> b.s1p(false), 0, -(1 << 1)),
             feature("COHACC", b -> b.cohacc(true), 0, 1 << 4),
             feature("BTM", b -> b.btm(true), 0, 1 << 5),
-            feature("HTTU=01", b -> b.httu(1), 0, 1 << 6),
-            feature("HTTU=10", b -> b.httu(2), 0, 1 << 7),
             feature("HYP", b -> b.hyp(true), 0, 1 << 9),
             feature("ATS", b -> b.ats(true), 0, 1 << 10),
             feature("ASID16", b -> b.asid16(true), 0, 1 << 12),
@@ -143,7 +141,7 @@ class SmmuFeaturesTest {
             .forAll(integers().all(), integers().all(), integers().all(), integers().all())
             .checkAssert((a, b, c, d) -> {
                 // Steer the random words towards valid encodings so most examples are accepted.
-                int i0 = (a & mask0 & ~(0b11 << 2) & ~(1 << 28)) | SmmuFeatures.TTF_AARCH64 << 2;
+                int i0 = (a & mask0 & ~(0b11 << 2) & ~(0b11 << 6) & ~(1 << 28)) | SmmuFeatures.TTF_AARCH64 << 2;
                 i0 = ((i0 >>> 21) & 0b11) == 0b01 ? i0 & ~(1 << 21) : i0;
                 i0 = ((i0 >>> 24) & 0b11) == 0b11 ? i0 & ~(1 << 25) : i0;
                 int i1 = (b & mask1 & ~0x7FF) | Integer.remainderUnsigned(a, 33) | Integer.remainderUnsigned(c, 21) << 6;
@@ -188,7 +186,8 @@ class SmmuFeaturesTest {
             Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.oas(47), "OAS"),
             Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.gran4k(false), "granule"),
             Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.vax(2), "VAX"),
-            Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.httu(4), "HTTU"));
+            Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.httu(4), "HTTU"),
+            Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.httu(1), "not modelled"));
     }
 
     @ParameterizedTest
@@ -197,6 +196,26 @@ class SmmuFeaturesTest {
         assertThatThrownBy(() -> f.apply(base()).build())
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining(reason);
+    }
+
+    /**
+     * HTTU sits in IDR0[7:6], but the model performs no hardware table updates: {@code build()} (and so
+     * {@code fromIdrs}, the driver's probe) refuses it with the reason, and an {@link Smmu} refuses features that carry
+     * it; the decoders can still be checked against it through {@code buildForDecoding()}.
+     */
+    @Test
+    void httu_is_refused_until_hardware_table_updates_are_modelled() {
+        for (int httu = 1; httu <= 3; httu++) {
+            int h = httu;
+            SmmuFeatures described = base().httu(h).buildForDecoding();
+            assertThat(described.idr(0) ^ base().build().idr(0)).isEqualTo(h << 6);
+            assertThatThrownBy(() -> base().httu(h).build()).hasMessageContaining("IDR0.HTTU=" + h)
+                .hasMessageContaining("not modelled");
+            assertThatThrownBy(() -> SmmuFeatures.fromIdrs(described.idrs(), 0, 0))
+                .hasMessageContaining("not modelled");
+            assertThatThrownBy(() -> new Smmu(described, new PhysicalMemory(), new QueueFixtures.RecordingSink()))
+                .hasMessageContaining("HTTU");
+        }
     }
 
     @Test
