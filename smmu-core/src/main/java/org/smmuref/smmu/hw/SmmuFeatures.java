@@ -131,13 +131,17 @@ public final class SmmuFeatures {
     /**
      * A builder preset to a capable SMMUv3.2 suited to nesting and BTM: S1P+S2P, HYP, BTM, COHACC, ASID16, VMID16,
      * MSI, SEV, CD2L, little-endian walks, terminate-only stall model, 2-level stream tables, 16-bit SIDs, 20-bit
-     * SSIDs, 2^19-entry queues, RIL, STT, HAD, XNX, FWB, OAS 48, all three granules, AIDR 0x02 (v3.2).
+     * SSIDs, 2^19-entry queues, RIL, STT, HAD, XNX, FWB, BBML = 2, OAS 48, all three granules, AIDR 0x02 (v3.2).
+     *
+     * <p>BBML = 2 is the level the model behaves as (SMMU section 3.21.1.3): a change of block size without
+     * break-before-make never raises a TLB conflict (F_TLB_CONFLICT is never recorded), the TLB may hold the old and
+     * the new overlapping entries until the TLBI and a lookup uses one of them, and the nT bit is ignored.
      */
     public static Builder reference() {
         return new Builder().s1p(true).s2p(true).hyp(true).btm(true).cohacc(true).asid16(true).vmid16(true)
             .msi(true).sev(true).cd2l(true).ttendian(TTENDIAN_LE).stallModel(STALL_MODEL_TERMINATE_ONLY)
             .stLevel(ST_LEVEL_TWO_LEVEL).sidSize(16).ssidSize(20).eventqs(19).cmdqs(19).ril(true).stt(true)
-            .had(true).xnx(true).fwb(true).oas(48).gran4k(true).gran16k(true).gran64k(true).aidr(0x02);
+            .had(true).xnx(true).fwb(true).bbml(2).oas(48).gran4k(true).gran16k(true).gran64k(true).aidr(0x02);
     }
 
     /** A builder holding these features, to derive a variant. */
@@ -862,6 +866,10 @@ public final class SmmuFeatures {
             requireQueue("EVENTQS", eventqs);
             requireQueue("CMDQS", cmdqs);
             require(bbml >= 0 && bbml <= 2, "BBML 0b11 is reserved (was " + bbml + ")");
+            // IDR3.BBML: "0b01 or 0b10 in an implementation of SMMUv3.2 or later" (AIDR ArchMajorRev 0 = SMMUv3).
+            require(bbml != 0 || (aidr & 0xF0) != 0 || (aidr & 0xF) < 2, String.format(
+                "BBML=0 is not allowed for SMMUv3.%d (AIDR 0x%02x): v3.2 and later implement level 1 or 2",
+                aidr & 0xF, aidr));
             oasEncoding(oas);
             require(gran4k || gran16k || gran64k, "at least one translation granule must be supported");
             require(vax == 0 || vax == 1, "VAX must be 0 (48-bit) or 1 (52-bit) (was " + vax + ")");

@@ -107,7 +107,7 @@ class SmmuFeaturesTest {
 
     @Test
     void iidr_and_aidr_read_back() {
-        SmmuFeatures f = base().iidr(0x1234_043b).aidr(0x02).build();
+        SmmuFeatures f = base().iidr(0x1234_043b).aidr(0x02).bbml(1).build();
         assertThat(f.iidr()).isEqualTo(0x1234_043b);
         assertThat(f.aidr()).isEqualTo(2);
         assertThat(f.archMinorRevision()).isEqualTo(2);
@@ -187,7 +187,9 @@ class SmmuFeaturesTest {
             Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.gran4k(false), "granule"),
             Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.vax(2), "VAX"),
             Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.httu(4), "HTTU"),
-            Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.httu(1), "not modelled"));
+            Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.httu(1), "not modelled"),
+            Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.aidr(0x02), "BBML=0"),
+            Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.aidr(0x03).bbml(0), "BBML=0"));
     }
 
     @ParameterizedTest
@@ -216,6 +218,30 @@ class SmmuFeaturesTest {
             assertThatThrownBy(() -> new Smmu(described, new PhysicalMemory(), new QueueFixtures.RecordingSink()))
                 .hasMessageContaining("HTTU");
         }
+    }
+
+    /**
+     * IDR3.BBML is 1 or 2 from SMMUv3.2 on; the reference SMMU reports v3.2 with BBML = 2, the level the model behaves
+     * as: a block-size change without break-before-make gives no TLB conflict, only the old or the new translation.
+     */
+    @Test
+    void the_reference_reports_a_bbml_level_its_version_allows_and_the_model_keeps_it() {
+        SmmuFeatures ref = SmmuFeatures.reference().build();
+        assertThat(ref.archMinorRevision()).isEqualTo(2);
+        assertThat(ref.bbml()).isEqualTo(2);
+        assertThat(ref.idr(3) >>> 11 & 3).isEqualTo(2);
+        assertThat(base().aidr(0x01).build().bbml()).as("v3.1 may report level 0").isZero();
+        // Level 2 behaviour: a 2 MiB block replaced by 4K pages without break-before-make.
+        Tlb tlb = new Tlb(16);
+        Stage1Context c = TlbTest.s1(StreamWorld.NS_EL1, 1, false, 1);
+        tlb.insertStage1(c, 1, null, TlbTest.entry(0x20_0000, 21, false), tlb.generation());
+        Translation page = new Translation(0x20_1000, 12, 0x7000_0000L, 0x7000_0000L, Permissions.ALL,
+            Permissions.ALL, MemoryAttributes.NONE, false, 3, Granule.G4K);
+        tlb.insertStage1(c, 1, null, page, tlb.generation());
+        Translation seen = tlb.lookupStage1(c, 1, null, 0x20_1008);
+        assertThat(seen.sizeShift()).as("old block or new page, never a conflict").isIn(12, 21);
+        tlb.invalidate(new TlbInvalidation.NhVa(1, 1, 0x20_1000, TlbInvalidation.Range.SINGLE, false, false));
+        assertThat(tlb.lookupStage1(c, 1, null, 0x20_1008)).as("one TLBI at the page removes both").isNull();
     }
 
     @Test
