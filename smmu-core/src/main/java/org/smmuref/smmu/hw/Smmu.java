@@ -40,6 +40,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * configuration errors are always recorded (C_BAD_STREAMID only with CR2.RECINVSID). Records of a stream whose STE
  * sets MEV may be merged. The model never stalls: with S=1 a fault is recorded and terminated.
  *
+ * <p><b>Attribute overrides.</b> With IDR1.ATTR_PERMS_OVR, STE.PRIVCFG and INSTCFG replace the incoming PnU and InD
+ * attributes before translation (SMMU section 13.1.2; INSTCFG for reads only); permission checks, TLB hits and event
+ * records see the overridden values. The memory-type overrides (MTCFG / MemAttr, ALLOCCFG, SHCFG, NSCFG) only shape
+ * the output transaction's memory attributes, which this model does not compute: they are not applied.
+ *
  * <p>Safe for concurrent DMA from many threads while another thread programs the SMMU.
  */
 public final class Smmu implements CommandHandler {
@@ -350,12 +355,12 @@ public final class Smmu implements CommandHandler {
         }
     }
 
-    private DmaOutcome resolve(int sid, int ssid, long address, Access access) {
+    private DmaOutcome resolve(int sid, int ssid, long address, Access incoming) {
         Controls c = controls;
         if (!c.enabled()) {
             return disabled(c, address);
         }
-        Object looked = config(c, sid, ssid, address, access, Request.DMA);
+        Object looked = config(c, sid, ssid, address, incoming, Request.DMA);
         if (looked instanceof DmaOutcome o) {
             return o;
         }
@@ -363,6 +368,8 @@ public final class Smmu implements CommandHandler {
         if (cfg.aborts()) {
             return new DmaOutcome.Aborted(null, "STE.Config=abort");
         }
+        // STE.PRIVCFG / INSTCFG: translation, and the fault's record, see the overridden attributes.
+        Access access = cfg.ste().effectiveAccess(incoming);
         Stage1Context s1 = cfg.stage1();
         Stage2Context s2 = cfg.stage2();
         if (s1 == null && s2 == null) {
@@ -498,6 +505,7 @@ public final class Smmu implements CommandHandler {
         if (cfg.aborts()) {
             return AtsResult.refused(null, "STE.Config=abort");
         }
+        access = cfg.ste().effectiveAccess(access);
         int eats = cfg.ste().eats();
         if (eats == 0) {
             EventRecord.Builder b = EventRecord.builder(EventType.F_BAD_ATS_TREQ).streamId(sid).access(access)
@@ -572,6 +580,7 @@ public final class Smmu implements CommandHandler {
             return new DmaOutcome.Bypassed(address);
         }
         if (cfg.ste().eats() == 0b10) {
+            access = cfg.ste().effectiveAccess(access);
             TranslationResult r = engine.translate(null, cfg.stage2(), address, access);
             if (r instanceof Translation t) {
                 return new DmaOutcome.Translated(address, t.outputAddress(address), t);

@@ -51,6 +51,7 @@ public final class SmmuFeatures {
     private final boolean sev;
     private final boolean pri;
     private final boolean vmw;
+    private final boolean attrPermsOvr;
     private final boolean vmid16;
     private final boolean cd2l;
     private final int ttendian;
@@ -92,6 +93,7 @@ public final class SmmuFeatures {
         sev = b.sev;
         pri = b.pri;
         vmw = b.vmw;
+        attrPermsOvr = b.attrPermsOvr;
         vmid16 = b.vmid16;
         cd2l = b.cd2l;
         ttendian = b.ttendian;
@@ -131,7 +133,7 @@ public final class SmmuFeatures {
     /**
      * A builder preset to a capable SMMUv3.2 suited to nesting and BTM: S1P+S2P, HYP, BTM, COHACC, ASID16, VMID16,
      * MSI, SEV, CD2L, little-endian walks, terminate-only stall model, 2-level stream tables, 16-bit SIDs, 20-bit
-     * SSIDs, 2^19-entry queues, RIL, STT, HAD, XNX, FWB, BBML = 2, OAS 48, all three granules, AIDR 0x02 (v3.2).
+     * SSIDs, 2^19-entry queues, ATTR_PERMS_OVR, RIL, STT, HAD, XNX, FWB, BBML = 2, OAS 48, all three granules, AIDR 0x02 (v3.2).
      *
      * <p>BBML = 2 is the level the model behaves as (SMMU section 3.21.1.3): a change of block size without
      * break-before-make never raises a TLB conflict (F_TLB_CONFLICT is never recorded), the TLB may hold the old and
@@ -141,7 +143,7 @@ public final class SmmuFeatures {
         return new Builder().s1p(true).s2p(true).hyp(true).btm(true).cohacc(true).asid16(true).vmid16(true)
             .msi(true).sev(true).cd2l(true).ttendian(TTENDIAN_LE).stallModel(STALL_MODEL_TERMINATE_ONLY)
             .stLevel(ST_LEVEL_TWO_LEVEL).sidSize(16).ssidSize(20).eventqs(19).cmdqs(19).ril(true).stt(true)
-            .had(true).xnx(true).fwb(true).bbml(2).oas(48).gran4k(true).gran16k(true).gran64k(true).aidr(0x02);
+            .attrPermsOvr(true).had(true).xnx(true).fwb(true).bbml(2).oas(48).gran4k(true).gran16k(true).gran64k(true).aidr(0x02);
     }
 
     /** A builder holding these features, to derive a variant. */
@@ -178,7 +180,7 @@ public final class SmmuFeatures {
             .cd2l(bit(i0, 19)).ttendian(bits(i0, 21, 2)).stallModel(bits(i0, 24, 2)).termModel(bit(i0, 26))
             .stLevel(bits(i0, 27, 2))
             .sidSize(bits(i1, 0, 6)).ssidSize(bits(i1, 6, 5)).priqs(bits(i1, 11, 5)).eventqs(bits(i1, 16, 5))
-            .cmdqs(bits(i1, 21, 5))
+            .cmdqs(bits(i1, 21, 5)).attrPermsOvr(bit(i1, 26))
             .had(bit(i3, 2)).xnx(bit(i3, 4)).mpam(bit(i3, 7)).fwb(bit(i3, 8)).stt(bit(i3, 9)).ril(bit(i3, 10))
             .bbml(bits(i3, 11, 2))
             .oas(OAS_BITS[oasCode]).gran4k(bit(i5, 4)).gran16k(bit(i5, 5)).gran64k(bit(i5, 6))
@@ -199,7 +201,7 @@ public final class SmmuFeatures {
                     | flag(sev, 14) | flag(pri, 16) | flag(vmw, 17) | flag(vmid16, 18) | flag(cd2l, 19)
                     | ttendian << 21 | stallModel << 24 | flag(termModel, 26) | stLevel << 27;
             case 1:
-                return sidSize | ssidSize << 6 | priqs << 11 | eventqs << 16 | cmdqs << 21;
+                return sidSize | ssidSize << 6 | priqs << 11 | eventqs << 16 | cmdqs << 21 | flag(attrPermsOvr, 26);
             case 2:
             case 4:
                 return 0;
@@ -325,6 +327,11 @@ public final class SmmuFeatures {
     /** IDR0.VMW: VMID wildcards for invalidation. */
     public boolean vmw() {
         return vmw;
+    }
+
+    /** IDR1.ATTR_PERMS_OVR: STE.PRIVCFG / INSTCFG (and GBPA's) may override the incoming PnU and InD attributes. */
+    public boolean attrPermsOvr() {
+        return attrPermsOvr;
     }
 
     /** IDR0.VMID16: 16-bit VMIDs. */
@@ -563,6 +570,7 @@ public final class SmmuFeatures {
         private boolean sev;
         private boolean pri;
         private boolean vmw;
+        private boolean attrPermsOvr;
         private boolean vmid16;
         private boolean cd2l;
         private int ttendian = TTENDIAN_MIXED;
@@ -673,6 +681,12 @@ public final class SmmuFeatures {
         /** Sets IDR0.VMW. */
         public Builder vmw(boolean v) {
             vmw = v;
+            return this;
+        }
+
+        /** Sets IDR1.ATTR_PERMS_OVR. */
+        public Builder attrPermsOvr(boolean v) {
+            attrPermsOvr = v;
             return this;
         }
 

@@ -207,6 +207,15 @@ public final class Tlb {
 
         /** The tags of stage-1 context {@code s1} with {@code vmid}, nested over a stage-2 granule {@code s2} or null. */
         Stage1Tags(Stage1Context s1, int vmid, Granule s2) {
+            this(s1, vmid, s2, null);
+        }
+
+        /**
+         * The tags of a stream whose STE {@code ste} (or null) may override the attributes of incoming accesses: the
+         * permission bitmaps are indexed by the incoming access and hold the answer for the effective one, so that
+         * PRIVCFG / INSTCFG cost nothing on a hit.
+         */
+        Stage1Tags(Stage1Context s1, int vmid, Granule s2, Ste ste) {
             StreamWorld world = s1.world();
             int tagVmid = world.hasVmid() ? vmid : 0;
             this.vmid = vmid;
@@ -221,7 +230,8 @@ public final class Tlb {
             this.tbi0 = s1.ttb0().tbi();
             this.tbi1 = s1.ttb1().tbi();
             for (int a = 0; a < 8; a++) {
-                Access access = new Access((a & 1) != 0, (a & 2) != 0, (a & 4) != 0);
+                Access incoming = new Access((a & 1) != 0, (a & 2) != 0, (a & 4) != 0);
+                Access access = ste == null ? incoming : ste.effectiveAccess(incoming);
                 for (int p = 0; p < 64; p++) {
                     if (Permissions.checkStage1(p, s1, access)) {
                         allowedS1[a] |= 1L << p;

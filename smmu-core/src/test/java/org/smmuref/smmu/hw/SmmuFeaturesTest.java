@@ -26,6 +26,7 @@ class SmmuFeaturesTest {
             feature("COHACC", b -> b.cohacc(true), 0, 1 << 4),
             feature("BTM", b -> b.btm(true), 0, 1 << 5),
             feature("HYP", b -> b.hyp(true), 0, 1 << 9),
+            feature("ATTR_PERMS_OVR", b -> b.attrPermsOvr(true), 1, 1 << 26),
             feature("ATS", b -> b.ats(true), 0, 1 << 10),
             feature("ASID16", b -> b.asid16(true), 0, 1 << 12),
             feature("MSI", b -> b.msi(true), 0, 1 << 13),
