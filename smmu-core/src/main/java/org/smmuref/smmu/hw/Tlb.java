@@ -11,7 +11,8 @@ import java.util.concurrent.locks.StampedLock;
  * and size). Combined nested entries are stage-1 (VA) entries: TLBI_S2_IPA does not look at them, the VA-scoped and
  * VMID-wide commands do. A combined entry smaller than its stage-1 block (a block splintered by smaller stage-2 pages)
  * keeps the stage-1 block's span, and a VA-scoped command removes it when that span overlaps the command's range,
- * whichever part of the block the entry itself maps (Arm ARM D8.17; SMMU section 4.4). Stage-2 translations (stage-2-only streams, and CD fetches through stage 2) are IPA entries.
+ * whichever part of the block the entry itself maps (Arm ARM D8.17; SMMU section 4.4). Stage-2 translations
+ * (stage-2-only streams, and CD fetches through stage 2) are IPA entries.
  *
  * <p><b>Layout.</b> The entries live in one open-addressing table with linear probing over primitive arrays: per
  * slot a tag word (regime, kind, VMID, ASID, block size, flavor = ASET and granules) and the block number side by side
@@ -200,8 +201,9 @@ public final class Tlb {
         final long sizes1;
         final boolean tbi0;
         final boolean tbi1;
-        // Per access (accessIndex): bit p set when stage-1 permissions p / stage-2 permissions p (S2R|S2W|S2X|S2UX) allow
-        // it, precomputed from Permissions with this context's PAN, WXN and regime: a hit is checked with two shifts.
+        // Per access (accessIndex): bit p set when stage-1 permissions p / stage-2 permissions p (S2R|S2W|S2X|S2UX)
+        // allow it, precomputed from Permissions with this context's PAN, WXN and regime: a hit is checked with two
+        // shifts.
         final long[] allowedS1 = new long[8];
         final int[] allowedS2 = new int[8];
 
