@@ -202,7 +202,7 @@ class SmmuFeaturesTest {
     }
 
     /**
-     * HTTU sits in IDR0[7:6], but the model performs no hardware table updates: {@code build()} (and so
+     * HTTU sits in IDR0[7:6] (SMMU 6.3.1), but the model performs no hardware table updates: {@code build()} (and so
      * {@code fromIdrs}, the driver's probe) refuses it with the reason, and an {@link Smmu} refuses features that carry
      * it; the decoders can still be checked against it through {@code buildForDecoding()}.
      */
@@ -222,7 +222,7 @@ class SmmuFeaturesTest {
     }
 
     /**
-     * IDR3.BBML is 1 or 2 from SMMUv3.2 on; the reference SMMU reports v3.2 with BBML = 2, the level the model behaves
+     * IDR3.BBML is 1 or 2 from SMMUv3.2 on (SMMU 6.3.4, 3.21.1); the reference SMMU reports v3.2 with BBML = 2, the level the model behaves
      * as: a block-size change without break-before-make gives no TLB conflict, only the old or the new translation.
      */
     @Test
