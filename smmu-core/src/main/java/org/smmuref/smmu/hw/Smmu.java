@@ -708,9 +708,12 @@ public final class Smmu implements CommandHandler {
         invalidations.incrementAndGet();
     }
 
+    /** CMD_ATC_INV: drops the ATC model's entries; ignored while SMMUEN=0, when the ATS interface is down (6.3.9.6). */
     @Override
     public void invalidateAtc(Command.AtcInv command) {
-        atc.invalidate(command);
+        if (controls.enabled()) {
+            atc.invalidate(command);
+        }
     }
 
     /** PRI_RESP: the model has no PRI queue, so there is no outstanding page request to answer. */

@@ -133,6 +133,19 @@ class SmmuAtsTest {
         assertThat(off.events()).isEmpty();
     }
 
+    /** SMMU section 6.3.9.6: with SMMUEN=0 CMD_ATC_INV is ignored (the endpoints must be re-initialized anyway). */
+    @Test
+    void atc_inv_is_ignored_while_smmuen_is_0() {
+        nested(0b01);
+        assertThat(bed.smmu.atsTranslate(SID, Smmu.NO_SUBSTREAM, VA, Access.READ).granted()).isTrue();
+        bed.writeCr0(SmmuRegisters.CR0_EVENTQEN | SmmuRegisters.CR0_CMDQEN);
+        bed.submitSync(Commands.atcInvAll(SID));
+        assertThat(bed.smmu.atc().size(SID)).isOne();
+        bed.writeCr0(CR0_ON);
+        bed.submitSync(Commands.atcInvAll(SID));
+        assertThat(bed.smmu.atc().size(SID)).isZero();
+    }
+
     @Test
     void configuration_errors_of_ats_requests_are_recorded_only_with_rec_cfg_ats() {
         bed.writeSte(SID, Map.of("V", 0L));
