@@ -10,6 +10,7 @@ import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
 import org.smmuref.iommufd.uapi.IommuIoasCopy;
 import org.smmuref.iommufd.uapi.IommuIoasIovaRanges;
 import org.smmuref.iommufd.uapi.IommuIoasMap;
+import org.smmuref.iommufd.uapi.IommuIoasMapFile;
 import org.smmuref.iommufd.uapi.IommuIoasUnmap;
 import org.smmuref.iommufd.uapi.IommuOption;
 import org.smmuref.iommufd.uapi.IommuVdeviceAlloc;
@@ -125,6 +126,12 @@ public interface Iommufd {
 
     /** IOMMU_IOAS_MAP: sets {@code iova} when it was allocated. */
     IommuIoasMap ioasMap(int ctx, IommuIoasMap cmd);
+
+    /**
+     * IOMMU_IOAS_MAP_FILE: maps {@code [start, +length)} of the memfd open on {@code fd} (EBADF if none); sets
+     * {@code iova} when it was allocated. The pages are pinned when a domain needs them (EINVAL past the file's end).
+     */
+    IommuIoasMapFile ioasMapFile(int ctx, IommuIoasMapFile cmd);
 
     /** IOMMU_IOAS_UNMAP: sets {@code length} to the bytes unmapped. */
     IommuIoasUnmap ioasUnmap(int ctx, IommuIoasUnmap cmd);

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IovaRange;
 import org.smmuref.iommufd.spi.PagingDomain;
+import org.smmuref.iommufd.spi.UserFile;
 import org.smmuref.iommufd.spi.UserMemory;
 import org.smmuref.iommufd.uapi.Errno;
 
@@ -38,15 +39,34 @@ final class IoPageTable {
         final long length;
         /** Mapped with write permission (the kernel's {@code pages->writable}): only then may a copy write. */
         final boolean writable;
+        /** The file the pages come from (IOAS_MAP_FILE; {@code base} is then a file offset), else null. */
+        final UserFile file;
         /** The areas that refer to this range (the kref). */
         int areas;
         /** page index -> [backing page address, number of filled areas spanning it]. */
         final TreeMap<Long, long[]> pinned = new TreeMap<>();
 
         Pages(long base, long length, boolean writable) {
+            this(base, length, writable, null);
+        }
+
+        Pages(long base, long length, boolean writable, UserFile file) {
             this.base = base;
             this.length = length;
             this.writable = writable;
+            this.file = file;
+        }
+
+        long[] pinRange(UserMemory memory, long start, long bytes) {
+            return file != null ? file.pin(start, bytes) : memory.pin(start, bytes);
+        }
+
+        void unpinPages(UserMemory memory, long[] pages) {
+            if (file != null) {
+                file.unpin(pages);
+            } else {
+                memory.unpin(pages);
+            }
         }
 
         /** How many of its pages are pinned now. */
@@ -121,6 +141,25 @@ final class IoPageTable {
         }
         long startByte = userVa & (pageSize - 1);
         Pages pages = new Pages(userVa - startByte, length, (prot & PagingDomain.PROT_WRITE) != 0);
+        return mapPieces(List.of(new Piece(pages, startByte, length)), length, iova, fixed, prot);
+    }
+
+    /**
+     * IOAS_MAP_FILE after the command-level checks (iopt_map_file_pages / iopt_alloc_file_pages): takes a reference on
+     * {@code [start, +length)} of the file and maps it; EOVERFLOW if {@code start + length - 1} wraps, EINVAL for a
+     * length of 0 or too large to describe in pages. The file's size is not checked here: pinning (when a domain
+     * needs the pages) meets it. The allocated IOVA's alignment follows the file offset.
+     */
+    long mapFile(UserFile file, long start, long length, long iova, boolean fixed, int prot) {
+        if (length != 0 && Long.compareUnsigned(start + length - 1, start) < 0) {
+            throw new IommufdException(Errno.EOVERFLOW, "start + length wraps");
+        }
+        if (length == 0 || Long.compareUnsigned(length, -1L - pageSize) > 0) {
+            throw new IommufdException(Errno.EINVAL, "length 0x" + Long.toHexString(length)
+                + " is 0 or too large to describe in pages");
+        }
+        long startByte = start & (pageSize - 1);
+        Pages pages = new Pages(start - startByte, length, (prot & PagingDomain.PROT_WRITE) != 0, file);
         return mapPieces(List.of(new Piece(pages, startByte, length)), length, iova, fixed, prot);
     }
 
@@ -275,10 +314,10 @@ final class IoPageTable {
                     throw new IommufdException(Errno.EFAULT, "0x" + Long.toHexString(count) + " pages from user "
                         + "address 0x" + Long.toHexString(pages.base + (gap[0] << pageShift)) + " cannot all be mapped");
                 }
-                pinnedGaps.add(memory.pin(pages.base + (gap[0] << pageShift), count << pageShift));
+                pinnedGaps.add(pages.pinRange(memory, pages.base + (gap[0] << pageShift), count << pageShift));
             }
         } catch (RuntimeException e) {
-            pinnedGaps.forEach(memory::unpin);
+            pinnedGaps.forEach(p -> pages.unpinPages(memory, p));
             throw e;
         }
         for (int g = 0; g < gaps.size(); g++) {
@@ -307,7 +346,7 @@ final class IoPageTable {
             addresses[i] = pages.pinned.remove(released.get(i))[0];
         }
         if (addresses.length > 0) {
-            memory.unpin(addresses);
+            pages.unpinPages(memory, addresses);
         }
     }
 

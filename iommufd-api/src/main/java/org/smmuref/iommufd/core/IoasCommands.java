@@ -11,12 +11,14 @@ import java.util.TreeMap;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IovaRange;
 import org.smmuref.iommufd.spi.PagingDomain;
+import org.smmuref.iommufd.spi.UserFile;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.IommuIoasAlloc;
 import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
 import org.smmuref.iommufd.uapi.IommuIoasCopy;
 import org.smmuref.iommufd.uapi.IommuIoasIovaRanges;
 import org.smmuref.iommufd.uapi.IommuIoasMap;
+import org.smmuref.iommufd.uapi.IommuIoasMapFile;
 import org.smmuref.iommufd.uapi.IommuIoasUnmap;
 import org.smmuref.iommufd.uapi.IommuIovaRange;
 
@@ -52,6 +54,48 @@ final class IoasCommands {
         Ioas ioas = ioas(c, cmd.ioasId());
         return cmd.withIova(ioas.iopt.map(cmd.userVa(), cmd.length(), cmd.iova(),
             (cmd.flags() & IOMMU_IOAS_MAP_FIXED_IOVA) != 0, prot));
+    }
+
+    /**
+     * iommufd_ioas_map_file: unknown flags EOPNOTSUPP, iova or length ULONG_MAX EOVERFLOW, neither READABLE nor
+     * WRITEABLE EINVAL, the IOAS (ENOENT), then {@code fget} ({@code file}: null for EBADF), then the map
+     * (iopt_map_file_pages). {@code file} is the process's memfd, or a file of another kind whose pages cannot be
+     * pinned (the iommufd fd itself, an event fd): mapping it succeeds and pinning it is EINVAL, as in the kernel.
+     */
+    static IommuIoasMapFile mapFile(Context c, IommuIoasMapFile cmd, UserFile file) {
+        if ((cmd.flags() & ~MAP_FLAGS) != 0) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "unknown IOAS_MAP_FILE flags");
+        }
+        if (cmd.iova() == U64_MAX || cmd.length() == U64_MAX) {
+            throw new IommufdException(Errno.EOVERFLOW, "iova or length is ULONG_MAX");
+        }
+        int prot = protOf(cmd.flags());
+        Ioas ioas = ioas(c, cmd.ioasId());
+        if (file == null) {
+            throw new IommufdException(Errno.EBADF, "fd " + cmd.fd() + " is not open in the process");
+        }
+        return cmd.withIova(ioas.iopt.mapFile(file, cmd.start(), cmd.length(), cmd.iova(),
+            (cmd.flags() & IOMMU_IOAS_MAP_FIXED_IOVA) != 0, prot));
+    }
+
+    /** A file that is not shmem or hugetlbfs: {@code memfd_pin_folios} refuses to pin it (EINVAL). */
+    static UserFile unpinnableFile(int fd) {
+        return new UserFile() {
+            @Override
+            public long size() {
+                return 0;
+            }
+
+            @Override
+            public long[] pin(long offset, long length) {
+                throw new IommufdException(Errno.EINVAL, "fd " + fd + " is not a memfd: its pages cannot be pinned");
+            }
+
+            @Override
+            public void unpin(long[] pages) {
+                throw new IllegalStateException("nothing of fd " + fd + " was pinned");
+            }
+        };
     }
 
     static IommuIoasCopy copy(Context c, IommuIoasCopy cmd) {

@@ -23,6 +23,7 @@ import org.smmuref.iommufd.spi.IommuInstance;
 import org.smmuref.iommufd.spi.IommufdPlatform;
 import org.smmuref.iommufd.spi.KvmReference;
 import org.smmuref.iommufd.spi.ProcessCapability;
+import org.smmuref.iommufd.spi.UserFile;
 import org.smmuref.iommufd.spi.UserMemory;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.ExtensibleStructs;
@@ -38,6 +39,7 @@ import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
 import org.smmuref.iommufd.uapi.IommuIoasCopy;
 import org.smmuref.iommufd.uapi.IommuIoasIovaRanges;
 import org.smmuref.iommufd.uapi.IommuIoasMap;
+import org.smmuref.iommufd.uapi.IommuIoasMapFile;
 import org.smmuref.iommufd.uapi.IommuIoasUnmap;
 import org.smmuref.iommufd.uapi.IommuOption;
 import org.smmuref.iommufd.uapi.IommuVdeviceAlloc;
@@ -482,7 +484,8 @@ public final class IommufdCore implements Iommufd {
                 case VDEVICE_ALLOC -> NestingCommands.vdeviceAlloc(c, (IommuVdeviceAlloc) a);
                 case VEVENTQ_ALLOC -> veventqAlloc(c, (IommuVeventqAlloc) a);
                 case VFIO_IOAS -> VfioCompat.vfioIoas(c, (IommuVfioIoas) a);
-                case HWPT_SET_DIRTY_TRACKING, HWPT_GET_DIRTY_BITMAP, IOAS_MAP_FILE, IOAS_CHANGE_PROCESS,
+                case IOAS_MAP_FILE -> mapFile(c, (IommuIoasMapFile) a);
+                case HWPT_SET_DIRTY_TRACKING, HWPT_GET_DIRTY_BITMAP, IOAS_CHANGE_PROCESS,
                     HW_QUEUE_ALLOC -> throw new IommufdException(Errno.EOPNOTSUPP, call.command().ioctlName()
                     + " is not implemented by smmuref");
             };
@@ -541,6 +544,11 @@ public final class IommufdCore implements Iommufd {
     }
 
     @Override
+    public IommuIoasMapFile ioasMapFile(int ctx, IommuIoasMapFile cmd) {
+        return typed(ctx, cmd, IommuIoasMapFile.class);
+    }
+
+    @Override
     public IommuIoasUnmap ioasUnmap(int ctx, IommuIoasUnmap cmd) {
         return typed(ctx, cmd, IommuIoasUnmap.class);
     }
@@ -586,6 +594,13 @@ public final class IommufdCore implements Iommufd {
     }
 
     // ------------------------------------------------------------------ generic handlers
+
+    /** IOAS_MAP_FILE: {@code fget} looks in the process's memfds, then in this core's fds (files of another kind). */
+    private IommuIoasMapFile mapFile(Context c, IommuIoasMapFile cmd) {
+        UserFile file = c.memory.file(cmd.fd()).orElseGet(() -> fds.containsKey(cmd.fd())
+            ? IoasCommands.unpinnableFile(cmd.fd()) : null);
+        return IoasCommands.mapFile(c, cmd, file);
+    }
 
     private static IommuDestroy destroy(Context c, IommuDestroy cmd) {
         c.objects.destroyUser(cmd.id());

@@ -3,9 +3,11 @@ package org.smmuref.iommufd.core;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.ProcessCapability;
+import org.smmuref.iommufd.spi.UserFile;
 import org.smmuref.iommufd.spi.UserMemory;
 import org.smmuref.iommufd.uapi.Errno;
 
@@ -17,21 +19,40 @@ import org.smmuref.iommufd.uapi.Errno;
  * a pinned page only removes the user mapping, exactly like {@code munmap} of memory pinned by {@code
  * pin_user_pages}. The process starts with no capabilities ({@link #grant} gives one). Not thread-safe; the iommufd
  * core serialises access.
+ *
+ * <p>Memfds ({@link #memfdCreate}) are files of store pages, allocated on first touch below the file's size and
+ * dropped by a truncate (pinned ones live on until unpinned, as truncating pinned shmem pages does). A memfd can be
+ * mapped into the address space ({@link #mmapFile}, a {@code MAP_SHARED} mapping): such user pages resolve through the
+ * file at every access, so they see the same store pages as IOAS_MAP_FILE and stop resolving (EFAULT, the SIGBUS of a
+ * real process) past the end of the file. Memfd fds are numbered from {@link #FIRST_MEMFD}, apart from the core's
+ * fds, which start at 3.
  */
 public final class SimulatedUserMemory implements UserMemory {
     /** The default page size, 4 KiB. */
     public static final int DEFAULT_PAGE_SIZE = 4096;
 
+    /** The first memfd fd number. */
+    public static final int FIRST_MEMFD = 1000;
+
     private final int pageSize;
     private final int pageShift;
-    /** user page number -> store page number, unsigned order so that the top of the address space works. */
+    /** user page number -> anonymous store page number, unsigned order so that the top of the space works. */
     private final TreeMap<Long, Long> mappings = new TreeMap<>(Long::compareUnsigned);
+    /** user page number -> the memfd page it shows (a shared file mapping). */
+    private final TreeMap<Long, FilePage> fileMappings = new TreeMap<>(Long::compareUnsigned);
+    /** Open memfds by fd. */
+    private final TreeMap<Integer, Memfd> memfds = new TreeMap<>();
+    private int nextMemfd = FIRST_MEMFD;
     private final Map<Long, StorePage> store = new HashMap<>();
     private long nextStorePage = 1;
     private final EnumSet<ProcessCapability> capabilities = EnumSet.noneOf(ProcessCapability.class);
 
+    private record FilePage(Memfd file, long index) {
+    }
+
     private static final class StorePage {
         final byte[] bytes;
+        /** Mapped anonymously, or held by a memfd. */
         boolean mapped = true;
         int pins;
 
@@ -80,7 +101,7 @@ public final class SimulatedUserMemory implements UserMemory {
         long first = va >>> pageShift;
         long count = length >>> pageShift;
         for (long i = 0; i < count; i++) {
-            if (mappings.containsKey(first + i)) {
+            if (mappings.containsKey(first + i) || fileMappings.containsKey(first + i)) {
                 throw new IllegalArgumentException("user page 0x" + Long.toHexString((first + i) << pageShift)
                     + " is already mapped");
             }
@@ -98,6 +119,7 @@ public final class SimulatedUserMemory implements UserMemory {
         long first = va >>> pageShift;
         long count = length >>> pageShift;
         for (long i = 0; i < count; i++) {
+            fileMappings.remove(first + i);
             Long number = mappings.remove(first + i);
             if (number != null) {
                 StorePage page = store.get(number);
@@ -159,7 +181,7 @@ public final class SimulatedUserMemory implements UserMemory {
         int done = 0;
         while (done < length) {
             long addr = va + done;
-            StorePage page = store.get(mappings.get(addr >>> pageShift));
+            StorePage page = store.get(resolve(addr >>> pageShift));
             int inPage = (int) (addr & (pageSize - 1));
             int chunk = Math.min(length - done, pageSize - inPage);
             if (toUser) {
@@ -185,7 +207,7 @@ public final class SimulatedUserMemory implements UserMemory {
         }
         long[] pages = new long[(int) count];
         for (int i = 0; i < count; i++) {
-            long number = mappings.get(first + i);
+            long number = resolve(first + i);
             store.get(number).pins++;
             pages[i] = number << pageShift;
         }
@@ -218,10 +240,187 @@ public final class SimulatedUserMemory implements UserMemory {
             throw new IommufdException(Errno.EFAULT, "user range 0x" + Long.toHexString(va) + "+" + length + " wraps");
         }
         for (long p = va >>> pageShift; Long.compareUnsigned(p, last >>> pageShift) <= 0; p++) {
-            if (!mappings.containsKey(p)) {
+            if (resolve(p) < 0) {
                 throw new IommufdException(Errno.EFAULT, "nothing mapped at user address 0x"
                     + Long.toHexString(Math.max(p << pageShift, va)));
             }
+        }
+    }
+
+    /** The store page a user page shows now, or -1 (unmapped, or a file mapping past the end of its file). */
+    private long resolve(long userPage) {
+        Long number = mappings.get(userPage);
+        if (number != null) {
+            return number;
+        }
+        FilePage fp = fileMappings.get(userPage);
+        return fp == null ? -1 : fp.file().pageNumber(fp.index());
+    }
+
+    // ------------------------------------------------------------------ memfds
+
+    /** {@code memfd_create}: a new empty memfd; returns its fd. */
+    public int memfdCreate() {
+        int fd = nextMemfd++;
+        memfds.put(fd, new Memfd());
+        return fd;
+    }
+
+    /** The open memfd {@code fd}; IllegalArgumentException if there is none (a test's mistake, not an errno). */
+    private Memfd memfd(int fd) {
+        Memfd f = memfds.get(fd);
+        if (f == null) {
+            throw new IllegalArgumentException("no memfd open on fd " + fd);
+        }
+        return f;
+    }
+
+    /** {@code ftruncate}: sets the size; shrinking drops the pages past it (pinned ones live until unpinned). */
+    public void ftruncate(int fd, long size) {
+        memfd(fd).truncate(size);
+    }
+
+    /** {@code pwrite}: writes {@code bytes} at {@code offset}, growing the file if they end past its size. */
+    public void pwrite(int fd, long offset, byte[] bytes) {
+        memfd(fd).write(offset, bytes);
+    }
+
+    /** {@code pread} of exactly {@code length} bytes below the file's size. */
+    public byte[] pread(int fd, long offset, int length) {
+        return memfd(fd).read(offset, length);
+    }
+
+    /** {@code close} of a memfd: later lookups of the fd fail; mappings and IOAS mappings keep the file. */
+    public void closeMemfd(int fd) {
+        memfd(fd);
+        memfds.remove(fd);
+    }
+
+    /**
+     * {@code mmap(va, length, MAP_SHARED, fd, offset)}: the user pages show the memfd's pages from {@code offset}
+     * (page aligned); nothing may be mapped there yet.
+     */
+    public void mmapFile(long va, int fd, long offset, long length) {
+        checkRange(va, length);
+        if ((offset & (pageSize - 1)) != 0 || offset < 0) {
+            throw new IllegalArgumentException("file offset must be page aligned: 0x" + Long.toHexString(offset));
+        }
+        Memfd file = memfd(fd);
+        long first = va >>> pageShift;
+        long count = length >>> pageShift;
+        for (long i = 0; i < count; i++) {
+            if (mappings.containsKey(first + i) || fileMappings.containsKey(first + i)) {
+                throw new IllegalArgumentException("user page 0x" + Long.toHexString((first + i) << pageShift)
+                    + " is already mapped");
+            }
+        }
+        for (long i = 0; i < count; i++) {
+            fileMappings.put(first + i, new FilePage(file, (offset >>> pageShift) + i));
+        }
+    }
+
+    @Override
+    public Optional<UserFile> file(int fd) {
+        return Optional.ofNullable(memfds.get(fd));
+    }
+
+    /** A memfd: store pages by file page index, allocated on first touch below {@code size}. */
+    private final class Memfd implements UserFile {
+        private long size;
+        private final TreeMap<Long, Long> pages = new TreeMap<>();
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        /** The store page of file page {@code index}, allocated if needed; -1 at or past the end of the file. */
+        long pageNumber(long index) {
+            if (index < 0 || index >= (size + pageSize - 1) >>> pageShift) {
+                return -1;
+            }
+            Long number = pages.get(index);
+            if (number == null) {
+                number = nextStorePage++;
+                store.put(number, new StorePage(pageSize));
+                pages.put(index, number);
+            }
+            return number;
+        }
+
+        void truncate(long newSize) {
+            if (newSize < 0) {
+                throw new IllegalArgumentException("negative size " + newSize);
+            }
+            long keep = (newSize + pageSize - 1) >>> pageShift;
+            for (Map.Entry<Long, Long> e : new java.util.ArrayList<>(pages.tailMap(keep, true).entrySet())) {
+                pages.remove(e.getKey());
+                StorePage page = store.get(e.getValue());
+                page.mapped = false;
+                releaseIfDead(e.getValue(), page);
+            }
+            int tail = (int) (newSize & (pageSize - 1));
+            Long last = newSize < size && tail != 0 ? pages.get(newSize >>> pageShift) : null;
+            if (last != null) {
+                // the part of the last page past the new end reads as zeros (truncate_inode_pages_range)
+                java.util.Arrays.fill(store.get(last).bytes, tail, pageSize, (byte) 0);
+            }
+            size = newSize;
+        }
+
+        void write(long offset, byte[] bytes) {
+            if (offset < 0) {
+                throw new IllegalArgumentException("negative offset " + offset);
+            }
+            size = Math.max(size, offset + bytes.length);
+            for (int done = 0; done < bytes.length; ) {
+                long at = offset + done;
+                int inPage = (int) (at & (pageSize - 1));
+                int chunk = Math.min(bytes.length - done, pageSize - inPage);
+                System.arraycopy(bytes, done, store.get(pageNumber(at >>> pageShift)).bytes, inPage, chunk);
+                done += chunk;
+            }
+        }
+
+        byte[] read(long offset, int length) {
+            if (offset < 0 || offset + length > size) {
+                throw new IllegalArgumentException("read past the end of the memfd");
+            }
+            byte[] out = new byte[length];
+            for (int done = 0; done < length; ) {
+                long at = offset + done;
+                int inPage = (int) (at & (pageSize - 1));
+                int chunk = Math.min(length - done, pageSize - inPage);
+                System.arraycopy(store.get(pageNumber(at >>> pageShift)).bytes, inPage, out, done, chunk);
+                done += chunk;
+            }
+            return out;
+        }
+
+        @Override
+        public long[] pin(long offset, long length) {
+            if (length <= 0 || (offset & (pageSize - 1)) != 0) {
+                throw new IllegalArgumentException("pin needs a page-aligned offset and a positive length");
+            }
+            long first = offset >>> pageShift;
+            long last = (offset + length - 1) >>> pageShift;
+            long count = last - first + 1;
+            if (count > Integer.MAX_VALUE || last >= (size + pageSize - 1) >>> pageShift) {
+                throw new IommufdException(Errno.EINVAL, "memfd page 0x" + Long.toHexString(last << pageShift)
+                    + " is past the end of the file (size 0x" + Long.toHexString(size) + ")");
+            }
+            long[] out = new long[(int) count];
+            for (int i = 0; i < count; i++) {
+                long number = pageNumber(first + i);
+                store.get(number).pins++;
+                out[i] = number << pageShift;
+            }
+            return out;
+        }
+
+        @Override
+        public void unpin(long[] pinned) {
+            SimulatedUserMemory.this.unpin(pinned);
         }
     }
 

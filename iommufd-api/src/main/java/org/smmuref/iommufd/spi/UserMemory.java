@@ -37,6 +37,14 @@ public interface UserMemory {
         return false;
     }
 
+    /**
+     * The file open on {@code fd} in this process, if it is one this memory knows (a memfd); empty otherwise (the
+     * core then decides between EBADF and a file whose pages cannot be pinned). By default a process has no files.
+     */
+    default java.util.Optional<UserFile> file(int fd) {
+        return java.util.Optional.empty();
+    }
+
     /** Reads all of {@code length} bytes at {@code va}. */
     default byte[] read(long va, int length) {
         byte[] out = new byte[length];

@@ -56,8 +56,12 @@ class IoctlSequenceFuzzTest {
      */
     enum Op {
         RAW_IOCTL, BIND, UNBIND, ATTACH, REPLACE, DETACH, CLOSE_FD, READ_FD, POKE, TRIGGER_EVENT, TOGGLE_PAGE,
-        INJECT_ENOMEM, TOGGLE_CAP_SYS_RESOURCE, VFIO_IOCTL
+        INJECT_ENOMEM, TOGGLE_CAP_SYS_RESOURCE, VFIO_IOCTL, MEMFD_TRUNCATE
     }
+
+    /** The process's memfd ({@link SimulatedUserMemory#FIRST_MEMFD}), {@link #MEMFD_PAGES} pages until truncated. */
+    static final int MEMFD = SimulatedUserMemory.FIRST_MEMFD;
+    static final int MEMFD_PAGES = 4;
 
     /** The requests of {@link Op#VFIO_IOCTL} (its first operand picks one): the six served and one that is not. */
     static final int[] VFIO_REQUESTS = {VfioConstants.VFIO_GET_API_VERSION, VfioConstants.VFIO_CHECK_EXTENSION,
@@ -131,6 +135,10 @@ class IoctlSequenceFuzzTest {
         documented(IommufdCommand.IOAS_IOVA_RANGES, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EMSGSIZE);
         documented(IommufdCommand.IOAS_MAP, Errno.EOPNOTSUPP, Errno.EOVERFLOW, Errno.ENOENT, Errno.EEXIST,
             Errno.ENOSPC, Errno.ENOMEM);
+        // iommufd_ioas_map_file: as IOAS_MAP, plus EBADF (fget); EINVAL (a size rule anyway) also when a domain pins
+        // past the memfd's end or a file that is not a memfd (memfd_pin_folios)
+        documented(IommufdCommand.IOAS_MAP_FILE, Errno.EOPNOTSUPP, Errno.EOVERFLOW, Errno.ENOENT, Errno.EBADF,
+            Errno.EEXIST, Errno.ENOSPC, Errno.ENOMEM);
         // no flags or reserved field; the kernel's EBUSY (an IOAS pinned by a HW queue) needs HW_QUEUE_ALLOC
         documented(IommufdCommand.IOAS_UNMAP, Errno.ENOENT, Errno.EOVERFLOW);
         // EPERM: RLIMIT_MODE SET without CAP_SYS_RESOURCE; EADDRINUSE: HUGE_PAGES=0 over a mapping that is not
@@ -140,7 +148,7 @@ class IoctlSequenceFuzzTest {
         // iommufd_vfio_ioas: __reserved or an unknown op; SET of a non-IOAS; GET before SET (get_compat_ioas)
         documented(IommufdCommand.VFIO_IOAS, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.ENODEV);
         for (IommufdCommand c : List.of(IommufdCommand.HWPT_SET_DIRTY_TRACKING,
-            IommufdCommand.HWPT_GET_DIRTY_BITMAP, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
+            IommufdCommand.HWPT_GET_DIRTY_BITMAP, IommufdCommand.IOAS_CHANGE_PROCESS,
             IommufdCommand.HW_QUEUE_ALLOC)) {
             documented(c, Errno.EOPNOTSUPP);
         }
@@ -178,6 +186,7 @@ class IoctlSequenceFuzzTest {
         // for argsz / flags / type, EFAULT for an unmapped argument or unmapped user memory to pin; then the IOAS's
         // own: EEXIST (map over a mapping), ENOENT / EOVERFLOW (unmap), EADDRINUSE (TYPE1 disabling large pages over
         // a sub-page mapping), ENOMEM (a domain map failing, INJECT_ENOMEM)
+        DOCUMENTED_OPS.put(Op.MEMFD_TRUNCATE, EnumSet.noneOf(Errno.class));
         DOCUMENTED_OPS.put(Op.VFIO_IOCTL, EnumSet.of(Errno.ENOTTY, Errno.ENODEV, Errno.EINVAL, Errno.EFAULT,
             Errno.EEXIST, Errno.ENOENT, Errno.EOVERFLOW, Errno.EADDRINUSE, Errno.ENOMEM));
         for (IommufdCommand c : COMMAND_VALUES) {
@@ -321,6 +330,8 @@ class IoctlSequenceFuzzTest {
             r = new Reader(input);
             this.coverage = coverage;
             f.mem.mmap(HEAP, (long) HEAP_PAGES * PAGE);
+            int memfd = f.mem.memfdCreate();
+            f.mem.ftruncate(memfd, (long) MEMFD_PAGES * PAGE);
             // a privileged VMM until TOGGLE_CAP_SYS_RESOURCE takes it away
             f.mem.grant(ProcessCapability.CAP_SYS_RESOURCE);
         }
@@ -468,6 +479,7 @@ class IoctlSequenceFuzzTest {
                         heapUnmapped[page] = !heapUnmapped[page];
                     }
                     case INJECT_ENOMEM -> injectEnomem(r.u8(), r.u8());
+                    case MEMFD_TRUNCATE -> f.mem.ftruncate(MEMFD, (long) (r.u8() % (MEMFD_PAGES + 1)) * PAGE);
                     case VFIO_IOCTL -> {
                         int request = VFIO_REQUESTS[r.u8() % VFIO_REQUESTS.length];
                         int kind = r.u8();

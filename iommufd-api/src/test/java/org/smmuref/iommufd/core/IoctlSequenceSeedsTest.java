@@ -261,13 +261,45 @@ class IoctlSequenceSeedsTest {
 
         Seed unimplemented = world();
         for (IommufdCommand c : new IommufdCommand[] {IommufdCommand.HWPT_SET_DIRTY_TRACKING,
-            IommufdCommand.HWPT_GET_DIRTY_BITMAP, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
+            IommufdCommand.HWPT_GET_DIRTY_BITMAP, IommufdCommand.IOAS_CHANGE_PROCESS,
             IommufdCommand.HW_QUEUE_ALLOC}) {
             unimplemented.ioctl(c, IoctlSequenceFuzzTest.SIZE_SIZEOF).ioctl(c, IoctlSequenceFuzzTest.SIZE_ZERO_TAIL);
         }
         seeds.put("unimplemented_commands", unimplemented.bytes());
 
         seeds.put("vfio_compat", vfioCompat());
+
+        // IOAS_MAP_FILE (iommufd_ioas_map_file) over the run's memfd: each errno, sharing, and truncation meeting
+        // the lazy pin of a later attach (EINVAL) and an immediate pin under a domain (EINVAL)
+        int memfd = IoctlSequenceFuzzTest.MEMFD;
+        seeds.put("ioas_map_file", world()
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", RW | 8, "ioas_id", IOAS, "fd", memfd, "length", PAGE)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", RW, "ioas_id", IOAS, "fd", memfd, "length", -1L)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", RW, "ioas_id", 99, "fd", memfd, "length", PAGE)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", RW, "ioas_id", IOAS, "fd", 77, "length", PAGE)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", FIXED_RW, "ioas_id", IOAS, "fd", memfd, "length", PAGE,
+                "iova", MAPPED_IOVA)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", RW, "ioas_id", IOAS, "fd", memfd, "length", 1L << 40)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", FIXED_RW, "ioas_id", IOAS, "fd", memfd, "length", 2 * PAGE,
+                "iova", MAPPED_IOVA + 2 * PAGE)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", FIXED_RW, "ioas_id", IOAS, "fd", memfd, "start", PAGE,
+                "length", PAGE, "iova", MAPPED_IOVA + 8 * PAGE)
+            .op(Op.INJECT_ENOMEM, IoctlSequenceFuzzTest.FAULT_MAP, 0)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", RW, "ioas_id", IOAS, "fd", memfd, "length", PAGE)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", FIXED_RW, "ioas_id", IOAS, "fd", memfd, "start", 3 * PAGE,
+                "length", 2 * PAGE, "iova", MAPPED_IOVA + 16 * PAGE)
+            // a second IOAS without a domain maps the file, the file shrinks, the attach's lazy pin fails
+            .ok(IommufdCommand.IOAS_ALLOC)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", FIXED_RW, "ioas_id", NESTED + 1, "fd", memfd, "start",
+                2 * PAGE, "length", 2 * PAGE, "iova", MAPPED_IOVA)
+            .op(Op.MEMFD_TRUNCATE, 3)
+            .op(Op.BIND, 0, 2)
+            // ATTACH's operands index the live objects: device 8 is the eighth, IOAS 7 the seventh
+            .op(Op.ATTACH, 7, 6)
+            .op(Op.MEMFD_TRUNCATE, 4)
+            .op(Op.ATTACH, 7, 6)
+            .ok(IommufdCommand.IOAS_UNMAP, "ioas_id", NESTED + 1, "length", -1L)
+            .bytes());
 
         seeds.put("destroy_and_objects", world()
             .ok(IommufdCommand.DESTROY)
