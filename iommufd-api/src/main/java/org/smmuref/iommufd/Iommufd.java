@@ -7,6 +7,7 @@ import org.smmuref.iommufd.uapi.IommuHwptAlloc;
 import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
 import org.smmuref.iommufd.uapi.IommuIoasAlloc;
 import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
+import org.smmuref.iommufd.uapi.IommuIoasChangeProcess;
 import org.smmuref.iommufd.uapi.IommuIoasCopy;
 import org.smmuref.iommufd.uapi.IommuIoasIovaRanges;
 import org.smmuref.iommufd.uapi.IommuIoasMap;
@@ -132,6 +133,12 @@ public interface Iommufd {
      * {@code iova} when it was allocated. The pages are pinned when a domain needs them (EINVAL past the file's end).
      */
     IommuIoasMapFile ioasMapFile(int ctx, IommuIoasMapFile cmd);
+
+    /**
+     * IOMMU_IOAS_CHANGE_PROCESS: charges the pinned pages of every IOAS of the context to the calling process; EINVAL
+     * if any IOAS maps user addresses rather than files.
+     */
+    IommuIoasChangeProcess ioasChangeProcess(int ctx, IommuIoasChangeProcess cmd);
 
     /** IOMMU_IOAS_UNMAP: sets {@code length} to the bytes unmapped. */
     IommuIoasUnmap ioasUnmap(int ctx, IommuIoasUnmap cmd);

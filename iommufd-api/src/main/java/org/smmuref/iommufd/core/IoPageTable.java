@@ -41,31 +41,33 @@ final class IoPageTable {
         final boolean writable;
         /** The file the pages come from (IOAS_MAP_FILE; {@code base} is then a file offset), else null. */
         final UserFile file;
+        /** The process whose address space user pages come from (the kernel's {@code source_mm}). */
+        final UserMemory source;
+        /** The process the pinned pages are charged to; IOAS_CHANGE_PROCESS moves it (change_mm). */
+        UserMemory account;
         /** The areas that refer to this range (the kref). */
         int areas;
         /** page index -> [backing page address, number of filled areas spanning it]. */
         final TreeMap<Long, long[]> pinned = new TreeMap<>();
 
-        Pages(long base, long length, boolean writable) {
-            this(base, length, writable, null);
-        }
-
-        Pages(long base, long length, boolean writable, UserFile file) {
+        Pages(long base, long length, boolean writable, UserFile file, UserMemory source) {
             this.base = base;
             this.length = length;
             this.writable = writable;
             this.file = file;
+            this.source = Objects.requireNonNull(source);
+            this.account = source;
         }
 
-        long[] pinRange(UserMemory memory, long start, long bytes) {
-            return file != null ? file.pin(start, bytes) : memory.pin(start, bytes);
+        long[] pinRange(long start, long bytes) {
+            return file != null ? file.pin(start, bytes) : source.pin(start, bytes);
         }
 
-        void unpinPages(UserMemory memory, long[] pages) {
+        void unpinPages(long[] pages) {
             if (file != null) {
                 file.unpin(pages);
             } else {
-                memory.unpin(pages);
+                source.unpin(pages);
             }
         }
 
@@ -130,7 +132,7 @@ final class IoPageTable {
      * IOAS_MAP after the command-level checks (iopt_map_user_pages): takes a reference on {@code [userVa, +length)}
      * and maps it; pins only if a domain is attached. Returns the IOVA.
      */
-    long map(long userVa, long length, long iova, boolean fixed, int prot) {
+    long map(UserMemory source, long userVa, long length, long iova, boolean fixed, int prot) {
         // iopt_alloc_user_pages: the end of the user range must not wrap, then iopt_alloc_pages' size limits
         if (Long.compareUnsigned(userVa + length, userVa) < 0) {
             throw new IommufdException(Errno.EOVERFLOW, "user_va + length wraps");
@@ -140,7 +142,7 @@ final class IoPageTable {
                 + " is 0 or too large to describe in pages");
         }
         long startByte = userVa & (pageSize - 1);
-        Pages pages = new Pages(userVa - startByte, length, (prot & PagingDomain.PROT_WRITE) != 0);
+        Pages pages = new Pages(userVa - startByte, length, (prot & PagingDomain.PROT_WRITE) != 0, null, source);
         return mapPieces(List.of(new Piece(pages, startByte, length)), length, iova, fixed, prot);
     }
 
@@ -150,7 +152,7 @@ final class IoPageTable {
      * length of 0 or too large to describe in pages. The file's size is not checked here: pinning (when a domain
      * needs the pages) meets it. The allocated IOVA's alignment follows the file offset.
      */
-    long mapFile(UserFile file, long start, long length, long iova, boolean fixed, int prot) {
+    long mapFile(UserMemory caller, UserFile file, long start, long length, long iova, boolean fixed, int prot) {
         if (length != 0 && Long.compareUnsigned(start + length - 1, start) < 0) {
             throw new IommufdException(Errno.EOVERFLOW, "start + length wraps");
         }
@@ -159,7 +161,7 @@ final class IoPageTable {
                 + " is 0 or too large to describe in pages");
         }
         long startByte = start & (pageSize - 1);
-        Pages pages = new Pages(start - startByte, length, (prot & PagingDomain.PROT_WRITE) != 0, file);
+        Pages pages = new Pages(start - startByte, length, (prot & PagingDomain.PROT_WRITE) != 0, file, caller);
         return mapPieces(List.of(new Piece(pages, startByte, length)), length, iova, fixed, prot);
     }
 
@@ -314,20 +316,26 @@ final class IoPageTable {
                     throw new IommufdException(Errno.EFAULT, "0x" + Long.toHexString(count) + " pages from user "
                         + "address 0x" + Long.toHexString(pages.base + (gap[0] << pageShift)) + " cannot all be mapped");
                 }
-                pinnedGaps.add(pages.pinRange(memory, pages.base + (gap[0] << pageShift), count << pageShift));
+                pinnedGaps.add(pages.pinRange(pages.base + (gap[0] << pageShift), count << pageShift));
             }
         } catch (RuntimeException e) {
-            pinnedGaps.forEach(p -> pages.unpinPages(memory, p));
+            pinnedGaps.forEach(pages::unpinPages);
             throw e;
         }
+        long fresh = 0;
         for (int g = 0; g < gaps.size(); g++) {
             long[] addresses = pinnedGaps.get(g);
+            fresh += addresses.length;
             for (int i = 0; i < addresses.length; i++) {
                 pages.pinned.put(gaps.get(g)[0] + i, new long[] {addresses[i], 0});
             }
         }
         for (long[] page : pages.pinned.subMap(first, true, last, true).values()) {
             page[1]++;
+        }
+        if (fresh > 0) {
+            // iopt_pages_update_pinned: newly pinned pages are charged to the pages' process
+            pages.account.accountPinned(fresh);
         }
     }
 
@@ -346,7 +354,8 @@ final class IoPageTable {
             addresses[i] = pages.pinned.remove(released.get(i))[0];
         }
         if (addresses.length > 0) {
-            pages.unpinPages(memory, addresses);
+            pages.unpinPages(addresses);
+            pages.account.accountPinned(-addresses.length);
         }
     }
 

@@ -36,6 +36,7 @@ import org.smmuref.iommufd.uapi.IommuHwptAlloc;
 import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
 import org.smmuref.iommufd.uapi.IommuIoasAlloc;
 import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
+import org.smmuref.iommufd.uapi.IommuIoasChangeProcess;
 import org.smmuref.iommufd.uapi.IommuIoasCopy;
 import org.smmuref.iommufd.uapi.IommuIoasIovaRanges;
 import org.smmuref.iommufd.uapi.IommuIoasMap;
@@ -485,7 +486,8 @@ public final class IommufdCore implements Iommufd {
                 case VEVENTQ_ALLOC -> veventqAlloc(c, (IommuVeventqAlloc) a);
                 case VFIO_IOAS -> VfioCompat.vfioIoas(c, (IommuVfioIoas) a);
                 case IOAS_MAP_FILE -> mapFile(c, (IommuIoasMapFile) a);
-                case HWPT_SET_DIRTY_TRACKING, HWPT_GET_DIRTY_BITMAP, IOAS_CHANGE_PROCESS,
+                case IOAS_CHANGE_PROCESS -> IoasCommands.changeProcess(c, (IommuIoasChangeProcess) a);
+                case HWPT_SET_DIRTY_TRACKING, HWPT_GET_DIRTY_BITMAP,
                     HW_QUEUE_ALLOC -> throw new IommufdException(Errno.EOPNOTSUPP, call.command().ioctlName()
                     + " is not implemented by smmuref");
             };
@@ -549,6 +551,30 @@ public final class IommufdCore implements Iommufd {
     }
 
     @Override
+    public IommuIoasChangeProcess ioasChangeProcess(int ctx, IommuIoasChangeProcess cmd) {
+        return typed(ctx, cmd, IommuIoasChangeProcess.class);
+    }
+
+    /**
+     * Runs {@code call} (calls on this core) as made by {@code process}, another process holding the context's fd (a
+     * forked child, say): during it, the context's user pointers resolve in that process's memory, new mappings take
+     * its pages, and IOAS_CHANGE_PROCESS charges it. Without this, calls are the opener's.
+     */
+    public <T> T callAs(UserMemory process, int ctx, java.util.function.Supplier<T> call) {
+        Objects.requireNonNull(process);
+        synchronized (lock) {
+            Context c = context(ctx);
+            UserMemory before = c.caller;
+            c.caller = process;
+            try {
+                return call.get();
+            } finally {
+                c.caller = before;
+            }
+        }
+    }
+
+    @Override
     public IommuIoasUnmap ioasUnmap(int ctx, IommuIoasUnmap cmd) {
         return typed(ctx, cmd, IommuIoasUnmap.class);
     }
@@ -597,7 +623,7 @@ public final class IommufdCore implements Iommufd {
 
     /** IOAS_MAP_FILE: {@code fget} looks in the process's memfds, then in this core's fds (files of another kind). */
     private IommuIoasMapFile mapFile(Context c, IommuIoasMapFile cmd) {
-        UserFile file = c.memory.file(cmd.fd()).orElseGet(() -> fds.containsKey(cmd.fd())
+        UserFile file = c.memory().file(cmd.fd()).orElseGet(() -> fds.containsKey(cmd.fd())
             ? IoasCommands.unpinnableFile(cmd.fd()) : null);
         return IoasCommands.mapFile(c, cmd, file);
     }
@@ -641,7 +667,7 @@ public final class IommufdCore implements Iommufd {
             return c.accountPerMm ? 1 : 0;
         }
         if (cmd.op() == IOMMU_OPTION_OP_SET) {
-            if (!c.memory.capable(ProcessCapability.CAP_SYS_RESOURCE)) {
+            if (!c.memory().capable(ProcessCapability.CAP_SYS_RESOURCE)) {
                 throw new IommufdException(Errno.EPERM, "setting RLIMIT_MODE needs CAP_SYS_RESOURCE");
             }
             if (!c.objects.isEmpty()) {

@@ -12,7 +12,7 @@ import org.smmuref.iommufd.spi.UserMemory;
 import org.smmuref.iommufd.uapi.Errno;
 
 /**
- * A simulated process address space: page-granular {@code mmap}/{@code munmap} over a private page store.
+ * A simulated process address space: page-granular {@code mmap}/{@code munmap} over a private page phys.pages.
  *
  * <p>Each mapped user page is backed by one store page, numbered from 1 and never reused, so a page address
  * ({@code number * pageSize}) identifies the backing memory. A store page lives while it is mapped or pinned: unmapping
@@ -43,11 +43,20 @@ public final class SimulatedUserMemory implements UserMemory {
     /** Open memfds by fd. */
     private final TreeMap<Integer, Memfd> memfds = new TreeMap<>();
     private int nextMemfd = FIRST_MEMFD;
-    private final Map<Long, StorePage> store = new HashMap<>();
-    private long nextStorePage = 1;
+    /** The machine's page store, shared by a process and the processes it forks. */
+    private final Physical phys;
+    /** Pages charged to this process by pinning (the kernel's {@code pinned_vm}). */
+    private long pinnedVm;
+    private boolean exited;
     private final EnumSet<ProcessCapability> capabilities = EnumSet.noneOf(ProcessCapability.class);
 
     private record FilePage(Memfd file, long index) {
+    }
+
+    /** Store pages by number, numbered from 1 and never reused. */
+    private static final class Physical {
+        final Map<Long, StorePage> pages = new HashMap<>();
+        long next = 1;
     }
 
     private static final class StorePage {
@@ -68,6 +77,11 @@ public final class SimulatedUserMemory implements UserMemory {
 
     /** An empty address space with the given page size (a power of two, at least 16). */
     public SimulatedUserMemory(int pageSize) {
+        this(pageSize, new Physical());
+    }
+
+    private SimulatedUserMemory(int pageSize, Physical phys) {
+        this.phys = phys;
         if (pageSize < 16 || Integer.bitCount(pageSize) != 1) {
             throw new IllegalArgumentException("page size must be a power of two >= 16: " + pageSize);
         }
@@ -97,6 +111,7 @@ public final class SimulatedUserMemory implements UserMemory {
 
     /** Maps fresh zeroed pages at {@code [va, va + length)}; both page aligned, nothing mapped there yet. */
     public void mmap(long va, long length) {
+        checkAlive();
         checkRange(va, length);
         long first = va >>> pageShift;
         long count = length >>> pageShift;
@@ -107,8 +122,8 @@ public final class SimulatedUserMemory implements UserMemory {
             }
         }
         for (long i = 0; i < count; i++) {
-            long number = nextStorePage++;
-            store.put(number, new StorePage(pageSize));
+            long number = phys.next++;
+            phys.pages.put(number, new StorePage(pageSize));
             mappings.put(first + i, number);
         }
     }
@@ -122,7 +137,7 @@ public final class SimulatedUserMemory implements UserMemory {
             fileMappings.remove(first + i);
             Long number = mappings.remove(first + i);
             if (number != null) {
-                StorePage page = store.get(number);
+                StorePage page = phys.pages.get(number);
                 page.mapped = false;
                 releaseIfDead(number, page);
             }
@@ -131,19 +146,19 @@ public final class SimulatedUserMemory implements UserMemory {
 
     /** How many store pages are alive (mapped or pinned): lets tests see that unpinning really released memory. */
     public int livePages() {
-        return store.size();
+        return phys.pages.size();
     }
 
     /** How many pins are held on the page at {@code pageAddress} (0 if it is gone). */
     public int pinCount(long pageAddress) {
-        StorePage page = store.get(pageAddress >>> pageShift);
+        StorePage page = phys.pages.get(pageAddress >>> pageShift);
         return page == null ? 0 : page.pins;
     }
 
     /** The total number of pins held on all pages. */
     public long totalPins() {
         long total = 0;
-        for (StorePage p : store.values()) {
+        for (StorePage p : phys.pages.values()) {
             total += p.pins;
         }
         return total;
@@ -151,7 +166,7 @@ public final class SimulatedUserMemory implements UserMemory {
 
     /** Reads bytes directly from a page address (what a device would see through a mapping of that page). */
     public byte[] readPage(long pageAddress, int offset, int length) {
-        StorePage page = store.get(pageAddress >>> pageShift);
+        StorePage page = phys.pages.get(pageAddress >>> pageShift);
         if (page == null || (pageAddress & (pageSize - 1)) != 0 || offset < 0 || offset + length > pageSize) {
             throw new IllegalArgumentException("no live page at 0x" + Long.toHexString(pageAddress));
         }
@@ -181,7 +196,7 @@ public final class SimulatedUserMemory implements UserMemory {
         int done = 0;
         while (done < length) {
             long addr = va + done;
-            StorePage page = store.get(resolve(addr >>> pageShift));
+            StorePage page = phys.pages.get(resolve(addr >>> pageShift));
             int inPage = (int) (addr & (pageSize - 1));
             int chunk = Math.min(length - done, pageSize - inPage);
             if (toUser) {
@@ -208,7 +223,7 @@ public final class SimulatedUserMemory implements UserMemory {
         long[] pages = new long[(int) count];
         for (int i = 0; i < count; i++) {
             long number = resolve(first + i);
-            store.get(number).pins++;
+            phys.pages.get(number).pins++;
             pages[i] = number << pageShift;
         }
         return pages;
@@ -218,7 +233,7 @@ public final class SimulatedUserMemory implements UserMemory {
     public void unpin(long[] pages) {
         for (long address : pages) {
             long number = address >>> pageShift;
-            StorePage page = store.get(number);
+            StorePage page = phys.pages.get(number);
             if (page == null || page.pins == 0) {
                 throw new IllegalStateException("unpin of a page that is not pinned: 0x" + Long.toHexString(address));
             }
@@ -229,7 +244,7 @@ public final class SimulatedUserMemory implements UserMemory {
 
     private void releaseIfDead(long number, StorePage page) {
         if (!page.mapped && page.pins == 0) {
-            store.remove(number);
+            phys.pages.remove(number);
         }
     }
 
@@ -257,10 +272,83 @@ public final class SimulatedUserMemory implements UserMemory {
         return fp == null ? -1 : fp.file().pageNumber(fp.index());
     }
 
+    // ------------------------------------------------------------------ processes
+
+    /**
+     * {@code fork}: a child process with a copy of this address space (its own copies of the anonymous pages, the
+     * way fork copies pages that are pinned for DMA), the same shared file mappings and memfd fds, and the same
+     * capabilities. Pins and pinned-page charges are not inherited.
+     */
+    public SimulatedUserMemory fork() {
+        checkAlive();
+        SimulatedUserMemory child = new SimulatedUserMemory(pageSize, phys);
+        child.capabilities.addAll(capabilities);
+        for (Map.Entry<Long, Long> e : mappings.entrySet()) {
+            long number = phys.next++;
+            StorePage copy = new StorePage(pageSize);
+            System.arraycopy(phys.pages.get(e.getValue()).bytes, 0, copy.bytes, 0, pageSize);
+            phys.pages.put(number, copy);
+            child.mappings.put(e.getKey(), number);
+        }
+        child.fileMappings.putAll(fileMappings);
+        child.memfds.putAll(memfds);
+        child.nextMemfd = nextMemfd;
+        return child;
+    }
+
+    /**
+     * {@code exit}: the address space goes away (every user page unmapped, every memfd fd closed); pinned pages live
+     * on until unpinned, and files stay alive while a mapping holds them. Accessing or pinning the process's memory is
+     * EFAULT from now on.
+     */
+    public void exit() {
+        for (long page : new java.util.ArrayList<>(mappings.keySet())) {
+            munmapPage(page);
+        }
+        fileMappings.clear();
+        memfds.clear();
+        exited = true;
+    }
+
+    /** Whether {@link #exit} was called. */
+    public boolean exited() {
+        return exited;
+    }
+
+    @Override
+    public void accountPinned(long pages) {
+        pinnedVm += pages;
+        if (pinnedVm < 0) {
+            throw new IllegalStateException("uncharged more pinned pages than were charged");
+        }
+    }
+
+    /** How many pinned pages are charged to this process now. */
+    public long pinnedVm() {
+        return pinnedVm;
+    }
+
+    private void checkAlive() {
+        if (exited) {
+            throw new IllegalStateException("the process has exited");
+        }
+    }
+
+    private void munmapPage(long page) {
+        fileMappings.remove(page);
+        Long number = mappings.remove(page);
+        if (number != null) {
+            StorePage sp = phys.pages.get(number);
+            sp.mapped = false;
+            releaseIfDead(number, sp);
+        }
+    }
+
     // ------------------------------------------------------------------ memfds
 
     /** {@code memfd_create}: a new empty memfd; returns its fd. */
     public int memfdCreate() {
+        checkAlive();
         int fd = nextMemfd++;
         memfds.put(fd, new Memfd());
         return fd;
@@ -301,6 +389,7 @@ public final class SimulatedUserMemory implements UserMemory {
      * (page aligned); nothing may be mapped there yet.
      */
     public void mmapFile(long va, int fd, long offset, long length) {
+        checkAlive();
         checkRange(va, length);
         if ((offset & (pageSize - 1)) != 0 || offset < 0) {
             throw new IllegalArgumentException("file offset must be page aligned: 0x" + Long.toHexString(offset));
@@ -341,8 +430,8 @@ public final class SimulatedUserMemory implements UserMemory {
             }
             Long number = pages.get(index);
             if (number == null) {
-                number = nextStorePage++;
-                store.put(number, new StorePage(pageSize));
+                number = phys.next++;
+                phys.pages.put(number, new StorePage(pageSize));
                 pages.put(index, number);
             }
             return number;
@@ -355,7 +444,7 @@ public final class SimulatedUserMemory implements UserMemory {
             long keep = (newSize + pageSize - 1) >>> pageShift;
             for (Map.Entry<Long, Long> e : new java.util.ArrayList<>(pages.tailMap(keep, true).entrySet())) {
                 pages.remove(e.getKey());
-                StorePage page = store.get(e.getValue());
+                StorePage page = phys.pages.get(e.getValue());
                 page.mapped = false;
                 releaseIfDead(e.getValue(), page);
             }
@@ -363,7 +452,7 @@ public final class SimulatedUserMemory implements UserMemory {
             Long last = newSize < size && tail != 0 ? pages.get(newSize >>> pageShift) : null;
             if (last != null) {
                 // the part of the last page past the new end reads as zeros (truncate_inode_pages_range)
-                java.util.Arrays.fill(store.get(last).bytes, tail, pageSize, (byte) 0);
+                java.util.Arrays.fill(phys.pages.get(last).bytes, tail, pageSize, (byte) 0);
             }
             size = newSize;
         }
@@ -377,7 +466,7 @@ public final class SimulatedUserMemory implements UserMemory {
                 long at = offset + done;
                 int inPage = (int) (at & (pageSize - 1));
                 int chunk = Math.min(bytes.length - done, pageSize - inPage);
-                System.arraycopy(bytes, done, store.get(pageNumber(at >>> pageShift)).bytes, inPage, chunk);
+                System.arraycopy(bytes, done, phys.pages.get(pageNumber(at >>> pageShift)).bytes, inPage, chunk);
                 done += chunk;
             }
         }
@@ -391,7 +480,7 @@ public final class SimulatedUserMemory implements UserMemory {
                 long at = offset + done;
                 int inPage = (int) (at & (pageSize - 1));
                 int chunk = Math.min(length - done, pageSize - inPage);
-                System.arraycopy(store.get(pageNumber(at >>> pageShift)).bytes, inPage, out, done, chunk);
+                System.arraycopy(phys.pages.get(pageNumber(at >>> pageShift)).bytes, inPage, out, done, chunk);
                 done += chunk;
             }
             return out;
@@ -412,7 +501,7 @@ public final class SimulatedUserMemory implements UserMemory {
             long[] out = new long[(int) count];
             for (int i = 0; i < count; i++) {
                 long number = pageNumber(first + i);
-                store.get(number).pins++;
+                phys.pages.get(number).pins++;
                 out[i] = number << pageShift;
             }
             return out;

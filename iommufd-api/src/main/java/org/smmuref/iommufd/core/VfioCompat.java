@@ -194,13 +194,13 @@ final class VfioCompat {
         }
         int answerSize = (int) Math.min(argsz, VfioIommuType1Info.SIZE);
         Ioas ioas = compatIoas(c);
-        long pgsizes = pageSizes(ioas, c.memory.pageSize());
+        long pgsizes = pageSizes(ioas, c.memory().pageSize());
 
         long total = VfioIommuType1Info.SIZE;
         // DMA_AVAIL: iommufd's limit is the memory cgroup's, reported as U32_MAX
         long dmaAt = arg + total;
         if (argsz > total && argsz - total >= VfioIommuType1InfoDmaAvail.SIZE) {
-            c.memory.write(dmaAt, new VfioIommuType1InfoDmaAvail(VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, 1, 0, -1)
+            c.memory().write(dmaAt, new VfioIommuType1InfoDmaAvail(VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, 1, 0, -1)
                 .encode());
         }
         long lastCap = dmaAt;
@@ -212,32 +212,32 @@ final class VfioCompat {
         for (int i = 0; i < ranges.size(); i++) {
             long need = VfioIommuType1InfoCapIovaRange.SIZE + (long) (i + 1) * VfioIovaRange.SIZE;
             if (avail >= need) {
-                c.memory.write(iovaAt + VfioIommuType1InfoCapIovaRange.SIZE + (long) i * VfioIovaRange.SIZE,
+                c.memory().write(iovaAt + VfioIommuType1InfoCapIovaRange.SIZE + (long) i * VfioIovaRange.SIZE,
                     new VfioIovaRange(ranges.get(i).start(), ranges.get(i).last()).encode());
             }
         }
         long iovaCapSize = VfioIommuType1InfoCapIovaRange.SIZE + (long) ranges.size() * VfioIovaRange.SIZE;
         if (avail >= iovaCapSize) {
-            c.memory.write(iovaAt, new VfioIommuType1InfoCapIovaRange(VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, 1, 0,
+            c.memory().write(iovaAt, new VfioIommuType1InfoCapIovaRange(VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, 1, 0,
                 ranges.size(), 0).encode());
         }
         if (argsz >= total) {
             // put_user(total_cap_size, &last_cap->next): the DMA_AVAIL capability points at the IOVA_RANGE one
-            c.memory.write(lastCap + 4, le32((int) total));
+            c.memory().write(lastCap + 4, le32((int) total));
         }
         total += iovaCapSize;
 
         int capOffset = argsz >= total ? VfioIommuType1Info.SIZE : 0;
         VfioIommuType1Info answer = new VfioIommuType1Info((int) total, VFIO_IOMMU_INFO_PGSIZES
             | VFIO_IOMMU_INFO_CAPS, pgsizes, capOffset, info.pad());
-        c.memory.write(arg, Arrays.copyOf(answer.encode(), answerSize));
+        c.memory().write(arg, Arrays.copyOf(answer.encode(), answerSize));
         return 0;
     }
 
     /** copy_from_user of the info's first 16 bytes; the rest of the struct is taken as the caller's memory holds it. */
     private static VfioIommuType1Info readInfo(Context c, long arg) {
         byte[] bytes = new byte[VfioIommuType1Info.SIZE];
-        c.memory.read(arg, bytes, 0, INFO_MINSZ);
+        c.memory().read(arg, bytes, 0, INFO_MINSZ);
         return VfioIommuType1Info.decode(bytes);
     }
 
@@ -247,7 +247,7 @@ final class VfioCompat {
      * {@code iova} with its errnos (no EOVERFLOW pre-check on ULONG_MAX here: that is ioas.c's).
      */
     private static long mapDma(Context c, long arg) {
-        VfioIommuType1DmaMap map = VfioIommuType1DmaMap.decode(c.memory.read(arg, MAP_MINSZ));
+        VfioIommuType1DmaMap map = VfioIommuType1DmaMap.decode(c.memory().read(arg, MAP_MINSZ));
         if (Integer.toUnsignedLong(map.argsz()) < MAP_MINSZ
             || (map.flags() & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)) != 0) {
             throw new IommufdException(Errno.EINVAL, "vfio_iommu_type1_dma_map argsz below " + MAP_MINSZ
@@ -261,7 +261,7 @@ final class VfioCompat {
             prot |= PagingDomain.PROT_WRITE;
         }
         Ioas ioas = compatIoas(c);
-        ioas.iopt.map(map.vaddr(), map.size(), map.iova(), true, prot);
+        ioas.iopt.map(c.memory(), map.vaddr(), map.size(), map.iova(), true, prot);
         return 0;
     }
 
@@ -272,7 +272,7 @@ final class VfioCompat {
      * (iopt_unmap_iova). {@code size} is written back as the bytes unmapped, also when the unmap failed.
      */
     private static long unmapDma(Context c, long arg) {
-        VfioIommuType1DmaUnmap unmap = VfioIommuType1DmaUnmap.decode(c.memory.read(arg, UNMAP_MINSZ));
+        VfioIommuType1DmaUnmap unmap = VfioIommuType1DmaUnmap.decode(c.memory().read(arg, UNMAP_MINSZ));
         if (Integer.toUnsignedLong(unmap.argsz()) < UNMAP_MINSZ || (unmap.flags() & ~VFIO_DMA_UNMAP_FLAG_ALL) != 0) {
             throw new IommufdException(Errno.EINVAL, "vfio_iommu_type1_dma_unmap argsz below " + UNMAP_MINSZ
                 + " or unsupported flags 0x" + Integer.toHexString(unmap.flags()));
@@ -305,7 +305,7 @@ final class VfioCompat {
     }
 
     private static void writeUnmapped(Context c, long arg, VfioIommuType1DmaUnmap unmap, long bytes) {
-        c.memory.write(arg, new VfioIommuType1DmaUnmap(unmap.argsz(), unmap.flags(), unmap.iova(), bytes).encode());
+        c.memory().write(arg, new VfioIommuType1DmaUnmap(unmap.argsz(), unmap.flags(), unmap.iova(), bytes).encode());
     }
 
     private static byte[] le32(int value) {

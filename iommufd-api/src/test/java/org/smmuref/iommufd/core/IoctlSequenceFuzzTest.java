@@ -139,6 +139,8 @@ class IoctlSequenceFuzzTest {
         // past the memfd's end or a file that is not a memfd (memfd_pin_folios)
         documented(IommufdCommand.IOAS_MAP_FILE, Errno.EOPNOTSUPP, Errno.EOVERFLOW, Errno.ENOENT, Errno.EBADF,
             Errno.EEXIST, Errno.ENOSPC, Errno.ENOMEM);
+        // iommufd_ioas_change_process: __reserved; its EINVAL (an IOAS maps user addresses) is a size-rule errno too
+        documented(IommufdCommand.IOAS_CHANGE_PROCESS, Errno.EOPNOTSUPP);
         // no flags or reserved field; the kernel's EBUSY (an IOAS pinned by a HW queue) needs HW_QUEUE_ALLOC
         documented(IommufdCommand.IOAS_UNMAP, Errno.ENOENT, Errno.EOVERFLOW);
         // EPERM: RLIMIT_MODE SET without CAP_SYS_RESOURCE; EADDRINUSE: HUGE_PAGES=0 over a mapping that is not
@@ -148,7 +150,7 @@ class IoctlSequenceFuzzTest {
         // iommufd_vfio_ioas: __reserved or an unknown op; SET of a non-IOAS; GET before SET (get_compat_ioas)
         documented(IommufdCommand.VFIO_IOAS, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.ENODEV);
         for (IommufdCommand c : List.of(IommufdCommand.HWPT_SET_DIRTY_TRACKING,
-            IommufdCommand.HWPT_GET_DIRTY_BITMAP, IommufdCommand.IOAS_CHANGE_PROCESS,
+            IommufdCommand.HWPT_GET_DIRTY_BITMAP,
             IommufdCommand.HW_QUEUE_ALLOC)) {
             documented(c, Errno.EOPNOTSUPP);
         }
@@ -703,6 +705,9 @@ class IoctlSequenceFuzzTest {
             long expectedPins = pins;
             require(f.mem.totalPins() == expectedPins, () -> "user pins after step " + step + ": "
                 + f.mem.totalPins() + ", the areas hold " + expectedPins);
+            // iopt_pages_update_pinned: every pinned page of every iopt_pages is charged to the one process here
+            require(f.mem.pinnedVm() == expectedPins, () -> "pinned pages charged after step " + step + ": "
+                + f.mem.pinnedVm() + ", the areas hold " + expectedPins);
         }
 
         private static List<IommufdObject> references(IommufdObject o) {

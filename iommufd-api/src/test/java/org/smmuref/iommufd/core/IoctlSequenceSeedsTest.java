@@ -261,13 +261,24 @@ class IoctlSequenceSeedsTest {
 
         Seed unimplemented = world();
         for (IommufdCommand c : new IommufdCommand[] {IommufdCommand.HWPT_SET_DIRTY_TRACKING,
-            IommufdCommand.HWPT_GET_DIRTY_BITMAP, IommufdCommand.IOAS_CHANGE_PROCESS,
+            IommufdCommand.HWPT_GET_DIRTY_BITMAP,
             IommufdCommand.HW_QUEUE_ALLOC}) {
             unimplemented.ioctl(c, IoctlSequenceFuzzTest.SIZE_SIZEOF).ioctl(c, IoctlSequenceFuzzTest.SIZE_ZERO_TAIL);
         }
         seeds.put("unimplemented_commands", unimplemented.bytes());
 
         seeds.put("vfio_compat", vfioCompat());
+
+        // IOAS_CHANGE_PROCESS (iommufd_ioas_change_process): __reserved, a user-address mapping (EINVAL), then the
+        // world's mapping replaced by a file mapping, which moves
+        seeds.put("ioas_change_process", world()
+            .ok(IommufdCommand.IOAS_CHANGE_PROCESS, "__reserved", 1)
+            .ok(IommufdCommand.IOAS_CHANGE_PROCESS)
+            .ok(IommufdCommand.IOAS_UNMAP, "ioas_id", IOAS, "length", -1L)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", FIXED_RW, "ioas_id", IOAS, "fd", IoctlSequenceFuzzTest.MEMFD,
+                "length", 2 * PAGE, "iova", MAPPED_IOVA)
+            .ok(IommufdCommand.IOAS_CHANGE_PROCESS)
+            .bytes());
 
         // IOAS_MAP_FILE (iommufd_ioas_map_file) over the run's memfd: each errno, sharing, and truncation meeting
         // the lazy pin of a later attach (EINVAL) and an immediate pin under a domain (EINVAL)
