@@ -3,11 +3,12 @@ package org.smmuref.server;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
+import org.smmuref.server.api.ApiHeaders;
 
 /** The optional shared secret every HTTP request and bridge frame must present; compared in constant time. */
 public final class AccessToken {
     /** The header (HTTP and bridge) that carries the token. */
-    public static final String HEADER = "smmuref-token";
+    public static final String HEADER = ApiHeaders.TOKEN;
 
     private final byte[] secret;
 

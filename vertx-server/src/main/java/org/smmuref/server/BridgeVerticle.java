@@ -27,6 +27,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.smmuref.server.api.ApiAddresses;
 
 /**
  * The TCP event-bus bridge: a guard in front of the stock {@code vertx-tcp-eventbus-bridge}.
@@ -64,8 +65,8 @@ public final class BridgeVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         BridgeOptions permissions = new BridgeOptions()
-            .addInboundPermitted(new PermittedOptions().setAddressRegex(BridgeAddresses.INBOUND_REGEX))
-            .addOutboundPermitted(new PermittedOptions().setAddressRegex(BridgeAddresses.OUTBOUND_REGEX));
+            .addInboundPermitted(new PermittedOptions().setAddressRegex(ApiAddresses.INBOUND_REGEX))
+            .addOutboundPermitted(new PermittedOptions().setAddressRegex(ApiAddresses.OUTBOUND_REGEX));
         backend = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(5_000));
         return listenInternal(permissions, 3).compose(v -> {
             guard = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true));
@@ -165,7 +166,7 @@ public final class BridgeVerticle extends VerticleBase {
                 closed = true;
                 clients.remove(client);
                 inner.close();
-                vertx.eventBus().send(BridgeAddresses.clientGone(options.node()), id);
+                vertx.eventBus().send(ApiAddresses.clientGone(options.node()), id);
             });
             client.exceptionHandler(e -> client.close());
             inner.exceptionHandler(e -> client.close());

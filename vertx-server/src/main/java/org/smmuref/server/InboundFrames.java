@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.smmuref.server.api.ApiHeaders;
 
 /**
  * Checks one inbound TCP-bridge frame and rewrites it before it reaches the stock bridge: the payload must be UTF-8
@@ -21,7 +22,7 @@ import java.util.Set;
  */
 public final class InboundFrames {
     /** The header the bridge sets to the connection's id (the API's {@code ApiHeaders.CLIENT}). */
-    public static final String CLIENT_HEADER = "smmuref-client";
+    public static final String CLIENT_HEADER = ApiHeaders.CLIENT;
     /** The header by which the guard proves to the internal bridge that a frame passed this check. */
     static final String GUARD_HEADER = "smmuref-guard";
     /** The largest {@code timeout} header a client may ask for, in milliseconds. */

@@ -11,11 +11,14 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
 import java.util.Objects;
+import org.smmuref.server.api.ApiOptions;
+import org.smmuref.server.api.ApiVerticle;
 
 /**
  * Guice bindings of the front end: its options, build information, the server's own Prometheus registry (Vert.x's
- * metrics and the API's meters both go there; one per server, so that several servers in one JVM never mix) and the
- * verticles.
+ * metrics, the API's meters and the platform's TLB meters all go there; one per server, so that several servers in
+ * one JVM never mix) and the verticles. The platform itself ({@code ModelPlatform}, {@code Iommufd}) comes from the
+ * platform modules the composition root installs beside this one.
  */
 public final class ServerModule extends AbstractModule {
     /** The request timer whose latency histogram {@code /metrics} publishes. */
@@ -34,6 +37,8 @@ public final class ServerModule extends AbstractModule {
         bind(HttpVerticle.class).in(Singleton.class);
         bind(BridgeVerticle.class).in(Singleton.class);
         bind(SmmurefServer.class).in(Singleton.class);
+        bind(ApiVerticle.class).in(Singleton.class);
+        bind(PlatformMeters.class).asEagerSingleton();
     }
 
     @Provides
@@ -67,7 +72,14 @@ public final class ServerModule extends AbstractModule {
 
     @Provides
     @Singleton
-    ApiVerticles apiVerticles() {
-        return new ApiVerticles(List.of());
+    ApiOptions apiOptions() {
+        // A request body can be as large as a bridge frame, no larger.
+        return ApiOptions.defaults().withNode(options.node()).withMaxBodyBytes(options.maxFrameBytes());
+    }
+
+    @Provides
+    @Singleton
+    ApiVerticles apiVerticles(ApiVerticle api) {
+        return new ApiVerticles(List.of(api));
     }
 }

@@ -2,7 +2,8 @@ package org.smmuref.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.inject.Guice;
+import org.smmuref.client.SmmurefClient;
+import org.smmuref.launcher.Platform;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Two clustered nodes on loopback in one JVM (Hazelcast TCP/IP join, multicast off): each serves its own platform
  * under its own name, a client of either reaches both, and when one node stops its addresses fail fast while the
- * other keeps answering. A fixture consumer per node stands in for that node's API.
+ * other keeps answering. Each node runs the real API over its own default machine.
  */
 class ClusterTest {
     private SmmurefServer a;
@@ -40,13 +41,10 @@ class ClusterTest {
     }
 
     private static SmmurefServer node(String name, String cluster, int port, int peer) throws Exception {
-        SmmurefServer s = Guice.createInjector(new ServerModule(ServerOptions.ephemeral().withNode(name)
-                .withCluster(ClusterOptions.loopback(cluster, port, List.of("127.0.0.1:" + peer)))))
+        SmmurefServer s = Platform.injector(ServerOptions.ephemeral().withNode(name)
+                .withCluster(ClusterOptions.loopback(cluster, port, List.of("127.0.0.1:" + peer))))
             .getInstance(SmmurefServer.class);
         s.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        String address = "smmuref." + name + ".iommufd.open";
-        s.vertx().eventBus().<JsonObject>consumer(address, m -> m.reply(new JsonObject().put("node", name)))
-            .completion().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         return s;
     }
 
@@ -60,15 +58,18 @@ class ClusterTest {
 
         // A bridge client of node a reaches both platforms by name.
         try (BridgeWire w = new BridgeWire(a.bridgePort())) {
-            w.send(BridgeWire.request("smmuref.a.iommufd.open", "r1", null, new JsonObject()));
-            assertThat(w.read().getJsonObject("body").getString("node")).isEqualTo("a");
-            w.send(BridgeWire.request("smmuref.b.iommufd.open", "r2", null, new JsonObject()));
-            assertThat(w.read().getJsonObject("body").getString("node")).isEqualTo("b");
+            w.send(BridgeWire.request("smmuref.a.platform.describe", "r1", null, new JsonObject()));
+            assertThat(w.read().getJsonObject("body").getString("name")).isEqualTo("a");
+            w.send(BridgeWire.request("smmuref.b.platform.describe", "r2", null, new JsonObject()));
+            assertThat(w.read().getJsonObject("body").getString("name")).isEqualTo("b");
         }
         // And so does an event-bus client on node b.
-        assertThat(b.vertx().eventBus().<JsonObject>request("smmuref.a.iommufd.open", new JsonObject())
-            .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).body().getString("node"))
-            .isEqualTo("a");
+        // And so does a typed client on node b's event bus: a context opened on node a from node b.
+        SmmurefClient fromB = SmmurefClient.create(b.vertx().eventBus(), "a");
+        assertThat(fromB.describe().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS)
+            .getString("name")).isEqualTo("a");
+        String ctx = fromB.open().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertThat(ctx).isNotBlank();
 
         // Node b stops mid-test.
         b.stop().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -79,7 +80,7 @@ class ClusterTest {
             JsonObject err = null;
             // Registrations of a node that left are dropped when the member leaves; allow a moment for that.
             for (int i = 0; i < 50; i++) {
-                w.send(BridgeWire.request("smmuref.b.iommufd.open", "r" + i, null, new JsonObject()));
+                w.send(BridgeWire.request("smmuref.b.platform.describe", "r" + i, null, new JsonObject()));
                 err = w.read();
                 if (err.getString("type").equals("err")) {
                     break;
@@ -89,14 +90,13 @@ class ClusterTest {
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertThat(err.getString("type")).isEqualTo("err");
             assertThat(err.getString("failureType")).isEqualTo("NO_HANDLERS");
-            assertThat(err.getString("message")).contains("smmuref.b.iommufd.open");
+            assertThat(err.getString("message")).contains("smmuref.b.platform.describe");
             assertThat(ms).as("a request to a gone node fails fast, not by a timeout").isLessThan(10_000);
 
-            w.send(BridgeWire.request("smmuref.a.iommufd.open", "ok", null, new JsonObject()));
-            assertThat(w.read().getJsonObject("body").getString("node")).isEqualTo("a");
+            w.send(BridgeWire.request("smmuref.a.platform.describe", "ok", null, new JsonObject()));
+            assertThat(w.read().getJsonObject("body").getString("name")).isEqualTo("a");
         }
-        Throwable failure = a.vertx().eventBus().request("smmuref.b.iommufd.open", new JsonObject())
-            .toCompletionStage().toCompletableFuture().handle((m, e) -> e).get(30, TimeUnit.SECONDS);
+        Throwable failure = SmmurefClient.create(a.vertx().eventBus(), "b").describe().toCompletionStage().toCompletableFuture().handle((m, e) -> e).get(30, TimeUnit.SECONDS);
         assertThat(failure).isInstanceOf(ReplyException.class);
         assertThat(((ReplyException) failure).failureType()).isEqualTo(ReplyFailure.NO_HANDLERS);
     }

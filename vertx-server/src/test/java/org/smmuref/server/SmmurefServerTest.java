@@ -3,7 +3,7 @@ package org.smmuref.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.inject.Guice;
+import org.smmuref.launcher.Platform;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.http.HttpMethod;
@@ -20,7 +20,7 @@ class SmmurefServerTest {
     private com.google.inject.Injector injector;
 
     private void start(ServerOptions options) throws Exception {
-        injector = Guice.createInjector(new ServerModule(options));
+        injector = Platform.injector(options);
         server = injector.getInstance(SmmurefServer.class);
         server.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
@@ -63,8 +63,11 @@ class SmmurefServerTest {
         assertThat(text).contains("# TYPE smmuref_requests_seconds histogram");
         assertThat(text).containsPattern("smmuref_requests_seconds_bucket\\{[^}]*op=\"iommufd.open\"");
         assertThat(text).contains("node=\"m1\"");
-        // Vert.x's own metrics go to the same registry.
-        assertThat(text).contains("vertx_http_server_");
+        // Vert.x's own metrics, the API's counters and the platform's TLB meters go to the same registry.
+        assertThat(text).contains("vertx_http_server_", "smmuref_dma_translations_total",
+            "smmuref_events_published_total", "smmuref_events_lost_total");
+        assertThat(text).containsPattern("smmuref_tlb_hits_total\\{[^}]*iommu=\"0\"");
+        assertThat(text).containsPattern("smmuref_tlb_hit_ratio\\{[^}]*iommu=\"0\"");
     }
 
     @Test
@@ -87,8 +90,8 @@ class SmmurefServerTest {
     void a_port_in_use_fails_the_start_and_leaves_nothing_running() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
             java.net.InetAddress.getByName("127.0.0.1"))) {
-            SmmurefServer s = Guice.createInjector(new ServerModule(ServerOptions.ephemeral()
-                .withBridgePort(taken.getLocalPort()))).getInstance(SmmurefServer.class);
+            SmmurefServer s = Platform.injector(ServerOptions.ephemeral().withBridgePort(taken.getLocalPort()))
+                .getInstance(SmmurefServer.class);
             assertThatThrownBy(() -> s.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS))
                 .hasMessageContaining("Address already in use");
             assertThatThrownBy(s::vertx).hasMessageContaining("not started");

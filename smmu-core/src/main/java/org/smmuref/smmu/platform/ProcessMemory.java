@@ -53,6 +53,16 @@ public final class ProcessMemory implements UserMemory {
         }
     }
 
+    /** Unmaps everything (the process exits); pinned backing pages stay until unpinned. */
+    public synchronized void unmapAll() {
+        for (Long pa : pages.values()) {
+            if (!pins.containsKey(pa)) {
+                pool.free(pa);
+            }
+        }
+        pages.clear();
+    }
+
     /** The PA backing {@code va}; EFAULT if it is not mapped. */
     public synchronized long physicalAddress(long va) {
         return page(va) + (va & (PAGE - 1));

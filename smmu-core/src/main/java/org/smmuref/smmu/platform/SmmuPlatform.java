@@ -127,6 +127,11 @@ public final class SmmuPlatform implements IommufdPlatform {
         return processMemory;
     }
 
+    /** A new, empty process address space on this machine's page pool (another VMM process). */
+    ProcessMemory newProcessMemory() {
+        return new ProcessMemory(memory, pool);
+    }
+
     /** A VM of the KVM host by number. */
     public Optional<Vm> vm(int number) {
         return kvm.flatMap(k -> k.vms().stream().filter(v -> v.number() == number).findFirst());

@@ -4,14 +4,19 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.OptionalBinder;
+import org.smmuref.iommufd.core.IommufdCore;
+import org.smmuref.iommufd.platform.ModelPlatform;
 import org.smmuref.iommufd.spi.IommufdPlatform;
 import org.smmuref.smmu.hw.PhysicalMemory;
 import org.smmuref.smmu.platform.PlatformConfig;
+import org.smmuref.smmu.platform.SmmuModelPlatform;
 import org.smmuref.smmu.platform.SmmuPlatform;
 
 /**
  * Guice bindings of the smmu-core module: the embedded default machine ({@link PlatformConfig#defaults()}: RAM, a
  * reference SMMUv3 with its driver, a KVM host) as the iommufd core's platform.
+ *
+ * <p>The public {@link ModelPlatform} (processes, guest RAM, DMA, the hardware view) is bound over the same machine.
  *
  * <p>A deployment with another machine binds its own {@link PlatformConfig} with {@code Modules.override}.
  */
@@ -20,6 +25,8 @@ public final class SmmuModule extends AbstractModule {
     public static final long DEFAULT_RAM_BASE = PlatformConfig.DEFAULT_RAM_BASE;
     /** Size of the default platform's RAM. */
     public static final long DEFAULT_RAM_SIZE = PlatformConfig.DEFAULT_RAM_SIZE;
+    /** The name of the embedded default platform (what its event-bus addresses carry). */
+    public static final String DEFAULT_PLATFORM_NAME = "local";
 
     @Override
     protected void configure() {
@@ -37,6 +44,13 @@ public final class SmmuModule extends AbstractModule {
     @Singleton
     SmmuPlatform platform(PlatformConfig config) {
         return new SmmuPlatform(config);
+    }
+
+    /** The public platform operations over the same machine and the same iommufd core as the service's. */
+    @Provides
+    @Singleton
+    ModelPlatform modelPlatform(SmmuPlatform platform, IommufdCore iommufd) {
+        return new SmmuModelPlatform(platform, iommufd, DEFAULT_PLATFORM_NAME);
     }
 
     @Provides
