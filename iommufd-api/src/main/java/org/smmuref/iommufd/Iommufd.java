@@ -83,10 +83,14 @@ public interface Iommufd {
     void detachDevice(int ctx, int devId);
 
     /**
-     * Associates the context with KVM VM {@code vmId} (the VMM's KVM_DEV_VFIO_FILE_ADD): vIOMMUs created afterwards
-     * know their VM, which a VMID policy sharing KVM's VMIDs needs. EBUSY if it is associated with another VM.
+     * Associates the context with the KVM VM behind {@code vm}, an open VM file its VMM holds (the VMM's
+     * KVM_DEV_VFIO_FILE_ADD, which hands KVM the device file and gives VFIO the VM): vIOMMUs created afterwards know
+     * their VM, which a VMID policy sharing KVM's VMIDs needs. The context takes a VM reference
+     * ({@code kvm_get_kvm}) that it drops when it closes. Associating again with the same file does nothing.
+     * EBADF if the file was not issued by this machine (a forged or foreign object) or is closed, as {@code fdget}
+     * fails on such an fd; EBUSY if the context is associated with another VM.
      */
-    void associateKvm(int ctx, int vmId);
+    void associateKvm(int ctx, KvmVmFile vm);
 
     /** IOMMU_DESTROY. */
     IommuDestroy destroy(int ctx, IommuDestroy cmd);

@@ -1,8 +1,9 @@
 package org.smmuref.iommufd.core;
 
-import java.util.OptionalInt;
+import java.util.Optional;
 import java.util.TreeSet;
 import org.smmuref.iommufd.IommufdAbi;
+import org.smmuref.iommufd.spi.KvmReference;
 import org.smmuref.iommufd.spi.UserMemory;
 
 /**
@@ -18,7 +19,8 @@ final class Context {
     final TreeSet<Integer> eventFds = new TreeSet<>();
     /** RLIMIT_MODE: pinned pages accounted per mm (true) or per user (false, the default). */
     boolean accountPerMm;
-    OptionalInt kvmVm = OptionalInt.empty();
+    /** The VM reference taken by associateKvm, dropped when the context closes. */
+    Optional<KvmReference> kvm = Optional.empty();
 
     Context(int fd, UserMemory memory, IommufdAbi abi) {
         this.fd = fd;

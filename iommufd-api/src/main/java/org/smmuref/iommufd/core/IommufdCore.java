@@ -12,14 +12,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalInt;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.smmuref.iommufd.Iommufd;
 import org.smmuref.iommufd.IommufdAbi;
 import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.KvmVmFile;
 import org.smmuref.iommufd.spi.IommuDevice;
 import org.smmuref.iommufd.spi.IommuInstance;
 import org.smmuref.iommufd.spi.IommufdPlatform;
+import org.smmuref.iommufd.spi.KvmReference;
 import org.smmuref.iommufd.spi.UserMemory;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.ExtensibleStructs;
@@ -127,6 +129,9 @@ public final class IommufdCore implements Iommufd {
             }
         }
         c.objects.destroyAll();
+        // The association's kvm_get_kvm ends with the file; every vIOMMU that used it is gone by now.
+        c.kvm.ifPresent(KvmReference::put);
+        c.kvm = Optional.empty();
         fds.remove(c.fd);
     }
 
@@ -360,14 +365,22 @@ public final class IommufdCore implements Iommufd {
     }
 
     @Override
-    public void associateKvm(int ctx, int vmId) {
+    public void associateKvm(int ctx, KvmVmFile vm) {
         synchronized (lock) {
             Context c = context(ctx);
-            if (c.kvmVm.isPresent() && c.kvmVm.getAsInt() != vmId) {
-                throw new IommufdException(Errno.EBUSY, "context is already associated with VM "
-                    + c.kvmVm.getAsInt());
+            // fdget first: a file this machine did not issue, or a closed one, is EBADF before any other rule.
+            KvmReference ref = platform.getKvm(vm).orElseThrow(() -> new IommufdException(Errno.EBADF,
+                (vm == null ? "no VM file" : vm + " is not an open KVM VM file of this machine")));
+            if (c.kvm.isPresent()) {
+                KvmVmFile held = c.kvm.get().file();
+                ref.put();
+                if (held != vm) {
+                    throw new IommufdException(Errno.EBUSY, "context is already associated with VM "
+                        + held.vmNumber());
+                }
+                return;
             }
-            c.kvmVm = OptionalInt.of(vmId);
+            c.kvm = Optional.of(ref);
         }
     }
 

@@ -142,7 +142,7 @@ final class NestingCommands {
         try {
             int driverFlags = flags & ~IOMMU_HWPT_FAULT_ID_VALID;
             NestedDomain domain = v1
-                ? instance.allocDomainNestedV1(parent.domain, dev.device, driverFlags, data, c.kvmVm)
+                ? instance.allocDomainNestedV1(parent.domain, dev.device, driverFlags, data, c.kvm)
                 : instance.allocDomainNested(parent.domain, dev.device, driverFlags, data);
             requireOwnDomain(domain, instance);
             hwpt.domain = domain;
@@ -281,7 +281,7 @@ final class NestingCommands {
         if (!parent.nestParent) {
             throw new IommufdException(Errno.EINVAL, parent + " was not allocated with NEST_PARENT");
         }
-        Viommu viommu = new Viommu(cmd.type(), parent, instance, c.kvmVm, lock);
+        Viommu viommu = new Viommu(cmd.type(), parent, instance, c.kvm, lock);
         c.objects.reserve(viommu);
         try {
             UserData data = cmd.dataLen() == 0 ? null

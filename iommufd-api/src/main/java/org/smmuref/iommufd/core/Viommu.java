@@ -3,11 +3,11 @@ package org.smmuref.iommufd.core;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IommuDevice;
 import org.smmuref.iommufd.spi.IommuInstance;
+import org.smmuref.iommufd.spi.KvmReference;
 import org.smmuref.iommufd.spi.ViommuDriver;
 import org.smmuref.iommufd.spi.ViommuHost;
 import org.smmuref.iommufd.uapi.Errno;
@@ -20,7 +20,7 @@ final class Viommu extends IommufdObject implements ViommuHost {
     final int viommuType;
     final HwptPaging parent;
     final IommuInstance instance;
-    final OptionalInt kvmVm;
+    final Optional<KvmReference> kvm;
     private final Object lock;
     ViommuDriver driver;
     /** vDEVICEs by virt_id. */
@@ -28,12 +28,12 @@ final class Viommu extends IommufdObject implements ViommuHost {
     /** vEVENTQs by type: at most one of each. */
     final Map<Integer, Veventq> veventqs = new HashMap<>();
 
-    Viommu(int viommuType, HwptPaging parent, IommuInstance instance, OptionalInt kvmVm, Object lock) {
+    Viommu(int viommuType, HwptPaging parent, IommuInstance instance, Optional<KvmReference> kvm, Object lock) {
         super(ObjectType.VIOMMU);
         this.viommuType = viommuType;
         this.parent = parent;
         this.instance = instance;
-        this.kvmVm = kvmVm;
+        this.kvm = kvm;
         this.lock = lock;
         parent.addUser();
     }
@@ -90,7 +90,7 @@ final class Viommu extends IommufdObject implements ViommuHost {
     }
 
     @Override
-    public OptionalInt kvmVm() {
-        return kvmVm;
+    public Optional<KvmReference> kvm() {
+        return kvm;
     }
 }

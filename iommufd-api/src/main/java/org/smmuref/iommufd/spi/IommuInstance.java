@@ -1,7 +1,6 @@
 package org.smmuref.iommufd.spi;
 
 import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
  * One physical IOMMU (one SMMU) and its driver: what a vendor implements to run the iommufd core on its hardware.
@@ -47,11 +46,11 @@ public interface IommuInstance {
 
     /**
      * Allocates a v1-ABI nested domain on the nest-parent {@code parent} from the v1 driver data (data type
-     * {@code IOMMU_HWPT_TYPE_ARM_SMMUV3}), for a context tied to KVM VM {@code kvmVm} if it is; the returned domain
+     * {@code IOMMU_HWPT_TYPE_ARM_SMMUV3}), for a context holding the reference {@code kvm} on its KVM VM if it is associated; the returned domain
      * handles the v1 invalidation entries through {@link NestedDomain#cacheInvalidateUser}.
      */
     default NestedDomain allocDomainNestedV1(PagingDomain parent, IommuDevice device, int flags, UserData data,
-                                            OptionalInt kvmVm) {
+                                            Optional<KvmReference> kvm) {
         throw new UnsupportedOperationException("the v1 domain_alloc_nested is not offered by " + driverName());
     }
 

@@ -1,7 +1,6 @@
 package org.smmuref.iommufd.spi;
 
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /** What the iommufd core offers a driver's vIOMMU: the vDEVICE (vSID) table, event reporting and its KVM VM. */
@@ -25,7 +24,8 @@ public interface ViommuHost {
     void reportEvent(int veventqType, byte[] data);
 
     /**
-     * The KVM VM the iommufd context is associated with, if any: a VMID policy that shares KVM's VMID needs it.
+     * The context's reference on the KVM VM it is associated with, if any: a VMID policy that shares KVM's VMID
+     * resolves it to the VM through the platform that issued it.
      */
-    OptionalInt kvmVm();
+    Optional<KvmReference> kvm();
 }

@@ -21,6 +21,7 @@ final class CoreFixture {
     final SimulatedUserMemory mem = new SimulatedUserMemory();
     final MockIommu iommu0 = new MockIommu(0);
     final MockIommu iommu1 = new MockIommu(1);
+    final SimplePlatform platform;
     final IommufdCore core;
     final int ctx;
     private long nextVa = 0x10_0000_0000L;
@@ -30,7 +31,8 @@ final class CoreFixture {
             iommu0.addDevice(sid);
         }
         iommu1.addDevice(1);
-        core = new IommufdCore(new SimplePlatform(List.of(iommu0, iommu1), mem));
+        platform = new SimplePlatform(List.of(iommu0, iommu1), mem);
+        core = new IommufdCore(platform);
         ctx = core.open();
     }
 

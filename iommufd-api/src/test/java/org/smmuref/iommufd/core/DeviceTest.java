@@ -131,11 +131,4 @@ class DeviceTest {
         assertThat(f.core.objects(f.ctx)).extracting(IommufdCore.ObjectInfo::type)
             .containsExactly(ObjectType.IOAS, ObjectType.DEVICE);
     }
-
-    @Test
-    void kvm_association_is_one_vm_per_context() {
-        f.core.associateKvm(f.ctx, 5);
-        f.core.associateKvm(f.ctx, 5);
-        assertErrno(Errno.EBUSY, () -> f.core.associateKvm(f.ctx, 6));
-    }
 }

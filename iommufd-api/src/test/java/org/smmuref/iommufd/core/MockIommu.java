@@ -17,6 +17,7 @@ import org.smmuref.iommufd.spi.IommuDevice;
 import org.smmuref.iommufd.spi.IommuDomain;
 import org.smmuref.iommufd.spi.IommuInstance;
 import org.smmuref.iommufd.spi.IovaRange;
+import org.smmuref.iommufd.spi.KvmReference;
 import org.smmuref.iommufd.spi.NestedDomain;
 import org.smmuref.iommufd.spi.PagingDomain;
 import org.smmuref.iommufd.spi.UserData;
@@ -121,8 +122,8 @@ final class MockIommu implements IommuInstance {
 
     @Override
     public NestedDomain allocDomainNestedV1(PagingDomain parent, IommuDevice device, int flags, UserData data,
-                                            OptionalInt kvmVm) {
-        v1Calls.add(kvmVm);
+                                            Optional<KvmReference> kvm) {
+        v1Calls.add(kvm.map(r -> OptionalInt.of(r.vmNumber())).orElse(OptionalInt.empty()));
         if (flags != 0) {
             throw new IommufdException(Errno.EOPNOTSUPP, "mock v1 nested domains take no flags");
         }
@@ -427,7 +428,7 @@ final class MockIommu implements IommuInstance {
         }
 
         OptionalInt kvm() {
-            return host.kvmVm();
+            return host.kvm().map(r -> OptionalInt.of(r.vmNumber())).orElse(OptionalInt.empty());
         }
 
         @Override

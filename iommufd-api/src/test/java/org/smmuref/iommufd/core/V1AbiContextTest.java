@@ -8,6 +8,7 @@ import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_ALLOC_PASID;
 import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_TYPE_ARM_SMMUV3;
 
 import java.util.OptionalInt;
+import org.smmuref.iommufd.KvmVmFile;
 import org.junit.jupiter.api.Test;
 import org.smmuref.iommufd.IommufdAbi;
 import org.smmuref.iommufd.Requests;
@@ -34,9 +35,10 @@ class V1AbiContextTest {
     @Test
     void onlyAV1ContextRoutesType2DataOnANestParentToTheV1Entry() {
         f.iommu0.offersV1 = true;
-        f.core.associateKvm(v1, 7);
+        KvmVmFile vm = f.platform.createVm();
+        f.core.associateKvm(v1, vm);
         int nested = alloc(v1, 0, dev, parent, IOMMU_HWPT_TYPE_ARM_SMMUV3);
-        assertThat(f.iommu0.v1Calls).containsExactly(OptionalInt.of(7));
+        assertThat(f.iommu0.v1Calls).containsExactly(OptionalInt.of(vm.vmNumber()));
         assertThat(f.iommu0.nestedDomains).singleElement().satisfies(n -> assertThat(n.iotlb).containsOnly(0x1234));
         assertErrno(Errno.EBUSY, () -> f.core.destroy(v1, Requests.destroy(parent)));
         f.core.destroy(v1, Requests.destroy(nested));

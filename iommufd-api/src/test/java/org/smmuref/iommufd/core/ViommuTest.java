@@ -8,6 +8,7 @@ import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_FAULT_ID_VALI
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
+import org.smmuref.iommufd.KvmVmFile;
 import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
@@ -84,9 +85,11 @@ class ViommuTest {
 
     @Test
     void the_viommu_knows_the_contexts_kvm_vm() {
-        f.core.associateKvm(f.ctx, 42);
+        f.platform.createVm();
+        KvmVmFile vm = f.platform.createVm();
+        f.core.associateKvm(f.ctx, vm);
         f.viommu(dev, parent);
-        assertThat(f.iommu0.viommus.get(0).kvm()).hasValue(42);
+        assertThat(f.iommu0.viommus.get(0).kvm()).hasValue(2);
     }
 
     // ------------------------------------------------------------------ vDEVICE

@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.function.IntFunction;
+import java.util.function.Function;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IommuDevice;
 import org.smmuref.iommufd.spi.IommuInstance;
+import org.smmuref.iommufd.spi.KvmReference;
 import org.smmuref.iommufd.spi.NestedDomain;
 import org.smmuref.iommufd.spi.PagingDomain;
 import org.smmuref.iommufd.spi.UserData;
@@ -56,7 +56,7 @@ public final class ArmSmmuV3 implements IommuInstance {
     private final PageAllocator pages;
     private final SmmuFeatures features;
     private final SmmuVmids vmids;
-    private final IntFunction<Optional<Vm>> vms;
+    private final Function<KvmReference, Optional<Vm>> vms;
     private final ArmSmmuV3Options options;
     private final int[] idrs = new int[6];
     private final int iidr;
@@ -71,7 +71,7 @@ public final class ArmSmmuV3 implements IommuInstance {
     private long eventsForwarded;
 
     private ArmSmmuV3(int id, SmmuMmio mmio, PhysicalMemory memory, PageAllocator pages, VmidPolicyChooser chooser,
-                      IntFunction<Optional<Vm>> vms, ArmSmmuV3Options options) {
+                      Function<KvmReference, Optional<Vm>> vms, ArmSmmuV3Options options) {
         this.id = id;
         this.mmio = Objects.requireNonNull(mmio);
         this.memory = Objects.requireNonNull(memory);
@@ -92,11 +92,13 @@ public final class ArmSmmuV3 implements IommuInstance {
      * table, command queue and event queue in memory from {@code pages}, invalidates every cache, enables the queues
      * and the SMMU, and installs an abort STE for every master.
      *
-     * @param vms finds a KVM VM by its number (what {@link ViommuHost#kvmVm()} reports)
+     * @param vms resolves a context's VM reference (what {@link ViommuHost#kvm()} reports) to the VM, empty for a
+     *     reference the machine did not issue
      * @throws IllegalStateException if the SMMU cannot be driven (no AArch64 tables, no stage at all)
      */
     public static ArmSmmuV3 probe(int id, SmmuMmio mmio, PhysicalMemory memory, PageAllocator pages,
-                                  VmidPolicyChooser chooser, IntFunction<Optional<Vm>> vms, List<MasterSpec> masters,
+                                  VmidPolicyChooser chooser, Function<KvmReference, Optional<Vm>> vms,
+                                  List<MasterSpec> masters,
                                   ArmSmmuV3Options options) {
         ArmSmmuV3 smmu = new ArmSmmuV3(id, mmio, memory, pages, chooser, vms, options);
         synchronized (smmu) {
@@ -255,21 +257,24 @@ public final class ArmSmmuV3 implements IommuInstance {
     }
 
     /** Leases a VMID for a context tied to KVM VM {@code vmNumber} (or none); VmidException maps to its errno. */
-    VmidLease leaseVmid(OptionalInt vmNumber) {
+    VmidLease leaseVmid(Optional<KvmReference> kvm) {
         try {
-            return vmids.acquire(vmidRequest(vmNumber));
+            return vmids.acquire(vmidRequest(kvm));
         } catch (VmidException e) {
             throw asIommufd(e);
         }
     }
 
-    /** The VMID request of a context tied to KVM VM {@code vmNumber}, or of an untied one; EINVAL for no such VM. */
-    VmidRequest vmidRequest(OptionalInt vmNumber) {
-        if (vmNumber.isEmpty()) {
+    /**
+     * The VMID request of a context holding the reference {@code kvm} on its VM, or of an untied one; EINVAL for a
+     * reference this machine cannot resolve.
+     */
+    VmidRequest vmidRequest(Optional<KvmReference> kvm) {
+        if (kvm.isEmpty()) {
             return VmidRequest.untied();
         }
-        Vm vm = vms.apply(vmNumber.getAsInt()).orElseThrow(() -> new IommufdException(Errno.EINVAL,
-            "the context is tied to KVM VM " + vmNumber.getAsInt() + ", which does not exist"));
+        Vm vm = vms.apply(kvm.get()).orElseThrow(() -> new IommufdException(Errno.EINVAL,
+            "the context is tied to KVM VM " + kvm.get().vmNumber() + ", which is not a VM of this machine"));
         return VmidRequest.forVm(vm);
     }
 
@@ -287,7 +292,7 @@ public final class ArmSmmuV3 implements IommuInstance {
      */
     @Override
     public NestedDomain allocDomainNestedV1(PagingDomain parent, IommuDevice device, int flags, UserData data,
-                                            OptionalInt vm) {
+                                            Optional<KvmReference> vm) {
         requireMine(device);
         if (!(parent instanceof S2Domain s2)) {
             throw new IommufdException(Errno.EINVAL, "the parent is not an arm-smmu-v3 stage-2 domain");
@@ -463,7 +468,7 @@ public final class ArmSmmuV3 implements IommuInstance {
             throw new IommufdException(Errno.EINVAL, "the parent was not allocated with NEST_PARENT");
         }
         // ARM_SMMUV3 vIOMMUs take no driver data; like the kernel the driver does not look at it.
-        return new ArmVsmmu(this, host, s2, leaseVmid(host.kvmVm()));
+        return new ArmVsmmu(this, host, s2, leaseVmid(host.kvm()));
     }
 
     /** The 40-byte {@code iommu_hw_info_arm_smmuv3}: raw IDRs, except BTM, which is offered only when it is safe. */

@@ -2,7 +2,7 @@ package org.smmuref.smmu.driver;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IommuInstance;
@@ -47,7 +47,7 @@ public final class S2Domain implements PagingDomain {
         int ias = Math.max(32, Math.min(48, f.iasBits()));
         this.tables = PageTableBuilder.stage2(TableMemory.physical(smmu.memory()), smmu.pages(), Granule.G4K, ias,
             oas);
-        this.lease = smmu.leaseVmid(OptionalInt.empty());
+        this.lease = smmu.leaseVmid(Optional.empty());
     }
 
     /** The SMMU whose tables these are. */

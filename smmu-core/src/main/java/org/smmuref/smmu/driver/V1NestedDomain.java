@@ -47,7 +47,7 @@ public final class V1NestedDomain implements NestedDomain, NestedContext {
      * a user-chosen VMID; EINVAL for another data type, a wrong length, or a field that does not fit its STE field.
      */
     static V1NestedDomain alloc(ArmSmmuV3 smmu, S2Domain parent, int flags, UserData data,
-                                java.util.OptionalInt vm) {
+                                java.util.Optional<org.smmuref.iommufd.spi.KvmReference> vm) {
         if (flags != 0) {
             throw new IommufdException(Errno.EOPNOTSUPP, "v1 nested domains take no HWPT flags");
         }

@@ -7,9 +7,12 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.smmuref.iommufd.KvmVmFile;
 import org.smmuref.iommufd.core.IommufdCore;
 import org.smmuref.iommufd.spi.IommuInstance;
 import org.smmuref.iommufd.spi.IommufdPlatform;
+import org.smmuref.iommufd.spi.KvmReference;
 import org.smmuref.iommufd.spi.UserMemory;
 import org.smmuref.kvm.Kvm;
 import org.smmuref.kvm.Vm;
@@ -82,7 +85,7 @@ public final class SmmuPlatform implements IommufdPlatform {
             // The interconnect delivers every broadcast TLBI; the SMMU applies it only with BTM, PTM=0 and SMMUEN.
             kvm.ifPresent(k -> BtmPort.connect(k, device));
             PageAllocator pages = new PageAllocator(first.base() + kernel * i, kernel);
-            drivers.add(ArmSmmuV3.probe(i, SmmuMmio.of(device), memory, pages, chooser, this::vm, sc.devices(),
+            drivers.add(ArmSmmuV3.probe(i, SmmuMmio.of(device), memory, pages, chooser, this::resolve, sc.devices(),
                 sc.options()));
         }
     }
@@ -132,9 +135,38 @@ public final class SmmuPlatform implements IommufdPlatform {
         return new ProcessMemory(memory, pool);
     }
 
-    /** A VM of the KVM host by number. */
-    public Optional<Vm> vm(int number) {
-        return kvm.flatMap(k -> k.vms().stream().filter(v -> v.number() == number).findFirst());
+    // ------------------------------------------------------------------ KVM VM files
+
+    /**
+     * A new VM on the KVM host, as the VMM's {@code KVM_CREATE_VM} returns it: an open VM file that only its holder
+     * has. {@link KvmVmFile#close()} closes it, destroying the VM (its loaded vCPUs are put and the creator's
+     * reference dropped); references taken through it, such as an iommufd context's association, keep the VM until
+     * they go.
+     *
+     * @throws IllegalStateException if the machine has no KVM host
+     */
+    public KvmVmFile createVm() {
+        Kvm host = kvm.orElseThrow(() -> new IllegalStateException("the machine has no KVM host"));
+        return new VmFile(this, host.createVm());
+    }
+
+    /**
+     * The VM behind {@code file} for its holder (to create and load vCPUs, issue TLBIs, read its VMID).
+     *
+     * @throws IllegalArgumentException if this machine did not issue the file
+     */
+    public Vm vm(KvmVmFile file) {
+        return own(file).orElseThrow(() -> new IllegalArgumentException(file + " is not a VM file of this machine"))
+            .vm;
+    }
+
+    private Optional<VmFile> own(KvmVmFile file) {
+        return file instanceof VmFile f && f.machine == this ? Optional.of(f) : Optional.empty();
+    }
+
+    /** The driver's view: the VM behind a reference this machine issued. */
+    private Optional<Vm> resolve(KvmReference ref) {
+        return ref instanceof VmReference r && r.file.machine == this ? Optional.of(r.file.vm) : Optional.empty();
     }
 
     /** Guest RAM of {@code size} bytes at IPA {@code ipaBase}, mapped into the VMM at {@code vaBase}. */
@@ -196,5 +228,79 @@ public final class SmmuPlatform implements IommufdPlatform {
     @Override
     public UserMemory processMemory() {
         return processMemory;
+    }
+
+    @Override
+    public Optional<KvmReference> getKvm(KvmVmFile file) {
+        return own(file).flatMap(VmFile::reference);
+    }
+
+    /** An open VM file issued by one {@link SmmuPlatform}. */
+    private static final class VmFile implements KvmVmFile {
+        private final SmmuPlatform machine;
+        private final Vm vm;
+        private boolean closed;
+
+        VmFile(SmmuPlatform machine, Vm vm) {
+            this.machine = machine;
+            this.vm = vm;
+        }
+
+        /** {@code kvm_get_kvm} through the open file; empty once it is closed. */
+        synchronized Optional<KvmReference> reference() {
+            if (closed) {
+                return Optional.empty();
+            }
+            vm.get();
+            return Optional.of(new VmReference(this));
+        }
+
+        @Override
+        public int vmNumber() {
+            return vm.number();
+        }
+
+        @Override
+        public synchronized boolean isClosed() {
+            return closed;
+        }
+
+        @Override
+        public void close() {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+            }
+            vm.destroy();
+        }
+
+        @Override
+        public String toString() {
+            return "kvm-vm file of " + vm;
+        }
+    }
+
+    /** One {@code kvm_get_kvm} taken through a {@link VmFile}. */
+    private static final class VmReference implements KvmReference {
+        private final VmFile file;
+        private final AtomicBoolean put = new AtomicBoolean();
+
+        VmReference(VmFile file) {
+            this.file = file;
+        }
+
+        @Override
+        public KvmVmFile file() {
+            return file;
+        }
+
+        @Override
+        public void put() {
+            if (put.compareAndSet(false, true)) {
+                file.vm.put();
+            }
+        }
     }
 }

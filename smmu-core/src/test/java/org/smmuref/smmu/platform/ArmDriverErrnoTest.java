@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.smmuref.smmu.platform.Machines.errno;
 
 import org.junit.jupiter.api.Test;
+import org.smmuref.iommufd.KvmVmFile;
 import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.IommuHwInfo;
@@ -136,10 +137,13 @@ class ArmDriverErrnoTest {
         return IommuHwInfoArmSmmuv3.decode(b.platform.vmmMemory().read(uptr, 40));
     }
 
+    /** KvmPinned refuses a destroyed VM: the context's reference keeps the VM, not its right to a VMID. */
     @Test
-    void aContextTiedToAVmThatDoesNotExistGetsNoVmid() {
+    void aContextTiedToAVmWhoseFileWasClosedGetsNoVmid() {
         NestingBed b = new NestingBed(Machines.reference());
-        b.iommufd.associateKvm(b.ctx, 4242);
+        KvmVmFile vm = b.platform.createVm();
+        b.iommufd.associateKvm(b.ctx, vm);
+        vm.close();
         int d = b.bind(0x8);
         int p = b.nestParent(d);
         assertThat(errno(() -> b.viommu(d, p))).isEqualTo(Errno.EINVAL);

@@ -3,6 +3,7 @@ package org.smmuref.smmu.platform;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import org.smmuref.iommufd.KvmVmFile;
 import org.smmuref.kvm.Tlbi;
 import org.smmuref.kvm.Vcpu;
 import org.smmuref.kvm.Vm;
@@ -33,8 +34,9 @@ class BtmNestingTest {
 
     private static Guest guest(SmmuPlatform platform) {
         NestingBed vmm = new NestingBed(platform);
-        Vm vm = platform.kvm().orElseThrow().createVm();
-        vmm.iommufd.associateKvm(vmm.ctx, vm.number());
+        KvmVmFile file = platform.createVm();
+        Vm vm = platform.vm(file);
+        vmm.iommufd.associateKvm(vmm.ctx, file);
         PageTableBuilder s1 = PageTableBuilder.stage1(vmm.guest.tableMemory(), new PageAllocator(TABLES_IPA, 1 << 20),
             Granule.G4K, 48, 48);
         s1.map(VA, DATA_IPA, 0x1000, Prot.of("rwun"));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import org.smmuref.iommufd.KvmVmFile;
 import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
 import org.smmuref.kvm.Vm;
 import org.smmuref.kvm.policy.VmidSource;
@@ -38,8 +39,9 @@ class NestedEndToEndTest {
     void guestStage1OverHostStage2FromMapToFaultOnTheVeventq() {
         SmmuPlatform platform = SmmuPlatform.defaults();
         NestingBed vmm = new NestingBed(platform);
-        Vm vm = platform.kvm().orElseThrow().createVm();
-        vmm.iommufd.associateKvm(vmm.ctx, vm.number());
+        KvmVmFile file = platform.createVm();
+        Vm vm = platform.vm(file);
+        vmm.iommufd.associateKvm(vmm.ctx, file);
 
         // The guest: stage-1 tables and one CD, all by IPA inside its RAM.
         GuestMemory guest = vmm.guest;

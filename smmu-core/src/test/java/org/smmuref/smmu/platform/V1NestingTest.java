@@ -6,7 +6,7 @@ import static org.smmuref.smmu.platform.Machines.errno;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.NestedDomain;
@@ -56,7 +56,7 @@ class V1NestingTest {
     }
 
     private NestedDomain alloc(IommuHwptArmSmmuv3V1 v1) {
-        return driver.allocDomainNestedV1(parent, master, 0, data(v1), OptionalInt.empty());
+        return driver.allocDomainNestedV1(parent, master, 0, data(v1), Optional.empty());
     }
 
     private static IommuHwptArmSmmuv3V1 s1(long flags, int s2vmid) {
@@ -107,7 +107,7 @@ class V1NestingTest {
         assertThat(errno(() -> alloc(new IommuHwptArmSmmuv3V1(0, 0, 0, CTX, 0, 3, 0)))).isEqualTo(Errno.EINVAL);
         assertThat(errno(() -> alloc(new IommuHwptArmSmmuv3V1(0, 0, 0, CTX, 0, 0, 3)))).isEqualTo(Errno.EINVAL);
         UserData upstreamType = new UserData(platform.vmmMemory(), 99, IommuHwptArmSmmuv3V1.SIZE, scratch);
-        assertThat(errno(() -> driver.allocDomainNestedV1(parent, master, 0, upstreamType, OptionalInt.empty())))
+        assertThat(errno(() -> driver.allocDomainNestedV1(parent, master, 0, upstreamType, Optional.empty())))
             .isEqualTo(Errno.EINVAL);
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.smmuref.iommufd.KvmVmFile;
 import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.core.IommufdCore;
 import org.smmuref.kvm.Vm;
@@ -38,8 +39,9 @@ class ViommuVmidTest {
 
         Guest(SmmuPlatform platform, IommufdCore iommufd, int slot, int... sids) {
             vmm = new NestingBed(platform, iommufd, slot);
-            vm = platform.kvm().orElseThrow().createVm();
-            iommufd.associateKvm(vmm.ctx, vm.number());
+            KvmVmFile file = platform.createVm();
+            vm = platform.vm(file);
+            iommufd.associateKvm(vmm.ctx, file);
             int first = vmm.bind(sids[0]);
             parent = vmm.nestParent(first);
             viommu = vmm.viommu(first, parent);
