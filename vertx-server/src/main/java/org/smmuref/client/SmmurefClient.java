@@ -414,6 +414,63 @@ public final class SmmurefClient {
             .put("address", address).put("write", write));
     }
 
+    // ------------------------------------------------------------------ KVM
+
+    /** {@code KVM_CREATE_VM}; the VM handle (owned by this client). */
+    public Future<String> createVm() {
+        return request(ApiAddresses.KVM, "create_vm", new JsonObject()).map(j -> j.getString("vm"));
+    }
+
+    /** Destroys a VM (closes its file). */
+    public Future<Void> destroyVm(String vm) {
+        return request(ApiAddresses.KVM, "destroy_vm", vm(vm)).mapEmpty();
+    }
+
+    /** {@code KVM_CREATE_VCPU}; the vCPU index. */
+    public Future<Integer> createVcpu(String vm) {
+        return request(ApiAddresses.KVM, "create_vcpu", vm(vm)).map(j -> j.getInteger("vcpu"));
+    }
+
+    /** Loads a vCPU on a physical CPU; the VM's state afterwards ({@code vmid}, {@code generation} ...). */
+    public Future<JsonObject> loadVcpu(String vm, int vcpu, int cpu) {
+        return request(ApiAddresses.KVM, "vcpu_load", vm(vm).put("vcpu", vcpu).put("cpu", cpu));
+    }
+
+    /** Puts a vCPU. */
+    public Future<JsonObject> putVcpu(String vm, int vcpu) {
+        return request(ApiAddresses.KVM, "vcpu_put", vm(vm).put("vcpu", vcpu));
+    }
+
+    /**
+     * The guest on a loaded vCPU issues a broadcast TLBI: {@code op} is the mnemonic ({@code VAE1IS} ...), the other
+     * members of {@code args} ({@code asid}, {@code address}, {@code leaf}, {@code tg}, {@code scale}, {@code num},
+     * {@code ttl}) as the operation needs.
+     */
+    public Future<Void> vcpuTlbi(String vm, int vcpu, String op, JsonObject args) {
+        return request(ApiAddresses.KVM, "vcpu_tlbi", args.copy().put("vm", vm).put("vcpu", vcpu).put("op", op))
+            .mapEmpty();
+    }
+
+    /** KVM issues a stage-2 broadcast TLBI for the VM; whether anything was delivered. */
+    public Future<Boolean> vmTlbi(String vm, String op, JsonObject args) {
+        return request(ApiAddresses.KVM, "vm_tlbi", args.copy().put("vm", vm).put("op", op))
+            .map(j -> j.getBoolean("delivered"));
+    }
+
+    /** The VM's VMID, pins and vCPUs. */
+    public Future<JsonObject> vmInfo(String vm) {
+        return request(ApiAddresses.KVM, "vm_info", vm(vm));
+    }
+
+    /** Ties a context to a VM (KVM_DEV_VFIO_FILE_ADD); both must be this client's. */
+    public Future<Void> associate(String ctx, String vm) {
+        return request(ApiAddresses.KVM, "associate", ctx(ctx).put("vm", vm)).mapEmpty();
+    }
+
+    private static JsonObject vm(String vm) {
+        return new JsonObject().put("vm", Objects.requireNonNull(vm, "vm"));
+    }
+
     // ------------------------------------------------------------------ hardware view
 
     /** A 32-bit MMIO register read. */

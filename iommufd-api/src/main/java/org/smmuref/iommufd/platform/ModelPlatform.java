@@ -2,6 +2,7 @@ package org.smmuref.iommufd.platform;
 
 import java.util.List;
 import org.smmuref.iommufd.IommufdAbi;
+import org.smmuref.iommufd.KvmVmFile;
 
 /**
  * The machine around an {@link org.smmuref.iommufd.Iommufd} service, as a VMM and a test bench reach it: VMM
@@ -103,6 +104,32 @@ public interface ModelPlatform {
 
     /** An ATS Translation Request of the device; the completion as the SMMU returns it. */
     AtsTranslation atsTranslate(DmaRequest request);
+
+    // ------------------------------------------------------------------ KVM
+
+    /** {@code KVM_CREATE_VM}: a new VM, as the open VM file only its holder has; ENODEV without a KVM host. */
+    KvmVmFile createVm();
+
+    /** Closes the VM file: the VM is destroyed (its loaded vCPUs put); references taken through it keep it. */
+    void destroyVm(KvmVmFile vm);
+
+    /** {@code KVM_CREATE_VCPU}: returns the new vCPU's index. */
+    int createVcpu(KvmVmFile vm);
+
+    /** {@code vcpu_load} of vCPU {@code vcpu} on physical CPU {@code cpu}; EBUSY if either is taken. */
+    void loadVcpu(KvmVmFile vm, int vcpu, int cpu);
+
+    /** {@code vcpu_put}; EINVAL if it is not loaded. */
+    void putVcpu(KvmVmFile vm, int vcpu);
+
+    /** The guest on loaded vCPU {@code vcpu} issues a broadcast TLBI (tagged with the VM's VMID). */
+    void guestTlbi(KvmVmFile vm, int vcpu, TlbiOp op);
+
+    /** KVM issues a stage-2 or combined broadcast TLBI for the VM; false if the VM never had a VMID. */
+    boolean hostTlbi(KvmVmFile vm, TlbiOp op);
+
+    /** The VM's VMID, pins and vCPUs. */
+    VmInfo vmInfo(KvmVmFile vm);
 
     // ------------------------------------------------------------------ hardware-level view
 

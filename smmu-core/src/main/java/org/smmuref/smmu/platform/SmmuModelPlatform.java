@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.smmuref.iommufd.IommufdAbi;
 import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.KvmVmFile;
 import org.smmuref.iommufd.core.IommufdCore;
 import org.smmuref.iommufd.platform.AtsTranslation;
 import org.smmuref.iommufd.platform.DmaAccess;
@@ -20,8 +21,14 @@ import org.smmuref.iommufd.platform.ModelPlatform;
 import org.smmuref.iommufd.platform.PlatformDescription;
 import org.smmuref.iommufd.platform.Stage1Table;
 import org.smmuref.iommufd.platform.TlbStats;
+import org.smmuref.iommufd.platform.TlbiOp;
+import org.smmuref.iommufd.platform.VmInfo;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.UapiException;
+import org.smmuref.kvm.Tlbi;
+import org.smmuref.kvm.Vcpu;
+import org.smmuref.kvm.Vm;
+import org.smmuref.kvm.VmidException;
 import org.smmuref.smmu.driver.CdWords;
 import org.smmuref.smmu.driver.HostEvent;
 import org.smmuref.smmu.driver.MasterSpec;
@@ -471,6 +478,137 @@ public final class SmmuModelPlatform implements ModelPlatform {
     private static Access access(DmaRequest r) {
         DmaAccess a = r.access();
         return new Access(a.write(), a.instruction(), a.privileged());
+    }
+
+    // ------------------------------------------------------------------ KVM
+
+    @Override
+    public KvmVmFile createVm() {
+        if (platform.kvm().isEmpty()) {
+            throw new IommufdException(Errno.ENODEV, "the machine has no KVM host");
+        }
+        return platform.createVm();
+    }
+
+    @Override
+    public void destroyVm(KvmVmFile vm) {
+        vm(vm);
+        vm.close();
+    }
+
+    @Override
+    public int createVcpu(KvmVmFile file) {
+        Vm vm = vm(file);
+        return kvmCall(() -> vm.createVcpu().index());
+    }
+
+    @Override
+    public void loadVcpu(KvmVmFile file, int vcpu, int cpu) {
+        Vcpu v = vcpu(file, vcpu);
+        int cpus = platform.kvm().orElseThrow().config().nrCpus();
+        if (cpu < 0 || cpu >= cpus) {
+            throw new IommufdException(Errno.EINVAL, "cpu must be 0.." + (cpus - 1) + ", was " + cpu);
+        }
+        if (v.isLoaded()) {
+            throw new IommufdException(Errno.EBUSY, "vCPU " + vcpu + " is already loaded on CPU "
+                + v.loadedCpu().getAsInt());
+        }
+        try {
+            v.load(cpu);
+        } catch (IllegalStateException e) {
+            throw new IommufdException(Errno.EBUSY, e.getMessage());
+        }
+    }
+
+    @Override
+    public void putVcpu(KvmVmFile file, int vcpu) {
+        Vcpu v = vcpu(file, vcpu);
+        kvmCall(() -> {
+            v.put();
+            return null;
+        });
+    }
+
+    @Override
+    public void guestTlbi(KvmVmFile file, int vcpu, TlbiOp op) {
+        Vcpu v = vcpu(file, vcpu);
+        if (!op.guest()) {
+            throw new IommufdException(Errno.EINVAL, op.op() + " is an EL2 operation: KVM issues it (host TLBI)");
+        }
+        Tlbi.Guest g = kvmCall(() -> switch (op.op()) {
+            case "VMALLE1IS" -> new Tlbi.Vmalle1is();
+            case "ASIDE1IS" -> new Tlbi.Aside1is(op.asid());
+            case "VAE1IS" -> new Tlbi.Vae1is(op.asid(), op.address(), op.leaf());
+            case "VAAE1IS" -> new Tlbi.Vaae1is(op.address(), op.leaf());
+            case "RVAE1IS" -> new Tlbi.Rvae1is(op.asid(), op.address(), range(op), op.leaf());
+            default -> new Tlbi.Rvaae1is(op.address(), range(op), op.leaf());
+        });
+        kvmCall(() -> {
+            v.tlbi(g);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean hostTlbi(KvmVmFile file, TlbiOp op) {
+        Vm vm = vm(file);
+        if (op.guest()) {
+            throw new IommufdException(Errno.EINVAL, op.op() + " is an EL1 operation: a loaded vCPU issues it");
+        }
+        Tlbi.Hyp h = kvmCall(() -> switch (op.op()) {
+            case "VMALLS12E1IS" -> new Tlbi.Vmalls12e1is();
+            case "IPAS2E1IS" -> new Tlbi.Ipas2e1is(op.address(), op.leaf());
+            default -> new Tlbi.Ripas2e1is(op.address(), range(op), op.leaf());
+        });
+        return kvmCall(() -> vm.hostTlbi(h));
+    }
+
+    @Override
+    public VmInfo vmInfo(KvmVmFile file) {
+        Vm vm = vm(file);
+        List<Integer> cpus = new ArrayList<>();
+        for (Vcpu v : vm.vcpus()) {
+            cpus.add(v.loadedCpu().orElse(-1));
+        }
+        return new VmInfo(vm.number(), vm.currentVmid(), vm.vmidGeneration(), vm.pinCount(), cpus,
+            vm.isDestroyed());
+    }
+
+    private static Tlbi.Range range(TlbiOp op) {
+        return new Tlbi.Range(op.tg(), op.scale(), op.num(), op.ttl());
+    }
+
+    /** The VM of an open file this machine issued; EBADF otherwise, like an fd of another process. */
+    private Vm vm(KvmVmFile file) {
+        if (file == null || file.isClosed()) {
+            throw new IommufdException(Errno.EBADF, "the VM file is closed");
+        }
+        try {
+            return platform.vm(file);
+        } catch (IllegalArgumentException e) {
+            throw new IommufdException(Errno.EBADF, "not a VM file of this machine");
+        }
+    }
+
+    private Vcpu vcpu(KvmVmFile file, int index) {
+        List<Vcpu> vcpus = vm(file).vcpus();
+        if (index < 0 || index >= vcpus.size()) {
+            throw new IommufdException(Errno.ENOENT, "the VM has no vCPU " + index);
+        }
+        return vcpus.get(index);
+    }
+
+    /** A KVM model call: its refusals as errnos (a state conflict is EINVAL, the allocator's own errno as is). */
+    private static <T> T kvmCall(java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (VmidException e) {
+            Errno errno = java.util.Arrays.stream(Errno.values()).filter(x -> x.name().equals(e.errno().name()))
+                .findFirst().orElse(Errno.EINVAL);
+            throw new IommufdException(errno, e.getMessage());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new IommufdException(Errno.EINVAL, e.getMessage());
+        }
     }
 
     // ------------------------------------------------------------------ hardware view

@@ -96,6 +96,18 @@ record ApiRequest(String op, String client, Form form, JsonObject json, byte[] b
         return s;
     }
 
+    /** The VM handle the request names ({@code vm}). */
+    String vm() {
+        Object v = json.getValue("vm");
+        if (v == null) {
+            throw ApiCodec.invalid("vm", "is missing: name the VM handle that kvm.create_vm returned");
+        }
+        if (!(v instanceof String s)) {
+            throw ApiCodec.invalid("vm", "expected the handle string, got " + ApiCodec.kind(v));
+        }
+        return s;
+    }
+
     /** EINVAL unless the body is JSON: this operation has no struct form. */
     JsonObject requireJson() {
         if (form == Form.BUFFER) {

@@ -26,7 +26,10 @@ import org.slf4j.LoggerFactory;
 import org.smmuref.iommufd.Iommufd;
 import org.smmuref.iommufd.IommufdAbi;
 import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.KvmVmFile;
 import org.smmuref.iommufd.platform.ModelPlatform;
+import org.smmuref.iommufd.platform.TlbiOp;
+import org.smmuref.iommufd.platform.VmInfo;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.IommuVeventArmSmmuv3;
 import org.smmuref.iommufd.uapi.IommufdCommand;
@@ -60,6 +63,7 @@ public final class ApiVerticle extends VerticleBase {
     private final ApiOptions options;
     private final MeterRegistry metrics;
     private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+    private final java.util.Set<String> operations = new java.util.concurrent.ConcurrentSkipListSet<>();
     private final Counter dmaTranslations;
     private final Counter eventsPublished;
     private final Counter eventsLost;
@@ -72,15 +76,24 @@ public final class ApiVerticle extends VerticleBase {
     enum Mode {
         /** In order with the other requests of the context the request names. */
         CONTEXT,
+        /** In order with the other requests on the VM the request names. */
+        VM,
         /** On any worker, concurrently with everything else. */
         CONCURRENT
     }
 
-    /** One operation's work on a decoded request; the context is null for {@link Mode#CONCURRENT}. */
+    /** One operation's work on a decoded request; the context is null unless it runs in {@link Mode#CONTEXT}. */
     @FunctionalInterface
     interface Operation {
         /** Runs the operation and returns the reply (a JSON object, a buffer or an {@link IoctlOps.Reply}). */
         Object run(ApiRequest request, Sessions.ContextEntry context);
+    }
+
+    /** One KVM operation on the VM the request names. */
+    @FunctionalInterface
+    interface VmOperation {
+        /** Runs the operation on {@code vm} and returns the reply. */
+        Object run(ApiRequest request, Sessions.VmEntry vm);
     }
 
     /** Creates the verticle over the service and the platform it serves. */
@@ -137,6 +150,9 @@ public final class ApiVerticle extends VerticleBase {
             for (Sessions.ContextEntry c : sessions.all()) {
                 closeQuietly(c);
             }
+            for (Sessions.VmEntry v : sessions.allVms()) {
+                closeVmQuietly(v);
+            }
             workers.shutdown();
             workers.awaitTermination(10, TimeUnit.SECONDS);
             return null;
@@ -171,6 +187,74 @@ public final class ApiVerticle extends VerticleBase {
             return new JsonObject();
         });
         platformOps.register(this::register, sessions);
+        registerKvm();
+    }
+
+    private void registerKvm() {
+        String g = ApiAddresses.KVM;
+        register(g, "create_vm", Mode.CONCURRENT, (r, none) -> {
+            r.requireJson();
+            KvmVmFile file = platform.createVm();
+            Sessions.VmEntry v = sessions.addVm(r.client(), file);
+            return new JsonObject().put("vm", v.handle).put("number", file.vmNumber());
+        });
+        registerVm(g, "destroy_vm", (r, v) -> {
+            closeVm(v);
+            return new JsonObject();
+        });
+        registerVm(g, "create_vcpu", (r, v) -> new JsonObject().put("vcpu", platform.createVcpu(v.file)));
+        registerVm(g, "vcpu_load", (r, v) -> {
+            platform.loadVcpu(v.file, ApiCodec.intIn(r.json(), "vcpu", 0, Integer.MAX_VALUE),
+                ApiCodec.intIn(r.json(), "cpu", 0, Integer.MAX_VALUE));
+            return vmInfo(v);
+        });
+        registerVm(g, "vcpu_put", (r, v) -> {
+            platform.putVcpu(v.file, ApiCodec.intIn(r.json(), "vcpu", 0, Integer.MAX_VALUE));
+            return vmInfo(v);
+        });
+        registerVm(g, "vcpu_tlbi", (r, v) -> {
+            platform.guestTlbi(v.file, ApiCodec.intIn(r.json(), "vcpu", 0, Integer.MAX_VALUE), tlbi(r.json()));
+            return new JsonObject();
+        });
+        registerVm(g, "vm_tlbi", (r, v) -> new JsonObject().put("delivered",
+            platform.hostTlbi(v.file, tlbi(r.json()))));
+        registerVm(g, "vm_info", (r, v) -> vmInfo(v));
+        register(g, "associate", Mode.CONTEXT, (r, c) -> {
+            Sessions.VmEntry v = sessions.ownedVm(r.client(), r.vm());
+            iommufd.associateKvm(c.fd, v.file);
+            return new JsonObject();
+        });
+    }
+
+    private void registerVm(String group, String op, VmOperation operation) {
+        register(group, op, Mode.VM, (r, none) -> {
+            Sessions.VmEntry v = sessions.ownedVm(r.client(), r.vm());
+            return operation.run(r, v);
+        });
+    }
+
+    private static TlbiOp tlbi(JsonObject j) {
+        String op = ApiCodec.string(j, "op");
+        try {
+            return new TlbiOp(op, ApiCodec.intIn(j, "asid", 0, 0xFFFF, 0), ApiCodec.u64(j, "address", 0),
+                ApiCodec.bool(j, "leaf", false), ApiCodec.intIn(j, "tg", 0, 3, 1), ApiCodec.intIn(j, "scale", 0, 3, 0),
+                ApiCodec.intIn(j, "num", 0, 31, 0), ApiCodec.intIn(j, "ttl", 0, 3, 0));
+        } catch (IllegalArgumentException e) {
+            throw ApiCodec.invalid("op", e.getMessage());
+        }
+    }
+
+    private JsonObject vmInfo(Sessions.VmEntry v) {
+        VmInfo i = platform.vmInfo(v.file);
+        return new JsonObject().put("number", i.number()).put("vmid", i.vmid()).put("generation", i.generation())
+            .put("pin_count", i.pinCount()).put("vcpu_cpus", new JsonArray(new ArrayList<>(i.vcpuCpus())))
+            .put("destroyed", i.destroyed());
+    }
+
+    private void closeVm(Sessions.VmEntry v) {
+        v.closed = true;
+        sessions.remove(v);
+        platform.destroyVm(v.file);
     }
 
     /** The address name of a command: its kernel ioctl name, lower case, without the {@code IOMMU_} prefix. */
@@ -247,6 +331,14 @@ public final class ApiVerticle extends VerticleBase {
         }
     }
 
+    private void closeVmQuietly(Sessions.VmEntry v) {
+        try {
+            closeVm(v);
+        } catch (RuntimeException e) {
+            LOG.warn("closing VM {} failed", v.file, e);
+        }
+    }
+
     private void closeQuietly(Sessions.ContextEntry c) {
         try {
             closeContext(c);
@@ -258,7 +350,7 @@ public final class ApiVerticle extends VerticleBase {
     /** Closes every context of {@code client} (each in its own lane, after what it queued); replies how many. */
     private JsonObject clientGone(String client) {
         if (client == null) {
-            return new JsonObject().put("contexts", 0);
+            return new JsonObject().put("contexts", 0).put("vms", 0);
         }
         List<Sessions.ContextEntry> mine = sessions.ofClient(client);
         List<java.util.concurrent.CompletableFuture<Void>> done = new ArrayList<>();
@@ -272,9 +364,20 @@ public final class ApiVerticle extends VerticleBase {
             });
             done.add(f);
         }
+        List<Sessions.VmEntry> vms = sessions.vmsOf(client);
+        for (Sessions.VmEntry v : vms) {
+            java.util.concurrent.CompletableFuture<Void> f = new java.util.concurrent.CompletableFuture<>();
+            v.queue.submit(() -> {
+                if (!v.closed) {
+                    closeVmQuietly(v);
+                }
+                f.complete(null);
+            });
+            done.add(f);
+        }
         java.util.concurrent.CompletableFuture.allOf(done.toArray(new java.util.concurrent.CompletableFuture[0]))
             .orTimeout(30, TimeUnit.SECONDS).exceptionally(t -> null).join();
-        return new JsonObject().put("contexts", mine.size());
+        return new JsonObject().put("contexts", mine.size()).put("vms", vms.size());
     }
 
     // ------------------------------------------------------------------ events
@@ -351,6 +454,9 @@ public final class ApiVerticle extends VerticleBase {
     void register(String group, String op, Mode mode, Operation operation) {
         String name = group + "." + op;
         String address = ApiAddresses.address(options.node(), group, op);
+        if (!operations.add(name)) {
+            throw new IllegalStateException("operation " + name + " registered twice");
+        }
         Timer timer = Timer.builder("smmuref.requests").tag("op", name).publishPercentileHistogram()
             .register(metrics);
         MessageConsumer<Object> consumer = vertx.eventBus().consumer(address,
@@ -362,9 +468,11 @@ public final class ApiVerticle extends VerticleBase {
         long started = System.nanoTime();
         ApiRequest request;
         Sessions.ContextEntry context;
+        SerialQueue vmLane;
         try {
             request = ApiRequest.decode(name, m.body(), m.headers(), options.maxBodyBytes());
             context = mode == Mode.CONTEXT ? sessions.owned(request.client(), request.context()) : null;
+            vmLane = mode == Mode.VM ? sessions.ownedVm(request.client(), request.vm()).queue : null;
         } catch (IommufdException e) {
             fail(m, name, e);
             timer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
@@ -395,6 +503,8 @@ public final class ApiVerticle extends VerticleBase {
         try {
             if (context != null) {
                 context.queue.submit(task);
+            } else if (vmLane != null) {
+                vmLane.submit(task);
             } else {
                 workers.execute(task);
             }
@@ -421,6 +531,11 @@ public final class ApiVerticle extends VerticleBase {
         Errno errno = e.errno();
         metrics.counter("smmuref.failures", "op", op, "errno", errno.name()).increment();
         m.fail(errno.number(), errno.name() + ": " + e.reason());
+    }
+
+    /** The names ({@code group.op}) of every operation this verticle serves, once started. */
+    public java.util.SortedSet<String> operations() {
+        return java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(operations));
     }
 
     /** The context entry for tests and the platform operations. */

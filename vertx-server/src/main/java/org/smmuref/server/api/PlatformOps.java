@@ -56,7 +56,10 @@ final class PlatformOps {
         String p = ApiAddresses.PLATFORM;
         ApiVerticle.Mode ctx = ApiVerticle.Mode.CONTEXT;
         ApiVerticle.Mode any = ApiVerticle.Mode.CONCURRENT;
-        r.register(p, "describe", any, (q, c) -> describe(platform.describe()));
+        r.register(p, "describe", any, (q, c) -> {
+            q.requireJson();
+            return describe(platform.describe());
+        });
         r.register(p, "tlb_stats", any, (q, c) -> tlbStats(q.requireJson()));
         r.register(p, "process_mmap", ctx, (q, c) -> {
             JsonObject j = q.requireJson();

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.smmuref.iommufd.IommufdAbi;
 import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.KvmVmFile;
 import org.smmuref.iommufd.uapi.Errno;
 
 /**
@@ -21,6 +22,7 @@ final class Sessions {
     private static final Base64.Encoder HANDLE = Base64.getUrlEncoder().withoutPadding();
 
     private final Map<String, ContextEntry> contexts = new ConcurrentHashMap<>();
+    private final Map<String, VmEntry> vms = new ConcurrentHashMap<>();
     private final Executor workers;
 
     Sessions(Executor workers) {
@@ -60,6 +62,60 @@ final class Sessions {
 
     /** An event fd (vEVENTQ or fault queue) of a context and where its records go. */
     record EventQueueEntry(int fd, String kind, int veventqType, String address, boolean push) {
+    }
+
+    /** A KVM VM of the API: its open VM file, held for its owner. */
+    static final class VmEntry {
+        final String handle;
+        final String owner;
+        final KvmVmFile file;
+        final SerialQueue queue;
+        volatile boolean closed;
+
+        VmEntry(String handle, String owner, KvmVmFile file, SerialQueue queue) {
+            this.handle = handle;
+            this.owner = owner;
+            this.file = file;
+            this.queue = queue;
+        }
+    }
+
+    /** Registers a new VM file of {@code owner}. */
+    VmEntry addVm(String owner, KvmVmFile file) {
+        String handle = newHandle();
+        VmEntry v = new VmEntry(handle, owner, file, new SerialQueue(workers));
+        vms.put(handle, v);
+        return v;
+    }
+
+    /** The VM {@code handle} if {@code client} owns it and it is open; else EBADF. */
+    VmEntry ownedVm(String client, String handle) {
+        VmEntry v = handle == null ? null : vms.get(handle);
+        if (v == null || v.closed || !v.owner.equals(client)) {
+            throw new IommufdException(Errno.EBADF, "no open VM with this handle belongs to this client");
+        }
+        return v;
+    }
+
+    /** Forgets a VM (after its file was closed). */
+    void remove(VmEntry v) {
+        vms.remove(v.handle, v);
+    }
+
+    /** Every open VM of {@code client}. */
+    List<VmEntry> vmsOf(String client) {
+        List<VmEntry> out = new ArrayList<>();
+        for (VmEntry v : vms.values()) {
+            if (v.owner.equals(client)) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    /** Every open VM. */
+    List<VmEntry> allVms() {
+        return new ArrayList<>(vms.values());
     }
 
     /** Registers a new context of {@code owner} on fd {@code fd}. */

@@ -54,7 +54,15 @@ class NestedFlowTest {
 
     /** Builds the whole nested setup of one VMM for device {@code sid}; a vEVENTQ of {@code depth}. */
     static Nested setUp(SmmurefClient c, int sid, int depth) {
+        return setUp(c, sid, depth, null);
+    }
+
+    /** The nested setup, its context tied to KVM VM {@code vm} (a handle of {@code c}) first when not null. */
+    static Nested setUp(SmmurefClient c, int sid, int depth, String vm) {
         String ctx = await(c.open());
+        if (vm != null) {
+            await(c.associate(ctx, vm));
+        }
         await(c.addGuestRam(ctx, GUEST_VA, GUEST_IPA, GUEST_SIZE));
         int ioas = json(c, ctx, IommufdCommand.IOAS_ALLOC, new JsonObject()).getInteger("out_ioas_id");
         json(c, ctx, IommufdCommand.IOAS_MAP, new JsonObject()
