@@ -20,21 +20,36 @@ import java.util.regex.Pattern;
  *
  * @param name the scenario's name
  * @param node the node short operation names address ({@code iommufd.open} means {@code smmuref.<node>.iommufd.open})
+ * @param platform the machine an embedded server runs for this scenario (a {@code serve --config} document), if any
  * @param steps the steps
  */
-record Scenario(String name, String node, List<Step> steps) {
-    private static final Set<String> TOP = Set.of("name", "description", "node", "steps");
+record Scenario(String name, String node, Optional<JsonObject> platform, List<Step> steps) {
+    private static final Set<String> TOP = Set.of("name", "description", "node", "platform", "steps");
     private static final Set<String> STEP = Set.of("name", "op", "body", "client", "expect", "errno", "message",
-        "save", "timeout_ms", "subscribe", "event", "comment");
+        "save", "timeout_ms", "subscribe", "event", "comment", "repeat", "until", "steps");
+    /** The most iterations a {@code repeat} step may ask for. */
+    static final int MAX_REPEAT = 100_000;
     private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z0-9_.-]+)}");
     /** The value of {@code expect} that matches anything present. */
     static final String ANY = "$any";
+    /** {@code {"$ne": v}} in {@code expect} matches anything present that does not match {@code v}. */
+    static final String NOT = "$ne";
 
-    /** One step, as written (variables are substituted when it runs). */
-    record Step(int index, JsonObject spec) {
+    /**
+     * One step, as written (variables are substituted when it runs).
+     *
+     * @param index its position in its list
+     * @param spec the step's object
+     * @param inner the steps a {@code repeat} step runs each iteration (empty otherwise)
+     */
+    record Step(int index, JsonObject spec, List<Step> inner) {
         String label() {
             return spec.getString("name", spec.containsKey("op") ? spec.getString("op")
-                : spec.containsKey("subscribe") ? "subscribe" : "event");
+                : spec.containsKey("subscribe") ? "subscribe" : spec.containsKey("repeat") ? "repeat" : "event");
+        }
+
+        boolean isRepeat() {
+            return spec.containsKey("repeat");
         }
 
         String client() {
@@ -71,32 +86,58 @@ record Scenario(String name, String node, List<Step> steps) {
         if (!(root.getValue("steps") instanceof JsonArray steps) || steps.isEmpty()) {
             throw new BadScenario("steps: must be a non-empty list");
         }
-        List<Step> out = new ArrayList<>();
-        for (int i = 0; i < steps.size(); i++) {
-            if (!(steps.getValue(i) instanceof JsonObject s)) {
-                throw new BadScenario("steps[" + i + "]: must be an object");
-            }
-            for (String k : s.fieldNames()) {
-                if (!STEP.contains(k)) {
-                    throw new BadScenario("steps[" + i + "]." + k + ": unknown key");
-                }
-            }
-            int kinds = (s.containsKey("op") ? 1 : 0) + (s.containsKey("subscribe") ? 1 : 0)
-                + (s.containsKey("event") ? 1 : 0);
-            if (kinds != 1) {
-                throw new BadScenario("steps[" + i + "]: needs exactly one of op, subscribe, event");
-            }
-            if (s.containsKey("errno") && s.containsKey("expect")) {
-                throw new BadScenario("steps[" + i + "]: expect (a reply) and errno (a failure) exclude each other");
-            }
-            if (s.containsKey("save") && !(s.getValue("save") instanceof JsonObject)) {
-                throw new BadScenario("steps[" + i + "].save: must map variable names to reply paths");
-            }
-            out.add(new Step(i, s));
+        List<Step> out = steps(steps, "steps");
+        if (root.containsKey("platform") && !(root.getValue("platform") instanceof JsonObject)) {
+            throw new BadScenario("platform: must be an object (a serve --config document)");
         }
         String name = root.getValue("name") instanceof String n ? n : "scenario";
         String node = root.getValue("node") instanceof String n ? n : "local";
-        return new Scenario(name, node, List.copyOf(out));
+        return new Scenario(name, node, Optional.ofNullable(root.getJsonObject("platform")), List.copyOf(out));
+    }
+
+    private static List<Step> steps(JsonArray steps, String path) throws BadScenario {
+        List<Step> out = new ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) {
+            String at = path + "[" + i + "]";
+            if (!(steps.getValue(i) instanceof JsonObject s)) {
+                throw new BadScenario(at + ": must be an object");
+            }
+            for (String k : s.fieldNames()) {
+                if (!STEP.contains(k)) {
+                    throw new BadScenario(at + "." + k + ": unknown key");
+                }
+            }
+            int kinds = (s.containsKey("op") ? 1 : 0) + (s.containsKey("subscribe") ? 1 : 0)
+                + (s.containsKey("event") ? 1 : 0) + (s.containsKey("repeat") ? 1 : 0);
+            if (kinds != 1) {
+                throw new BadScenario(at + ": needs exactly one of op, subscribe, event, repeat");
+            }
+            if (s.containsKey("errno") && s.containsKey("expect")) {
+                throw new BadScenario(at + ": expect (a reply) and errno (a failure) exclude each other");
+            }
+            if (s.containsKey("save") && !(s.getValue("save") instanceof JsonObject)) {
+                throw new BadScenario(at + ".save: must map variable names to reply paths");
+            }
+            List<Step> inner = List.of();
+            if (s.containsKey("repeat")) {
+                if (!(s.getValue("repeat") instanceof Integer n) || n < 1 || n > MAX_REPEAT) {
+                    throw new BadScenario(at + ".repeat: must be a count of 1.." + MAX_REPEAT);
+                }
+                if (!(s.getValue("steps") instanceof JsonArray body) || body.isEmpty()) {
+                    throw new BadScenario(at + ".steps: a repeat needs a non-empty list of steps");
+                }
+                inner = steps(body, at + ".steps");
+                for (Step st : inner) {
+                    if (st.isRepeat()) {
+                        throw new BadScenario(at + ": repeats do not nest");
+                    }
+                }
+            } else if (s.containsKey("steps") || s.containsKey("until")) {
+                throw new BadScenario(at + ": steps and until belong to a repeat");
+            }
+            out.add(new Step(i, s, inner));
+        }
+        return out;
     }
 
     /** The full address of an operation: a short {@code group.op} is under this scenario's node. */
@@ -163,13 +204,21 @@ record Scenario(String name, String node, List<Step> steps) {
 
     /**
      * Whether {@code actual} matches {@code expected}: objects by subset (every expected key present and matching),
-     * arrays element by element with equal length, numbers by value, {@value #ANY} anything present. Returns the
+     * arrays element by element with equal length, numbers by value, {@value #ANY} anything present, {@code {"$ne": v}}
+     * anything present but what matches {@code v}. Returns the
      * first difference, or empty.
      */
     static Optional<String> mismatch(Object expected, Object actual, String path) {
         String where = path.isEmpty() ? "reply" : path;
         if (ANY.equals(expected)) {
             return actual == null ? Optional.of(where + ": missing") : Optional.empty();
+        }
+        if (expected instanceof JsonObject e && e.size() == 1 && e.containsKey(NOT)) {
+            if (actual == null) {
+                return Optional.of(where + ": missing");
+            }
+            return mismatch(e.getValue(NOT), actual, path).isPresent() ? Optional.empty()
+                : Optional.of(where + ": expected anything but " + describe(e.getValue(NOT)) + ", got it");
         }
         if (expected instanceof JsonObject e) {
             if (!(actual instanceof JsonObject a)) {

@@ -86,7 +86,8 @@ final class ScenarioCommand implements Runnable {
             }
             ConfigFile machine;
             try {
-                machine = config == null ? ConfigFile.defaults() : ConfigFile.load(config);
+                machine = config != null ? ConfigFile.load(config) : scenario.platform().isPresent()
+                    ? ConfigFile.parse(scenario.platform().get().encode()) : ConfigFile.defaults();
             } catch (ConfigFile.ConfigException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
@@ -106,13 +107,16 @@ final class ScenarioCommand implements Runnable {
             Map<String, Object> vars = scenario.initialVariables();
             int passed = 0;
             try {
-                for (Scenario.Step step : scenario.steps()) {
-                    BridgeClient client = clients.get(step.client());
-                    if (client == null) {
-                        client = new BridgeClient(host, port, token);
-                        clients.put(step.client(), client);
+                Connections connections = name -> {
+                    BridgeClient c = clients.get(name);
+                    if (c == null) {
+                        c = new BridgeClient(host, port, token);
+                        clients.put(name, c);
                     }
-                    JsonObject line = runStep(scenario, step, client, vars);
+                    return c;
+                };
+                for (Scenario.Step step : scenario.steps()) {
+                    JsonObject line = runStep(scenario, step, connections, vars);
                     out.println(line.encode());
                     out.flush();
                     if (!line.getBoolean("ok")) {
@@ -137,7 +141,13 @@ final class ScenarioCommand implements Runnable {
                 .put("passed", passed).put("ok", ok);
         }
 
-        private static JsonObject runStep(Scenario scenario, Scenario.Step step, BridgeClient client,
+        /** The connection of each named client, opened on first use. */
+        @FunctionalInterface
+        interface Connections {
+            BridgeClient get(String client) throws IOException;
+        }
+
+        private static JsonObject runStep(Scenario scenario, Scenario.Step step, Connections connections,
                                           Map<String, Object> vars) {
             JsonObject s = step.spec();
             JsonObject line = new JsonObject().put("step", step.index() + 1).put("name", step.label());
@@ -145,7 +155,11 @@ final class ScenarioCommand implements Runnable {
                 line.put("client", step.client());
             }
             long t0 = System.nanoTime();
+            if (step.isRepeat()) {
+                return repeat(scenario, step, connections, vars, line, t0);
+            }
             try {
+                BridgeClient client = connections.get(step.client());
                 if (s.containsKey("subscribe")) {
                     String address = String.valueOf(Scenario.substitute(s.getValue("subscribe"), vars));
                     line.put("subscribe", address);
@@ -195,6 +209,52 @@ final class ScenarioCommand implements Runnable {
             } catch (IOException e) {
                 return line.put("ok", false).put("ms", ms(t0)).put("why", "bridge: " + e.getMessage());
             }
+        }
+
+        /**
+         * A {@code repeat}: its steps {@code repeat} times (variable {@code i} = 0, 1, ...), or until the last inner
+         * step's reply matches {@code until}; one line for the whole loop, with the failing inner step's line on a
+         * mismatch. With {@code until}, reaching the count without a match is a mismatch.
+         */
+        private static JsonObject repeat(Scenario scenario, Scenario.Step step, Connections connections,
+                                         Map<String, Object> vars, JsonObject line, long t0) {
+            int count = step.spec().getInteger("repeat");
+            Object until = step.spec().getValue("until");
+            Object saved = vars.get("i");
+            try {
+                for (int i = 0; i < count; i++) {
+                    vars.put("i", i);
+                    JsonObject last = null;
+                    for (Scenario.Step inner : step.inner()) {
+                        last = runStep(scenario, inner, connections, vars);
+                        if (!last.getBoolean("ok")) {
+                            return line.put("ok", false).put("ms", ms(t0)).put("iterations", i + 1)
+                                .put("failed", last).put("why", "iteration " + i + ": " + last.getString("why"));
+                        }
+                    }
+                    if (until != null && last != null) {
+                        Object reply = last.getValue("reply");
+                        try {
+                            if (Scenario.mismatch(Scenario.substitute(until, vars), reply, "").isEmpty()) {
+                                return line.put("ok", true).put("ms", ms(t0)).put("iterations", i + 1);
+                            }
+                        } catch (Scenario.BadScenario e) {
+                            return line.put("ok", false).put("why", e.getMessage());
+                        }
+                    }
+                }
+            } finally {
+                if (saved == null) {
+                    vars.remove("i");
+                } else {
+                    vars.put("i", saved);
+                }
+            }
+            if (until != null) {
+                return line.put("ok", false).put("ms", ms(t0)).put("iterations", count)
+                    .put("why", "until " + until + " never matched in " + count + " iterations");
+            }
+            return line.put("ok", true).put("ms", ms(t0)).put("iterations", count);
         }
 
         private static JsonObject check(JsonObject s, Object reply, JsonObject line, Map<String, Object> vars)

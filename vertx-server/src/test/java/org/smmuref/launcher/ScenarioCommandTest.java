@@ -31,7 +31,8 @@ class ScenarioCommandTest extends CliTestBase {
             files = s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
         }
         assertThat(files).extracting(p -> p.getFileName().toString()).contains("nested-flow.json",
-            "client-isolation.json");
+            "client-isolation.json", "isolation-a-user-chosen-vmid.json", "isolation-b-btm-private-vmid.json",
+            "isolation-c-unpinned-kvm-vmid.json");
         for (Path f : files) {
             out.getBuffer().setLength(0);
             int code = run("scenario", "run", f.toString());
@@ -55,6 +56,49 @@ class ScenarioCommandTest extends CliTestBase {
             assertThat(lines()).anyMatch(l -> l.getString("name", "").startsWith("the fault arrives")
                 && l.getBoolean("ok"));
         }
+    }
+
+    @Test
+    void isolation_b_without_the_kvm_tie_leaks_the_freed_page_and_fails_at_that_step() throws Exception {
+        // Negative control of the BTM scenario: without kvm.associate the nested STE gets an SMMU-private VMID, the
+        // guest's broadcast TLBI misses it, and the device reads the reused page: the scenario must catch that.
+        JsonObject doc = new JsonObject(Files.readString(SCENARIOS.resolve("isolation-b-btm-private-vmid.json")));
+        JsonArray steps = new JsonArray();
+        for (Object st : doc.getJsonArray("steps")) {
+            JsonObject step = (JsonObject) st;
+            if (step.getString("op", "").equals("kvm.associate")) {
+                continue;
+            }
+            if (step.getString("op", "").equals("kvm.vm_info")) {
+                step = step.copy();
+                step.remove("expect");
+            }
+            steps.add(step);
+        }
+        Path f = dir.resolve("b-unsafe.json");
+        Files.writeString(f, doc.copy().put("steps", steps).encode());
+        assertThat(run("scenario", "run", f.toString())).isEqualTo(1);
+        List<JsonObject> lines = lines();
+        JsonObject failed = lines.get(lines.size() - 2);
+        assertThat(failed.getString("name")).startsWith("the broadcast reached the SMMU");
+        assertThat(failed.getString("why")).isEqualTo("outcome: expected \"aborted\", got \"completed\"");
+        assertThat(new String(java.util.Base64.getDecoder().decode(failed.getJsonObject("reply").getString("data")),
+            java.nio.charset.StandardCharsets.US_ASCII)).as("the reused page's bytes").isEqualTo("VM A ker");
+    }
+
+    @Test
+    void a_repeat_runs_until_its_condition_or_fails_when_it_never_holds() throws Exception {
+        Path f = dir.resolve("repeat.json");
+        Files.writeString(f, "{\"steps\": [{\"repeat\": 5, \"until\": {\"number\": 3}, \"steps\": ["
+            + "{\"op\": \"kvm.create_vm\"}]}, {\"op\": \"kvm.create_vm\", \"expect\": {\"number\": 4}}]}");
+        assertThat(run("scenario", "run", f.toString())).as(out.toString()).isZero();
+        assertThat(lines().get(0).getInteger("iterations")).isEqualTo(3);
+
+        Files.writeString(f, "{\"steps\": [{\"repeat\": 2, \"until\": {\"number\": 99}, \"steps\": ["
+            + "{\"op\": \"kvm.create_vm\"}]}]}");
+        out.getBuffer().setLength(0);
+        assertThat(run("scenario", "run", f.toString())).isEqualTo(1);
+        assertThat(lines().get(0).getString("why")).contains("never matched in 2 iterations");
     }
 
     @Test
@@ -93,7 +137,7 @@ class ScenarioCommandTest extends CliTestBase {
         Path f = dir.resolve("bad.json");
         Files.writeString(f, "{\"steps\": [{\"op\": \"x\", \"subscribe\": \"y\"}]}");
         assertThat(run("scenario", "run", f.toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("steps[0]: needs exactly one of op, subscribe, event");
+        assertThat(err.toString()).contains("steps[0]: needs exactly one of op, subscribe, event, repeat");
         Files.writeString(f, "{\"steps\": [], \"extra\": 1}");
         assertThat(run("scenario", "run", f.toString())).isEqualTo(2);
         assertThat(err.toString()).contains("extra: unknown key");
@@ -123,6 +167,9 @@ class ScenarioCommandTest extends CliTestBase {
             .contains("c.e: expected \"g\", got \"f\"");
         assertThat(Scenario.mismatch(new JsonObject().put("z", "$any"), actual, "")).contains("z: missing");
         assertThat(Scenario.mismatch(new JsonObject().put("a", "1"), actual, "")).contains("a: expected \"1\", got 1");
+        assertThat(Scenario.mismatch(new JsonObject().put("a", new JsonObject().put("$ne", 2)), actual, "")).isEmpty();
+        assertThat(Scenario.mismatch(new JsonObject().put("a", new JsonObject().put("$ne", 1)), actual, ""))
+            .contains("a: expected anything but 1, got it");
     }
 
     @Test

@@ -56,6 +56,22 @@ final class BridgeWire implements AutoCloseable {
         return new JsonObject(new String(payload, StandardCharsets.UTF_8));
     }
 
+    /** Reads one frame if one arrives within {@code ms}; null otherwise. */
+    JsonObject readWithin(int ms) throws IOException {
+        socket.setSoTimeout(ms);
+        try {
+            int length = in.readInt();
+            socket.setSoTimeout(5_000);
+            byte[] payload = new byte[length];
+            in.readFully(payload);
+            return new JsonObject(new String(payload, StandardCharsets.UTF_8));
+        } catch (SocketTimeoutException e) {
+            return null;
+        } finally {
+            socket.setSoTimeout(5_000);
+        }
+    }
+
     /** Whether the server closed the connection (EOF) within 5 s. */
     boolean closedByServer() throws IOException {
         try {
