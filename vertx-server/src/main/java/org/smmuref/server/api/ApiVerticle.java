@@ -27,6 +27,7 @@ import org.smmuref.iommufd.Iommufd;
 import org.smmuref.iommufd.IommufdAbi;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.KvmVmFile;
+import org.smmuref.iommufd.platform.HostEventRecord;
 import org.smmuref.iommufd.platform.ModelPlatform;
 import org.smmuref.iommufd.platform.TlbiOp;
 import org.smmuref.iommufd.platform.VmInfo;
@@ -71,6 +72,8 @@ public final class ApiVerticle extends VerticleBase {
     private Sessions sessions;
     private IoctlOps ioctls;
     private PlatformOps platformOps;
+    /** Per IOMMU, how many host-kept records were routed already (also the lock of the routing). */
+    private int[] hostSeen;
 
     /** How an operation runs. */
     enum Mode {
@@ -126,6 +129,11 @@ public final class ApiVerticle extends VerticleBase {
         };
         workers = Executors.newFixedThreadPool(options.workerThreads(), threads);
         sessions = new Sessions(workers);
+        int iommus = platform.describe().iommus().size();
+        hostSeen = new int[iommus];
+        for (int i = 0; i < iommus; i++) {
+            hostSeen[i] = platform.hostEventCount(i);
+        }
         ioctls = new IoctlOps(iommufd, platform, this::registerEventFd);
         platformOps = new PlatformOps(platform, options, dmaTranslations, this::drain);
         registerAll();
@@ -270,8 +278,10 @@ public final class ApiVerticle extends VerticleBase {
             default -> throw ApiCodec.invalid("abi", "must be \"upstream\" or \"v1_2023\", was \"" + abiName + "\"");
         };
         int fd = platform.openContext(abi);
-        Sessions.ContextEntry c = sessions.add(r.client(), fd, abi);
-        return new JsonObject().put("ctx", c.handle).put("abi", abiName);
+        Sessions.ContextEntry c = sessions.add(r.client(), fd, abi,
+            ApiAddresses.event(options.node(), "smmu", Sessions.newHandle()));
+        return new JsonObject().put("ctx", c.handle).put("abi", abiName)
+            .put("host_events_address", c.hostEventsAddress);
     }
 
     private Object close(ApiRequest r, Sessions.ContextEntry c) {
@@ -388,8 +398,19 @@ public final class ApiVerticle extends VerticleBase {
         return address;
     }
 
-    /** Publishes every record queued on the context's pushed event queues, in sequence order. */
+    /**
+     * Publishes every record queued on the context's pushed event queues, in sequence order, then every new record
+     * the host drivers kept, to the context that holds its device.
+     */
     void drain(Sessions.ContextEntry c) {
+        try {
+            drainQueues(c);
+        } finally {
+            publishHostEvents();
+        }
+    }
+
+    private void drainQueues(Sessions.ContextEntry c) {
         if (c.eventFds.isEmpty()) {
             return;
         }
@@ -418,6 +439,50 @@ public final class ApiVerticle extends VerticleBase {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Routes the host-kept SMMU event records (the ones not forwarded to a vIOMMU) to the context that has the
+     * record's StreamID bound, on its {@code host_events_address}; a queue-overflow notice goes to every context with
+     * a device behind that SMMU. Records of devices nobody bound stay for {@code hw.host_events}.
+     */
+    private void publishHostEvents() {
+        synchronized (hostSeen) {
+            for (int i = 0; i < hostSeen.length; i++) {
+                int count = platform.hostEventCount(i);
+                while (hostSeen[i] < count) {
+                    List<HostEventRecord> records = platform.hostEvents(i, hostSeen[i], 256);
+                    if (records.isEmpty()) {
+                        break;
+                    }
+                    for (HostEventRecord r : records) {
+                        route(i, hostSeen[i]++, r);
+                    }
+                }
+            }
+        }
+    }
+
+    private void route(int iommu, int index, HostEventRecord r) {
+        long[] rec = r.record();
+        boolean overflow = rec[0] == 0 && rec[1] == 0 && rec[2] == 0 && rec[3] == 0;
+        int sid = (int) (rec[0] >>> 32);
+        JsonObject body = new JsonObject().put("iommu", iommu).put("index", index).put("event_id", rec[0] & 0xFF)
+            .put("stream_id", Integer.toUnsignedLong(sid)).put("record", ApiCodec.wordArray(rec))
+            .put("reason", r.reason()).put("overflow", overflow);
+        for (Sessions.ContextEntry c : sessions.all()) {
+            boolean mine = false;
+            for (int[] dev : c.devices.values()) {
+                if (dev[0] == iommu && (overflow || dev[1] == sid)) {
+                    mine = true;
+                    break;
+                }
+            }
+            if (mine && !c.closed) {
+                vertx.eventBus().publish(c.hostEventsAddress, body);
+                eventsPublished.increment();
             }
         }
     }
