@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -137,8 +138,14 @@ public final class ApiVerticle extends VerticleBase {
         ioctls = new IoctlOps(iommufd, platform, this::registerEventFd);
         platformOps = new PlatformOps(platform, options, dmaTranslations, this::drain);
         registerAll();
-        MessageConsumer<String> gone = vertx.eventBus().localConsumer(ApiAddresses.clientGone(options.node()),
-            m -> workers.execute(() -> m.reply(clientGone(m.body()))));
+        MessageConsumer<Object> gone = vertx.eventBus().localConsumer(ApiAddresses.clientGone(options.node()),
+            m -> {
+                if (!(m.body() instanceof String client)) {
+                    m.fail(Errno.EINVAL.number(), "EINVAL: body: the client id string");
+                    return;
+                }
+                clientGone(client).whenComplete((reply, failure) -> m.reply(reply));
+            });
         consumers.add(gone);
         List<Future<Void>> ready = new ArrayList<>();
         for (MessageConsumer<?> c : consumers) {
@@ -357,37 +364,46 @@ public final class ApiVerticle extends VerticleBase {
         }
     }
 
-    /** Closes every context of {@code client} (each in its own lane, after what it queued); replies how many. */
-    private JsonObject clientGone(String client) {
-        if (client == null) {
-            return new JsonObject().put("contexts", 0).put("vms", 0);
-        }
+    /**
+     * Closes every context and VM of {@code client}, each in its own lane after what it already queued; completes
+     * with how many, without holding a worker while the lanes get there.
+     */
+    private CompletableFuture<JsonObject> clientGone(String client) {
         List<Sessions.ContextEntry> mine = sessions.ofClient(client);
-        List<java.util.concurrent.CompletableFuture<Void>> done = new ArrayList<>();
+        List<Sessions.VmEntry> vms = sessions.vmsOf(client);
+        List<CompletableFuture<Void>> done = new ArrayList<>();
         for (Sessions.ContextEntry c : mine) {
-            java.util.concurrent.CompletableFuture<Void> f = new java.util.concurrent.CompletableFuture<>();
-            c.queue.submit(() -> {
+            done.add(inLane(c.queue, () -> {
                 if (!c.closed) {
                     closeQuietly(c);
                 }
-                f.complete(null);
-            });
-            done.add(f);
+            }));
         }
-        List<Sessions.VmEntry> vms = sessions.vmsOf(client);
         for (Sessions.VmEntry v : vms) {
-            java.util.concurrent.CompletableFuture<Void> f = new java.util.concurrent.CompletableFuture<>();
-            v.queue.submit(() -> {
+            done.add(inLane(v.queue, () -> {
                 if (!v.closed) {
                     closeVmQuietly(v);
                 }
-                f.complete(null);
-            });
-            done.add(f);
+            }));
         }
-        java.util.concurrent.CompletableFuture.allOf(done.toArray(new java.util.concurrent.CompletableFuture[0]))
-            .orTimeout(30, TimeUnit.SECONDS).exceptionally(t -> null).join();
-        return new JsonObject().put("contexts", mine.size()).put("vms", vms.size());
+        JsonObject reply = new JsonObject().put("contexts", mine.size()).put("vms", vms.size());
+        return CompletableFuture.allOf(done.toArray(new CompletableFuture<?>[0])).handle((v, t) -> reply);
+    }
+
+    private static CompletableFuture<Void> inLane(SerialQueue lane, Runnable work) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        try {
+            lane.submit(() -> {
+                try {
+                    work.run();
+                } finally {
+                    f.complete(null);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            f.complete(null);
+        }
+        return f;
     }
 
     // ------------------------------------------------------------------ events
@@ -558,7 +574,8 @@ public final class ApiVerticle extends VerticleBase {
                     drain(context);
                 }
                 fail(m, name, e);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+                // never leave a request unanswered: the caller gets EIO at once instead of its timeout
                 LOG.error("{} failed unexpectedly", name, e);
                 fail(m, name, new IommufdException(Errno.EIO, "internal error: " + e));
             } finally {
