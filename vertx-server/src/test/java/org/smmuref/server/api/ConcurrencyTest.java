@@ -66,8 +66,13 @@ class ConcurrencyTest {
                 }
                 assertThat(won).as("winners of SID 0x%x in round %d", sid, round).isEqualTo(1);
             }
+            // all clients leave at once (more than the API has workers): every context closes, no lane starves
+            List<Future<JsonObject>> gone = new ArrayList<>();
             for (SmmurefClient c : clients) {
-                await(c.goodbye());
+                gone.add(c.goodbye());
+            }
+            for (Future<JsonObject> g : gone) {
+                assertThat(await(g).getInteger("contexts")).isEqualTo(1);
             }
         }
     }
