@@ -137,6 +137,11 @@ public final class SmmurefClient {
             .map(j -> j.getString("ctx"));
     }
 
+    /** Opens a context for {@code abi}; the reply: {@code ctx} and {@code host_events_address}. */
+    public Future<JsonObject> openContext(IommufdAbi abi) {
+        return iommufd("open", new JsonObject().put("abi", abi.name().toLowerCase(Locale.ROOT)));
+    }
+
     /** Closes a context (everything in it is destroyed, its devices unbound). */
     public Future<Void> close(String ctx) {
         return iommufd("close", ctx(ctx)).mapEmpty();

@@ -151,6 +151,12 @@ public interface ModelPlatform {
     /** The TLB lookups of IOMMU instance {@code iommu} that hit and missed since the machine started. */
     TlbStats tlbStats(int iommu);
 
-    /** The records the host driver kept from IOMMU instance {@code iommu}'s event queue (not forwarded to a guest). */
-    List<HostEventRecord> hostEvents(int iommu);
+    /**
+     * The records the host driver kept from IOMMU instance {@code iommu}'s event queue (not forwarded to a guest),
+     * from index {@code from} on, at most {@code max}.
+     */
+    List<HostEventRecord> hostEvents(int iommu, int from, int max);
+
+    /** How many records the host driver of {@code iommu} kept so far. */
+    int hostEventCount(int iommu);
 }

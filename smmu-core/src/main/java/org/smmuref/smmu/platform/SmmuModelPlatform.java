@@ -661,13 +661,19 @@ public final class SmmuModelPlatform implements ModelPlatform {
     }
 
     @Override
-    public List<HostEventRecord> hostEvents(int iommu) {
+    public List<HostEventRecord> hostEvents(int iommu, int from, int max) {
         smmu(iommu);
         List<HostEventRecord> out = new ArrayList<>();
-        for (HostEvent e : platform.driver(iommu).hostEvents()) {
+        for (HostEvent e : platform.driver(iommu).hostEvents(from, max)) {
             out.add(new HostEventRecord(e.record(), e.reason()));
         }
         return out;
+    }
+
+    @Override
+    public int hostEventCount(int iommu) {
+        smmu(iommu);
+        return platform.driver(iommu).hostEventCount();
     }
 
     // ------------------------------------------------------------------ helpers

@@ -28,6 +28,21 @@ public final class SmmuModule extends AbstractModule {
     /** The name of the embedded default platform (what its event-bus addresses carry). */
     public static final String DEFAULT_PLATFORM_NAME = "local";
 
+    private final String platformName;
+
+    /** The module of the embedded default platform, named {@value #DEFAULT_PLATFORM_NAME}. */
+    public SmmuModule() {
+        this(DEFAULT_PLATFORM_NAME);
+    }
+
+    /** The module of a platform named {@code platformName} ({@code [a-z0-9-]+}, what its addresses carry). */
+    public SmmuModule(String platformName) {
+        if (platformName == null || !platformName.matches("[a-z0-9-]+")) {
+            throw new IllegalArgumentException("a platform name is [a-z0-9-]+, was '" + platformName + "'");
+        }
+        this.platformName = platformName;
+    }
+
     @Override
     protected void configure() {
         install(new KvmModule());
@@ -50,7 +65,7 @@ public final class SmmuModule extends AbstractModule {
     @Provides
     @Singleton
     ModelPlatform modelPlatform(SmmuPlatform platform, IommufdCore iommufd) {
-        return new SmmuModelPlatform(platform, iommufd, DEFAULT_PLATFORM_NAME);
+        return new SmmuModelPlatform(platform, iommufd, platformName);
     }
 
     @Provides

@@ -375,4 +375,17 @@ class TlbTest {
         t.invalidate(new TlbInvalidation.NsnhAll());
         assertThat(t.size()).isZero();
     }
+
+    @Test
+    void lookups_are_counted_as_hits_and_misses() {
+        assertThat(tlb.hits()).isZero();
+        assertThat(tlb.misses()).isZero();
+        assertThat(has(EL1, 1, 10, false, 0x1000)).isFalse();
+        put(EL1, 1, 10, false, 0x1000, 12, false);
+        assertThat(has(EL1, 1, 10, false, 0x1000)).isTrue();
+        assertThat(has(EL1, 1, 10, false, 0x1800)).isTrue();
+        assertThat(hasIpa(1, 0x5000)).isFalse();
+        assertThat(tlb.hits()).isEqualTo(2);
+        assertThat(tlb.misses()).isEqualTo(2);
+    }
 }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -27,6 +28,7 @@ import org.smmuref.iommufd.Iommufd;
 import org.smmuref.iommufd.IommufdAbi;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.KvmVmFile;
+import org.smmuref.iommufd.platform.HostEventRecord;
 import org.smmuref.iommufd.platform.ModelPlatform;
 import org.smmuref.iommufd.platform.TlbiOp;
 import org.smmuref.iommufd.platform.VmInfo;
@@ -71,6 +73,8 @@ public final class ApiVerticle extends VerticleBase {
     private Sessions sessions;
     private IoctlOps ioctls;
     private PlatformOps platformOps;
+    /** Per IOMMU, how many host-kept records were routed already (also the lock of the routing). */
+    private int[] hostSeen;
 
     /** How an operation runs. */
     enum Mode {
@@ -126,11 +130,22 @@ public final class ApiVerticle extends VerticleBase {
         };
         workers = Executors.newFixedThreadPool(options.workerThreads(), threads);
         sessions = new Sessions(workers);
+        int iommus = platform.describe().iommus().size();
+        hostSeen = new int[iommus];
+        for (int i = 0; i < iommus; i++) {
+            hostSeen[i] = platform.hostEventCount(i);
+        }
         ioctls = new IoctlOps(iommufd, platform, this::registerEventFd);
         platformOps = new PlatformOps(platform, options, dmaTranslations, this::drain);
         registerAll();
-        MessageConsumer<String> gone = vertx.eventBus().localConsumer(ApiAddresses.clientGone(options.node()),
-            m -> workers.execute(() -> m.reply(clientGone(m.body()))));
+        MessageConsumer<Object> gone = vertx.eventBus().localConsumer(ApiAddresses.clientGone(options.node()),
+            m -> {
+                if (!(m.body() instanceof String client)) {
+                    m.fail(Errno.EINVAL.number(), "EINVAL: body: the client id string");
+                    return;
+                }
+                clientGone(client).whenComplete((reply, failure) -> m.reply(reply));
+            });
         consumers.add(gone);
         List<Future<Void>> ready = new ArrayList<>();
         for (MessageConsumer<?> c : consumers) {
@@ -270,8 +285,10 @@ public final class ApiVerticle extends VerticleBase {
             default -> throw ApiCodec.invalid("abi", "must be \"upstream\" or \"v1_2023\", was \"" + abiName + "\"");
         };
         int fd = platform.openContext(abi);
-        Sessions.ContextEntry c = sessions.add(r.client(), fd, abi);
-        return new JsonObject().put("ctx", c.handle).put("abi", abiName);
+        Sessions.ContextEntry c = sessions.add(r.client(), fd, abi,
+            ApiAddresses.event(options.node(), "smmu", Sessions.newHandle()));
+        return new JsonObject().put("ctx", c.handle).put("abi", abiName)
+            .put("host_events_address", c.hostEventsAddress);
     }
 
     private Object close(ApiRequest r, Sessions.ContextEntry c) {
@@ -347,37 +364,46 @@ public final class ApiVerticle extends VerticleBase {
         }
     }
 
-    /** Closes every context of {@code client} (each in its own lane, after what it queued); replies how many. */
-    private JsonObject clientGone(String client) {
-        if (client == null) {
-            return new JsonObject().put("contexts", 0).put("vms", 0);
-        }
+    /**
+     * Closes every context and VM of {@code client}, each in its own lane after what it already queued; completes
+     * with how many, without holding a worker while the lanes get there.
+     */
+    private CompletableFuture<JsonObject> clientGone(String client) {
         List<Sessions.ContextEntry> mine = sessions.ofClient(client);
-        List<java.util.concurrent.CompletableFuture<Void>> done = new ArrayList<>();
+        List<Sessions.VmEntry> vms = sessions.vmsOf(client);
+        List<CompletableFuture<Void>> done = new ArrayList<>();
         for (Sessions.ContextEntry c : mine) {
-            java.util.concurrent.CompletableFuture<Void> f = new java.util.concurrent.CompletableFuture<>();
-            c.queue.submit(() -> {
+            done.add(inLane(c.queue, () -> {
                 if (!c.closed) {
                     closeQuietly(c);
                 }
-                f.complete(null);
-            });
-            done.add(f);
+            }));
         }
-        List<Sessions.VmEntry> vms = sessions.vmsOf(client);
         for (Sessions.VmEntry v : vms) {
-            java.util.concurrent.CompletableFuture<Void> f = new java.util.concurrent.CompletableFuture<>();
-            v.queue.submit(() -> {
+            done.add(inLane(v.queue, () -> {
                 if (!v.closed) {
                     closeVmQuietly(v);
                 }
-                f.complete(null);
-            });
-            done.add(f);
+            }));
         }
-        java.util.concurrent.CompletableFuture.allOf(done.toArray(new java.util.concurrent.CompletableFuture[0]))
-            .orTimeout(30, TimeUnit.SECONDS).exceptionally(t -> null).join();
-        return new JsonObject().put("contexts", mine.size()).put("vms", vms.size());
+        JsonObject reply = new JsonObject().put("contexts", mine.size()).put("vms", vms.size());
+        return CompletableFuture.allOf(done.toArray(new CompletableFuture<?>[0])).handle((v, t) -> reply);
+    }
+
+    private static CompletableFuture<Void> inLane(SerialQueue lane, Runnable work) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        try {
+            lane.submit(() -> {
+                try {
+                    work.run();
+                } finally {
+                    f.complete(null);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            f.complete(null);
+        }
+        return f;
     }
 
     // ------------------------------------------------------------------ events
@@ -388,8 +414,19 @@ public final class ApiVerticle extends VerticleBase {
         return address;
     }
 
-    /** Publishes every record queued on the context's pushed event queues, in sequence order. */
+    /**
+     * Publishes every record queued on the context's pushed event queues, in sequence order, then every new record
+     * the host drivers kept, to the context that holds its device.
+     */
     void drain(Sessions.ContextEntry c) {
+        try {
+            drainQueues(c);
+        } finally {
+            publishHostEvents();
+        }
+    }
+
+    private void drainQueues(Sessions.ContextEntry c) {
         if (c.eventFds.isEmpty()) {
             return;
         }
@@ -418,6 +455,50 @@ public final class ApiVerticle extends VerticleBase {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Routes the host-kept SMMU event records (the ones not forwarded to a vIOMMU) to the context that has the
+     * record's StreamID bound, on its {@code host_events_address}; a queue-overflow notice goes to every context with
+     * a device behind that SMMU. Records of devices nobody bound stay for {@code hw.host_events}.
+     */
+    private void publishHostEvents() {
+        synchronized (hostSeen) {
+            for (int i = 0; i < hostSeen.length; i++) {
+                int count = platform.hostEventCount(i);
+                while (hostSeen[i] < count) {
+                    List<HostEventRecord> records = platform.hostEvents(i, hostSeen[i], 256);
+                    if (records.isEmpty()) {
+                        break;
+                    }
+                    for (HostEventRecord r : records) {
+                        route(i, hostSeen[i]++, r);
+                    }
+                }
+            }
+        }
+    }
+
+    private void route(int iommu, int index, HostEventRecord r) {
+        long[] rec = r.record();
+        boolean overflow = rec[0] == 0 && rec[1] == 0 && rec[2] == 0 && rec[3] == 0;
+        int sid = (int) (rec[0] >>> 32);
+        JsonObject body = new JsonObject().put("iommu", iommu).put("index", index).put("event_id", rec[0] & 0xFF)
+            .put("stream_id", Integer.toUnsignedLong(sid)).put("record", ApiCodec.wordArray(rec))
+            .put("reason", r.reason()).put("overflow", overflow);
+        for (Sessions.ContextEntry c : sessions.all()) {
+            boolean mine = false;
+            for (int[] dev : c.devices.values()) {
+                if (dev[0] == iommu && (overflow || dev[1] == sid)) {
+                    mine = true;
+                    break;
+                }
+            }
+            if (mine && !c.closed) {
+                vertx.eventBus().publish(c.hostEventsAddress, body);
+                eventsPublished.increment();
             }
         }
     }
@@ -493,7 +574,8 @@ public final class ApiVerticle extends VerticleBase {
                     drain(context);
                 }
                 fail(m, name, e);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+                // never leave a request unanswered: the caller gets EIO at once instead of its timeout
                 LOG.error("{} failed unexpectedly", name, e);
                 fail(m, name, new IommufdException(Errno.EIO, "internal error: " + e));
             } finally {

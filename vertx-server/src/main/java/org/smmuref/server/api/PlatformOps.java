@@ -163,13 +163,13 @@ final class PlatformOps {
             JsonObject j = q.requireJson();
             int iommu = ApiCodec.intIn(j, "iommu", 0, Integer.MAX_VALUE, 0);
             int from = ApiCodec.intIn(j, "from", 0, Integer.MAX_VALUE, 0);
-            List<HostEventRecord> all = platform.hostEvents(iommu);
+            List<HostEventRecord> some = platform.hostEvents(iommu, from, 256);
             JsonArray out = new JsonArray();
-            for (int i = from; i < all.size() && out.size() < 256; i++) {
-                out.add(new JsonObject().put("index", i).put("record", ApiCodec.wordArray(all.get(i).record()))
-                    .put("reason", all.get(i).reason()));
+            for (int i = 0; i < some.size(); i++) {
+                out.add(new JsonObject().put("index", from + i).put("record", ApiCodec.wordArray(some.get(i).record()))
+                    .put("reason", some.get(i).reason()));
             }
-            return new JsonObject().put("events", out).put("total", all.size());
+            return new JsonObject().put("events", out).put("total", platform.hostEventCount(iommu));
         });
     }
 

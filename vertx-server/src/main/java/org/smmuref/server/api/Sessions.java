@@ -43,6 +43,8 @@ final class Sessions {
         final int fd;
         final IommufdAbi abi;
         final SerialQueue queue;
+        /** Where the host-kept SMMU event records of this context's devices are published. */
+        final String hostEventsAddress;
         /** dev_id -> {IOMMU instance, StreamID} of the devices bound through this context. */
         final Map<Integer, int[]> devices = new ConcurrentHashMap<>();
         /** Event fd -> its queue's publication state. */
@@ -51,7 +53,8 @@ final class Sessions {
         final Object drainLock = new Object();
         volatile boolean closed;
 
-        ContextEntry(String handle, String owner, int fd, IommufdAbi abi, SerialQueue queue) {
+        ContextEntry(String handle, String owner, int fd, IommufdAbi abi, SerialQueue queue, String hostEventsAddress) {
+            this.hostEventsAddress = hostEventsAddress;
             this.handle = handle;
             this.owner = owner;
             this.fd = fd;
@@ -119,9 +122,9 @@ final class Sessions {
     }
 
     /** Registers a new context of {@code owner} on fd {@code fd}. */
-    ContextEntry add(String owner, int fd, IommufdAbi abi) {
+    ContextEntry add(String owner, int fd, IommufdAbi abi, String hostEventsAddress) {
         String handle = newHandle();
-        ContextEntry c = new ContextEntry(handle, owner, fd, abi, new SerialQueue(workers));
+        ContextEntry c = new ContextEntry(handle, owner, fd, abi, new SerialQueue(workers), hostEventsAddress);
         contexts.put(handle, c);
         return c;
     }

@@ -90,6 +90,34 @@ class IsolationTest {
     }
 
     @Test
+    void host_kept_smmu_events_go_to_the_context_that_holds_the_device() throws Exception {
+        SmmurefClient a = bed.client();
+        SmmurefClient b = bed.client();
+        JsonObject ao = await(a.openContext(org.smmuref.iommufd.IommufdAbi.UPSTREAM));
+        JsonObject bo = await(b.openContext(org.smmuref.iommufd.IommufdAbi.UPSTREAM));
+        String actx = ao.getString("ctx");
+        String bctx = bo.getString("ctx");
+        assertThat(ao.getString("host_events_address")).startsWith("smmuref.events.local.smmu.")
+            .isNotEqualTo(bo.getString("host_events_address"));
+        LinkedBlockingQueue<JsonObject> toA = new LinkedBlockingQueue<>();
+        LinkedBlockingQueue<JsonObject> toB = new LinkedBlockingQueue<>();
+        await(a.subscribe(ao.getString("host_events_address"), toA::add));
+        await(b.subscribe(bo.getString("host_events_address"), toB::add));
+        // A's device on an empty IOAS (a plain stage-2 domain): its fault is the host's, not a guest's
+        int ioas = await(a.ioctlJson(actx, IommufdCommand.IOAS_ALLOC, new JsonObject())).getInteger("out_ioas_id");
+        int dev = await(a.bind(actx, 0, 0x8));
+        await(a.attach(actx, dev, ioas));
+        await(b.bind(bctx, 0, 0x9));
+        assertThat(await(a.dmaRead(actx, dev, 0x1000, 4)).getString("outcome")).isEqualTo("aborted");
+        JsonObject e = toA.poll(10, TimeUnit.SECONDS);
+        assertThat(e).as("the host-kept record reaches A").isNotNull();
+        assertThat(e.getLong("stream_id")).isEqualTo(0x8);
+        assertThat(e.getString("reason")).contains("not attached to a nested domain");
+        assertThat(toB.poll(200, TimeUnit.MILLISECONDS)).as("B holds another device").isNull();
+        assertThat(await(a.hostEvents(0, 0)).getInteger("total")).isPositive();
+    }
+
+    @Test
     void client_gone_closes_its_contexts_and_vms_and_frees_its_devices() {
         SmmurefClient a = bed.client();
         SmmurefClient b = bed.client();
