@@ -220,6 +220,38 @@ class BridgeVerticleTest {
     }
 
     @Test
+    void a_disconnect_closes_every_context_of_that_connection_in_the_real_api() throws Exception {
+        JsonObject bindC = new JsonObject().put("iommu", 0).put("stream_id", 0xc);
+        try (BridgeWire other = new BridgeWire(server.bridgePort())) {
+            other.send(BridgeWire.request("smmuref.local.iommufd.open", "o1", auth(), new JsonObject()));
+            String ctx2 = other.read().getJsonObject("body").getString("ctx");
+            try (BridgeWire owner = new BridgeWire(server.bridgePort())) {
+                owner.send(BridgeWire.request("smmuref.local.iommufd.open", "a1", auth(), new JsonObject()));
+                String ctx = owner.read().getJsonObject("body").getString("ctx");
+                owner.send(BridgeWire.request("smmuref.local.vfio.bind", "a2", auth(), bindC.copy().put("ctx", ctx)));
+                assertThat(owner.read().getString("type")).isEqualTo("message");
+                // While the owner is connected, the device is its own.
+                other.send(BridgeWire.request("smmuref.local.vfio.bind", "o2", auth(),
+                    bindC.copy().put("ctx", ctx2)));
+                assertThat(other.read().getString("message")).startsWith("EBUSY");
+            }
+            // The owner's socket closed: its context is closed by the API and the device freed.
+            JsonObject reply = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            for (int i = 0; System.nanoTime() < deadline; i++) {
+                other.send(BridgeWire.request("smmuref.local.vfio.bind", "o3-" + i, auth(),
+                    bindC.copy().put("ctx", ctx2)));
+                reply = other.read();
+                if (reply.getString("type").equals("message")) {
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            assertThat(reply.getString("type")).as(reply.encode()).isEqualTo("message");
+        }
+    }
+
+    @Test
     void the_internal_bridge_refuses_frames_that_did_not_pass_the_guard() throws Exception {
         // Reach the stock bridge directly, as a local process that found its port could: without the guard's
         // secret every frame is blocked, so the client header cannot be forged there either.

@@ -3,6 +3,7 @@ package org.smmuref.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.smmuref.client.SmmurefClient;
 import org.smmuref.launcher.Platform;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -68,6 +69,22 @@ class SmmurefServerTest {
             "smmuref_events_published_total", "smmuref_events_lost_total");
         assertThat(text).containsPattern("smmuref_tlb_hits_total\\{[^}]*iommu=\"0\"");
         assertThat(text).containsPattern("smmuref_tlb_hit_ratio\\{[^}]*iommu=\"0\"");
+    }
+
+    @Test
+    void real_requests_show_up_by_operation_and_failures_by_errno() throws Exception {
+        start(ServerOptions.ephemeral());
+        SmmurefClient client = SmmurefClient.create(server.vertx().eventBus(), "local");
+        String ctx = client.open().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        client.close(ctx).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        Throwable again = client.close(ctx).toCompletionStage().toCompletableFuture().handle((v, e) -> e)
+            .get(30, TimeUnit.SECONDS);
+        assertThat(again).hasMessageStartingWith("EBADF");
+        String text = get("/metrics", null, null).bodyAsString();
+        assertThat(text).containsPattern("smmuref_requests_seconds_count\\{[^}]*op=\"iommufd.open\"[^}]*} 1(\\.0)?\n");
+        assertThat(text).containsPattern("smmuref_requests_seconds_bucket\\{[^}]*op=\"iommufd.close\"");
+        assertThat(text).containsPattern(
+            "smmuref_failures_total\\{[^}]*errno=\"EBADF\"[^}]*op=\"iommufd.close\"[^}]*} 1(\\.0)?\n");
     }
 
     @Test
