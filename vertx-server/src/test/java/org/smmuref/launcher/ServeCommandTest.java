@@ -43,6 +43,19 @@ class ServeCommandTest extends CliTestBase {
     }
 
     @Test
+    void serve_cluster_joins_hazelcast_with_the_flags_and_reports_it() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            port = s.getLocalPort();
+        }
+        String name = "cli-" + java.util.UUID.randomUUID();
+        assertThat(run("serve", "--name", "n1", "--cluster", "--cluster-port", Integer.toString(port),
+            "--cluster-name", name, "--http-port", "0", "--bridge-port", "0", "--exit-after-start")).as(err.toString())
+            .isZero();
+        assertThat(out.toString()).contains("platform 'n1'", "cluster: '" + name + "' via Hazelcast on 127.0.0.1");
+    }
+
+    @Test
     void a_bad_config_is_a_usage_error_naming_file_and_key() throws Exception {
         Path file = dir.resolve("bad.yaml");
         Files.writeString(file, "smmus: [{features: {vmid16: yes-please}}]\n");
