@@ -244,9 +244,9 @@ record ConfigFile(Optional<String> name, PlatformConfig platform, Server server,
                 for (Node d : s.get("devices").elements()) {
                     MasterSpec m;
                     if (d.node.isObject()) {
-                        d.allowOnly("streamId", "ats");
-                        m = new MasterSpec(d.get("streamId").integer(),
-                            d.bool("ats", false));
+                        d.allowOnly("streamId", "ats", "canwbs");
+                        m = new MasterSpec(d.get("streamId").integer(), d.bool("ats", false),
+                            d.bool("canwbs", false));
                     } else {
                         m = new MasterSpec(d.integer(), false);
                     }
