@@ -490,6 +490,35 @@ public final class SmmurefClient {
             .put("value", Integer.toUnsignedLong(value))).mapEmpty();
     }
 
+    /** A 64-bit MMIO register read. */
+    public Future<Long> mmioRead64(int iommu, long offset) {
+        return request(ApiAddresses.HW, "mmio_read", new JsonObject().put("iommu", iommu).put("offset", offset)
+            .put("width", 64)).map(j -> words(new JsonArray().add(j.getValue("value")))[0]);
+    }
+
+    /** A 64-bit MMIO register write (the server must allow hardware writes). */
+    public Future<Void> mmioWrite64(int iommu, long offset, long value) {
+        return request(ApiAddresses.HW, "mmio_write", new JsonObject().put("iommu", iommu).put("offset", offset)
+            .put("value", Long.toUnsignedString(value)).put("width", 64)).mapEmpty();
+    }
+
+    /**
+     * The struct a failed command wrote back (IOAS_IOVA_RANGES' EMSGSIZE, HWPT_INVALIDATE), from a byte-form
+     * failure's message; empty if the failure carries none.
+     */
+    public static java.util.Optional<byte[]> writtenBack(Throwable failure) {
+        String m = failure == null ? null : failure.getMessage();
+        int at = m == null ? -1 : m.lastIndexOf("; reply=");
+        if (at < 0 || m.startsWith("{", at + 8)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(B64D.decode(m.substring(at + 8)));
+        } catch (IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** Reads physical memory. */
     public Future<byte[]> readPhysical(long pa, int length) {
         return request(ApiAddresses.HW, "phys_read", new JsonObject().put("pa", pa).put("length", length))

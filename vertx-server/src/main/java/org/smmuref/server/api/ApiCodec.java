@@ -298,17 +298,23 @@ public final class ApiCodec {
         }
     }
 
+    /** The member name the JSON uses for {@code f}; union aliases may repeat only with the same value. */
     private static String presentAlias(CField f, JsonObject json) {
         String found = null;
         for (String alias : f.aliases()) {
             if (json.getValue(alias) != null) {
-                if (found != null) {
-                    throw invalid(alias, "names the same union member as '" + found + "'");
+                if (found != null && !sameNumber(json.getValue(found), json.getValue(alias), f, alias)) {
+                    throw invalid(alias, "names the same union member as '" + found + "' with another value");
                 }
-                found = alias;
+                found = found == null ? alias : found;
             }
         }
         return found;
+    }
+
+    private static boolean sameNumber(Object a, Object b, CField f, String alias) {
+        int bits = 8 * f.type().size();
+        return number(a, alias, bits) == number(b, alias, bits);
     }
 
     /** A struct's members as JSON, read from {@code bytes} at {@code base} (bytes beyond the array read as zero). */

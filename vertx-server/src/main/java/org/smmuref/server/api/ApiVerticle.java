@@ -75,6 +75,8 @@ public final class ApiVerticle extends VerticleBase {
     private PlatformOps platformOps;
     /** Per IOMMU, how many host-kept records were routed already (also the lock of the routing). */
     private int[] hostSeen;
+    /** The same counts, readable without the lock. */
+    private java.util.concurrent.atomic.AtomicIntegerArray hostSeenCount;
 
     /** How an operation runs. */
     enum Mode {
@@ -132,8 +134,10 @@ public final class ApiVerticle extends VerticleBase {
         sessions = new Sessions(workers);
         int iommus = platform.describe().iommus().size();
         hostSeen = new int[iommus];
+        hostSeenCount = new java.util.concurrent.atomic.AtomicIntegerArray(iommus);
         for (int i = 0; i < iommus; i++) {
             hostSeen[i] = platform.hostEventCount(i);
+            hostSeenCount.set(i, hostSeen[i]);
         }
         ioctls = new IoctlOps(iommufd, platform, this::registerEventFd);
         platformOps = new PlatformOps(platform, options, dmaTranslations, this::drain);
@@ -465,6 +469,14 @@ public final class ApiVerticle extends VerticleBase {
      * a device behind that SMMU. Records of devices nobody bound stay for {@code hw.host_events}.
      */
     private void publishHostEvents() {
+        boolean any = false;
+        for (int i = 0; i < hostSeen.length && !any; i++) {
+            any = platform.hostEventCount(i) != hostSeenCount.get(i);
+        }
+        if (!any) {
+            // the common case after a DMA: nothing new, and no lock shared by every client's DMA
+            return;
+        }
         synchronized (hostSeen) {
             for (int i = 0; i < hostSeen.length; i++) {
                 int count = platform.hostEventCount(i);
@@ -476,6 +488,7 @@ public final class ApiVerticle extends VerticleBase {
                     for (HostEventRecord r : records) {
                         route(i, hostSeen[i]++, r);
                     }
+                    hostSeenCount.set(i, hostSeen[i]);
                 }
             }
         }
