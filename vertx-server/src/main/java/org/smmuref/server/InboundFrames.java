@@ -190,10 +190,12 @@ public final class InboundFrames {
         return new Reject(message, message.startsWith("EACCES") ? 13 : 22, replyAddress, false);
     }
 
+    /** One line of at most 120 characters (parser messages span lines and quote the input). */
     private static String shorten(String s) {
         if (s == null) {
             return "";
         }
-        return s.length() <= 120 ? s : s.substring(0, 120) + "...";
+        String line = s.replaceAll("\\s+", " ").strip();
+        return line.length() <= 120 ? line : line.substring(0, 120) + "...";
     }
 }
