@@ -121,4 +121,20 @@ class SmmuModelPlatformTest {
         assertThatThrownBy(() -> new TlbiOp("NOPE", 0, 0, false, 1, 0, 0, 0))
             .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void mmap_is_all_or_nothing_and_munmap_visits_only_mapped_pages() {
+        int ctx = platform.openContext(IommufdAbi.UPSTREAM);
+        // more than the machine's RAM: refused, and nothing of it stays mapped
+        assertThat(errno(() -> platform.mmap(ctx, 0x10_0000_0000L, 2L << 30))).isEqualTo(Errno.ENOMEM);
+        assertThat(errno(() -> platform.readProcess(ctx, 0x10_0000_0000L, 1))).isEqualTo(Errno.EFAULT);
+        platform.mmap(ctx, 0x1000_0000L, 0x2000);
+        platform.mmap(ctx, 0x3000_0000L, 0x1000);
+        // a range of 2^46 bytes around the first mapping only
+        platform.munmap(ctx, 0, 1L << 46 & ~0xFFFL);
+        assertThat(errno(() -> platform.readProcess(ctx, 0x1000_0000L, 1))).isEqualTo(Errno.EFAULT);
+        assertThat(errno(() -> platform.readProcess(ctx, 0x3000_0000L, 1))).isEqualTo(Errno.EFAULT);
+        platform.mmap(ctx, 0x1000_0000L, 0x1000);
+        assertThat(platform.readProcess(ctx, 0x1000_0000L, 1)).containsExactly(0);
+    }
 }

@@ -1,5 +1,7 @@
 package org.smmuref.server.api;
 
+import io.vertx.core.json.JsonObject;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -34,6 +36,38 @@ public record ApiOptions(String node, int maxBodyBytes, int workerThreads, boole
     /** The defaults for the embedded platform {@code local}. */
     public static ApiOptions defaults() {
         return new ApiOptions(ApiAddresses.LOCAL_NODE, DEFAULT_MAX_BODY_BYTES, DEFAULT_WORKER_THREADS, false);
+    }
+
+    /**
+     * Options from JSON ({@code node}, {@code maxBodyBytes}, {@code workerThreads}, {@code hardwareWrites}); absent
+     * keys keep their defaults, an unknown key or a bad value is an IllegalArgumentException naming it.
+     */
+    public static ApiOptions fromJson(JsonObject json) {
+        Set<String> known = Set.of("node", "maxBodyBytes", "workerThreads", "hardwareWrites");
+        for (String key : json.fieldNames()) {
+            if (!known.contains(key)) {
+                throw new IllegalArgumentException("unknown API option '" + key + "'; known: " + known);
+            }
+        }
+        ApiOptions d = defaults();
+        try {
+            return new ApiOptions(json.getString("node", d.node()), json.getInteger("maxBodyBytes", d.maxBodyBytes()),
+                json.getInteger("workerThreads", d.workerThreads()),
+                json.getBoolean("hardwareWrites", d.hardwareWrites()));
+        } catch (ClassCastException e) {
+            throw new IllegalArgumentException("an API option has the wrong type: " + e.getMessage(), e);
+        }
+    }
+
+    /** These options as JSON ({@link #fromJson} reads it back). */
+    public JsonObject toJson() {
+        return new JsonObject().put("node", node).put("maxBodyBytes", maxBodyBytes)
+            .put("workerThreads", workerThreads).put("hardwareWrites", hardwareWrites);
+    }
+
+    /** These options with another worker count. */
+    public ApiOptions withWorkerThreads(int threads) {
+        return new ApiOptions(node, maxBodyBytes, threads, hardwareWrites);
     }
 
     /** These options for another node name. */

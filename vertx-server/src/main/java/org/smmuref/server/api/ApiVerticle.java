@@ -139,7 +139,7 @@ public final class ApiVerticle extends VerticleBase {
             hostSeen[i] = platform.hostEventCount(i);
             hostSeenCount.set(i, hostSeen[i]);
         }
-        ioctls = new IoctlOps(iommufd, platform, this::registerEventFd);
+        ioctls = new IoctlOps(iommufd, platform, this::registerEventFd, options.maxBodyBytes());
         platformOps = new PlatformOps(platform, options, dmaTranslations, this::drain);
         registerAll();
         MessageConsumer<Object> gone = vertx.eventBus().localConsumer(ApiAddresses.clientGone(options.node()),

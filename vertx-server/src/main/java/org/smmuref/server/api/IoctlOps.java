@@ -61,11 +61,13 @@ final class IoctlOps {
     private final Iommufd iommufd;
     private final ModelPlatform platform;
     private final EventFds events;
+    private final int maxSize;
 
-    IoctlOps(Iommufd iommufd, ModelPlatform platform, EventFds events) {
+    IoctlOps(Iommufd iommufd, ModelPlatform platform, EventFds events, int maxSize) {
         this.iommufd = iommufd;
         this.platform = platform;
         this.events = events;
+        this.maxSize = maxSize;
     }
 
     /** The result of a call: what to send back, and any header to add. */
@@ -138,9 +140,11 @@ final class IoctlOps {
             Predicate<String> optional = n -> n.equals("size") || n.equals("flags") || n.startsWith("out_")
                 || n.contains("reserved") || extra.contains(n);
             byte[] full = ApiCodec.structBytes(layout, j, "", optional, n -> false);
-            long size = ApiCodec.u32(j, "size", layout.size());
-            if (size > Integer.MAX_VALUE - 8) {
-                throw ApiCodec.invalid("size", size + " is beyond any body");
+            long size = Integer.toUnsignedLong(ApiCodec.u32(j, "size", layout.size()));
+            if (size > maxSize) {
+                // the byte form could not carry a struct this big either
+                throw new IommufdException(Errno.E2BIG, "field 'size': " + size + " exceeds the body limit of "
+                    + maxSize);
             }
             ApiCodec.writeLe32(full, 0, (int) size);
             byte[] arg = Arrays.copyOf(full, (int) size);

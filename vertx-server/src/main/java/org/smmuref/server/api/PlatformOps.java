@@ -200,12 +200,20 @@ final class PlatformOps {
             throw ApiCodec.invalid("transactions", "must hold 1..1024 transactions, holds " + list.size());
         }
         List<DmaRequest> requests = new ArrayList<>();
+        long total = 0;
         for (int i = 0; i < list.size(); i++) {
             String where = "transactions[" + i + "].";
             if (!(list.getValue(i) instanceof JsonObject t)) {
                 throw ApiCodec.invalid(where, "expected an object, got " + ApiCodec.kind(list.getValue(i)));
             }
-            requests.add(request(c, t, where, ApiCodec.bool(t, "write", false)));
+            DmaRequest r = request(c, t, where, ApiCodec.bool(t, "write", false));
+            total += r.access().write() ? 0 : r.length();
+            if (total > maxData) {
+                // the reply carries every byte read: the burst as a whole must fit in one body
+                throw new IommufdException(Errno.E2BIG, where + "length: the burst reads more than " + maxData
+                    + " bytes in all");
+            }
+            requests.add(r);
         }
         try {
             JsonArray out = new JsonArray();

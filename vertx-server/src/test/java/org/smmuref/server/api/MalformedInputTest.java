@@ -138,4 +138,17 @@ class MalformedInputTest {
         assertThat(bed.metrics.counter("smmuref.failures", "op", "iommufd.ioas_alloc", "errno", "EINVAL").count())
             .isGreaterThanOrEqualTo(6);
     }
+
+    @Test
+    void sizes_and_lengths_that_would_not_fit_a_body_are_e2big() {
+        ReplyException size = json("ioas_alloc", new JsonObject().put("ctx", ctx).put("size", 0x7fff_fff0L));
+        assertThat(size.failureCode()).isEqualTo(7);
+        assertThat(size.getMessage()).contains("'size'");
+        int dev = await(client.bind(ctx, 0, 0x8));
+        JsonObject t = new JsonObject().put("dev_id", dev).put("address", 0).put("length", MAX / 2);
+        ReplyException burst = failure(client.dmaBurst(ctx, java.util.List.of(t, t)));
+        assertThat(burst.failureCode()).isEqualTo(7);
+        assertThat(burst.getMessage()).contains("transactions[1].length");
+        einval(failure(client.dmaRead(ctx, dev, 0, MAX)), "'length'");
+    }
 }
