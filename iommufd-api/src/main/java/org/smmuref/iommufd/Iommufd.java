@@ -4,7 +4,9 @@ import org.smmuref.iommufd.uapi.IommuDestroy;
 import org.smmuref.iommufd.uapi.IommuFaultAlloc;
 import org.smmuref.iommufd.uapi.IommuHwInfo;
 import org.smmuref.iommufd.uapi.IommuHwptAlloc;
+import org.smmuref.iommufd.uapi.IommuHwptGetDirtyBitmap;
 import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
+import org.smmuref.iommufd.uapi.IommuHwptSetDirtyTracking;
 import org.smmuref.iommufd.uapi.IommuIoasAlloc;
 import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
 import org.smmuref.iommufd.uapi.IommuIoasCopy;
@@ -142,4 +144,10 @@ public interface Iommufd {
 
     /** IOMMU_VEVENTQ_ALLOC: sets {@code out_veventq_id} and {@code out_veventq_fd}. */
     IommuVeventqAlloc veventqAlloc(int ctx, IommuVeventqAlloc cmd);
+
+    /** IOMMU_HWPT_SET_DIRTY_TRACKING: turns dirty tracking of a paging HWPT on or off. */
+    IommuHwptSetDirtyTracking hwptSetDirtyTracking(int ctx, IommuHwptSetDirtyTracking cmd);
+
+    /** IOMMU_HWPT_GET_DIRTY_BITMAP: sets the bits of the dirty pages of an IOVA range in a user bitmap. */
+    IommuHwptGetDirtyBitmap hwptGetDirtyBitmap(int ctx, IommuHwptGetDirtyBitmap cmd);
 }

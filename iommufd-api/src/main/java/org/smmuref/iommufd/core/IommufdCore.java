@@ -32,7 +32,9 @@ import org.smmuref.iommufd.uapi.IommuDestroy;
 import org.smmuref.iommufd.uapi.IommuFaultAlloc;
 import org.smmuref.iommufd.uapi.IommuHwInfo;
 import org.smmuref.iommufd.uapi.IommuHwptAlloc;
+import org.smmuref.iommufd.uapi.IommuHwptGetDirtyBitmap;
 import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
+import org.smmuref.iommufd.uapi.IommuHwptSetDirtyTracking;
 import org.smmuref.iommufd.uapi.IommuIoasAlloc;
 import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
 import org.smmuref.iommufd.uapi.IommuIoasCopy;
@@ -480,8 +482,9 @@ public final class IommufdCore implements Iommufd {
                 case VIOMMU_ALLOC -> NestingCommands.viommuAlloc(c, (IommuViommuAlloc) a, lock);
                 case VDEVICE_ALLOC -> NestingCommands.vdeviceAlloc(c, (IommuVdeviceAlloc) a);
                 case VEVENTQ_ALLOC -> veventqAlloc(c, (IommuVeventqAlloc) a);
-                case VFIO_IOAS, HWPT_SET_DIRTY_TRACKING, HWPT_GET_DIRTY_BITMAP, IOAS_MAP_FILE, IOAS_CHANGE_PROCESS,
-                    HW_QUEUE_ALLOC -> throw new IommufdException(Errno.EOPNOTSUPP, call.command().ioctlName()
+                case HWPT_SET_DIRTY_TRACKING -> DirtyCommands.setDirtyTracking(c, (IommuHwptSetDirtyTracking) a);
+                case HWPT_GET_DIRTY_BITMAP -> DirtyCommands.getDirtyBitmap(c, (IommuHwptGetDirtyBitmap) a);
+                case VFIO_IOAS, IOAS_MAP_FILE, IOAS_CHANGE_PROCESS, HW_QUEUE_ALLOC -> throw new IommufdException(Errno.EOPNOTSUPP, call.command().ioctlName()
                     + " is not implemented by smmuref");
             };
         } catch (IommufdException e) {
@@ -564,6 +567,16 @@ public final class IommufdCore implements Iommufd {
     @Override
     public IommuVeventqAlloc veventqAlloc(int ctx, IommuVeventqAlloc cmd) {
         return typed(ctx, cmd, IommuVeventqAlloc.class);
+    }
+
+    @Override
+    public IommuHwptSetDirtyTracking hwptSetDirtyTracking(int ctx, IommuHwptSetDirtyTracking cmd) {
+        return typed(ctx, cmd, IommuHwptSetDirtyTracking.class);
+    }
+
+    @Override
+    public IommuHwptGetDirtyBitmap hwptGetDirtyBitmap(int ctx, IommuHwptGetDirtyBitmap cmd) {
+        return typed(ctx, cmd, IommuHwptGetDirtyBitmap.class);
     }
 
     // ------------------------------------------------------------------ generic handlers

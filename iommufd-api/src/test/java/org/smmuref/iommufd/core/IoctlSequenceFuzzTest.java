@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import org.junit.jupiter.api.AfterAll;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IommuDomain;
+import org.smmuref.iommufd.spi.DeviceCapabilities;
 import org.smmuref.iommufd.spi.ProcessCapability;
 import org.smmuref.iommufd.uapi.CField;
 import org.smmuref.iommufd.uapi.Errno;
@@ -55,7 +56,7 @@ class IoctlSequenceFuzzTest {
      */
     enum Op {
         RAW_IOCTL, BIND, UNBIND, ATTACH, REPLACE, DETACH, CLOSE_FD, READ_FD, POKE, TRIGGER_EVENT, TOGGLE_PAGE,
-        INJECT_ENOMEM, TOGGLE_CAP_SYS_RESOURCE
+        INJECT_ENOMEM, TOGGLE_CAP_SYS_RESOURCE, DMA_WRITE
     }
 
     static final IommufdCommand[] COMMAND_VALUES = IommufdCommand.values();
@@ -131,8 +132,12 @@ class IoctlSequenceFuzzTest {
         // page aligned (iopt_disable_large_pages)
         documented(IommufdCommand.OPTION, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EBUSY, Errno.EPERM, Errno.EADDRINUSE);
         // not implemented by smmuref: EOPNOTSUPP once the size rules pass
-        for (IommufdCommand c : List.of(IommufdCommand.VFIO_IOAS, IommufdCommand.HWPT_SET_DIRTY_TRACKING,
-            IommufdCommand.HWPT_GET_DIRTY_BITMAP, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
+        // dirty tracking: ENOENT for anything but a paging HWPT (iommufd_get_hwpt_paging), EOPNOTSUPP for flags,
+        // __reserved or a domain without dirty ops; GET also EOVERFLOW (iommufd_check_iova_range). A failing bitmap
+        // walk is not an errno: iommu_read_and_clear_dirty drops it.
+        documented(IommufdCommand.HWPT_SET_DIRTY_TRACKING, Errno.EOPNOTSUPP, Errno.ENOENT);
+        documented(IommufdCommand.HWPT_GET_DIRTY_BITMAP, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EOVERFLOW);
+        for (IommufdCommand c : List.of(IommufdCommand.VFIO_IOAS, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
             IommufdCommand.HW_QUEUE_ALLOC)) {
             documented(c, Errno.EOPNOTSUPP);
         }
@@ -166,6 +171,7 @@ class IoctlSequenceFuzzTest {
         DOCUMENTED_OPS.put(Op.TOGGLE_PAGE, EnumSet.noneOf(Errno.class));
         DOCUMENTED_OPS.put(Op.INJECT_ENOMEM, EnumSet.noneOf(Errno.class));
         DOCUMENTED_OPS.put(Op.TOGGLE_CAP_SYS_RESOURCE, EnumSet.noneOf(Errno.class));
+        DOCUMENTED_OPS.put(Op.DMA_WRITE, EnumSet.noneOf(Errno.class));
         for (IommufdCommand c : COMMAND_VALUES) {
             if (!DOCUMENTED.containsKey(c)) {
                 throw new IllegalStateException("no documented errnos for " + c);
@@ -307,6 +313,8 @@ class IoctlSequenceFuzzTest {
             r = new Reader(input);
             this.coverage = coverage;
             f.mem.mmap(HEAP, (long) HEAP_PAGES * PAGE);
+            // StreamID 5: a device whose IOMMU can track dirty pages (IOMMU_CAP_DIRTY_TRACKING)
+            f.iommu0.addDevice(5, new DeviceCapabilities(true, 0, false, false), List.of());
             // a privileged VMM until TOGGLE_CAP_SYS_RESOURCE takes it away
             f.mem.grant(ProcessCapability.CAP_SYS_RESOURCE);
         }
@@ -454,6 +462,19 @@ class IoctlSequenceFuzzTest {
                         heapUnmapped[page] = !heapUnmapped[page];
                     }
                     case INJECT_ENOMEM -> injectEnomem(r.u8(), r.u8());
+                    case DMA_WRITE -> {
+                        // a device writes one page at (1 << 24) + k * PAGE through one of the paging domains
+                        List<MockIommu.Paging> domains = new ArrayList<>(f.iommu0.pagingDomains);
+                        domains.addAll(f.iommu1.pagingDomains);
+                        int which = r.u8();
+                        long iova = (1L << 24) + (long) (r.u8() % 16) * PAGE;
+                        if (!domains.isEmpty()) {
+                            MockIommu.Paging p = domains.get(which % domains.size());
+                            if (!p.freed) {
+                                p.dmaWrite(iova, PAGE);
+                            }
+                        }
+                    }
                     case TOGGLE_CAP_SYS_RESOURCE -> {
                         if (f.mem.capable(ProcessCapability.CAP_SYS_RESOURCE)) {
                             f.mem.revoke(ProcessCapability.CAP_SYS_RESOURCE);
@@ -602,6 +623,8 @@ class IoctlSequenceFuzzTest {
             for (MockIommu m : List.of(f.iommu0, f.iommu1)) {
                 for (MockIommu.Paging p : m.pagingDomains) {
                     require(p.freed || owned.contains(p), () -> "a paging domain of no HWPT is left after step "
+                        + step);
+                    require(p.pages.keySet().containsAll(p.dirty), () -> "a dirty bit outlived its mapping after step "
                         + step);
                 }
                 for (MockIommu.Nested n : m.nestedDomains) {

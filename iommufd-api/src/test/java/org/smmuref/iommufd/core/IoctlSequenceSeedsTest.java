@@ -174,8 +174,7 @@ class IoctlSequenceSeedsTest {
         seeds.put("size_rules_every_command", sizes.bytes());
 
         Seed unimplemented = world();
-        for (IommufdCommand c : new IommufdCommand[] {IommufdCommand.VFIO_IOAS, IommufdCommand.HWPT_SET_DIRTY_TRACKING,
-            IommufdCommand.HWPT_GET_DIRTY_BITMAP, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
+        for (IommufdCommand c : new IommufdCommand[] {IommufdCommand.VFIO_IOAS, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
             IommufdCommand.HW_QUEUE_ALLOC}) {
             unimplemented.ioctl(c, IoctlSequenceFuzzTest.SIZE_SIZEOF).ioctl(c, IoctlSequenceFuzzTest.SIZE_ZERO_TAIL);
         }
@@ -511,6 +510,44 @@ class IoctlSequenceSeedsTest {
                 "iova", 3 * MAPPED_IOVA)
             .ok(IommufdCommand.IOAS_COPY, "flags", RW, "dst_ioas_id", 7, "src_ioas_id", 7, "length", PAGE,
                 "src_iova", 3 * MAPPED_IOVA)
+            .bytes());
+
+        // Dirty tracking on a dirty-capable device (StreamID 5 -> device 7, its DIRTY_TRACKING HWPT 8 on IOAS 1):
+        // iommufd_hwpt_set_dirty_tracking, iommufd_hwpt_get_dirty_bitmap, iommufd_check_iova_range.
+        int dirtyHwpt = 8;
+        seeds.put("dirty_tracking", world()
+            .op(Op.BIND, 0, 5)
+            .ok(IommufdCommand.HWPT_ALLOC, "flags", IommufdConstants.IOMMU_HWPT_ALLOC_DIRTY_TRACKING, "dev_id", 7,
+                "pt_id", IOAS)
+            .ok(IommufdCommand.HWPT_SET_DIRTY_TRACKING, "flags", 2, "hwpt_id", dirtyHwpt)
+            .ok(IommufdCommand.HWPT_SET_DIRTY_TRACKING, "flags", 1, "hwpt_id", NESTED)
+            .ok(IommufdCommand.HWPT_SET_DIRTY_TRACKING, "flags", 1, "hwpt_id", PARENT)
+            .ok(IommufdCommand.HWPT_SET_DIRTY_TRACKING, "flags", 1, "hwpt_id", dirtyHwpt)
+            // live paging domains: 0 the parent, 1 the dirty one
+            .op(Op.DMA_WRITE, 1, 0)
+            .ok(IommufdCommand.HWPT_GET_DIRTY_BITMAP, "hwpt_id", dirtyHwpt, "flags", 2, "iova", MAPPED_IOVA, "length",
+                PAGE, "page_size", PAGE, "data", SCRATCH)
+            .ok(IommufdCommand.HWPT_GET_DIRTY_BITMAP, "hwpt_id", dirtyHwpt, "__reserved", 1, "iova", MAPPED_IOVA,
+                "length", PAGE, "page_size", PAGE, "data", SCRATCH)
+            .ok(IommufdCommand.HWPT_GET_DIRTY_BITMAP, "hwpt_id", NESTED, "iova", MAPPED_IOVA, "length", PAGE,
+                "page_size", PAGE, "data", SCRATCH)
+            .ok(IommufdCommand.HWPT_GET_DIRTY_BITMAP, "hwpt_id", dirtyHwpt, "iova", MAPPED_IOVA, "page_size", PAGE,
+                "data", SCRATCH)
+            .ok(IommufdCommand.HWPT_GET_DIRTY_BITMAP, "hwpt_id", dirtyHwpt, "iova", MAPPED_IOVA + 1, "length", PAGE,
+                "page_size", PAGE, "data", SCRATCH)
+            .ok(IommufdCommand.HWPT_GET_DIRTY_BITMAP, "hwpt_id", PARENT, "iova", MAPPED_IOVA, "length", PAGE,
+                "page_size", PAGE, "data", SCRATCH)
+            .ok(IommufdCommand.HWPT_GET_DIRTY_BITMAP, "hwpt_id", dirtyHwpt, "flags", 1, "iova", MAPPED_IOVA, "length",
+                PAGE, "page_size", PAGE, "data", SCRATCH)
+            .ok(IommufdCommand.HWPT_GET_DIRTY_BITMAP, "hwpt_id", dirtyHwpt, "iova", MAPPED_IOVA, "length", 4 * PAGE,
+                "page_size", PAGE, "data", SCRATCH)
+            .ok(IommufdCommand.HWPT_SET_DIRTY_TRACKING, "hwpt_id", dirtyHwpt)
+            // ATTACH's EADDRINUSE (iopt_table_add_domain): the automatic domain's aperture would reserve an allowed
+            // range of IOAS 9 (live index 8); device 7 is live index 6
+            .ok(IommufdCommand.IOAS_ALLOC)
+            .poke(2 * PAGE + 256, u64s(0x1000, 0x1fff))
+            .ok(IommufdCommand.IOAS_ALLOW_IOVAS, "ioas_id", 9, "num_iovas", 1, "allowed_iovas", SCRATCH + 256)
+            .op(Op.ATTACH, 6, 8)
             .bytes());
         return seeds;
     }
