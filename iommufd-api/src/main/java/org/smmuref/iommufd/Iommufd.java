@@ -52,6 +52,19 @@ public interface Iommufd {
     byte[] read(int fd, int count);
 
     /**
+     * Writes {@code iommu_hwpt_page_response} records to a fault fd and returns the bytes taken (the kernel's
+     * partial-write rule: an error after the first record ends the write with what was taken). A vEVENTQ fd is not
+     * open for writing (EBADF); the context fd has no write (EINVAL).
+     */
+    int write(int fd, byte[] data);
+
+    /**
+     * The fd's poll mask ({@code EPOLLIN | EPOLLRDNORM} while something can be read; a fault fd is always
+     * {@code EPOLLOUT}); a context fd polls 0.
+     */
+    int poll(int fd);
+
+    /**
      * The byte-level ioctl, like the kernel's {@code iommufd_fops_ioctl}: {@code arg} is the caller's memory at the
      * argument pointer. A command number outside the table is ENOTTY; then the u32 {@code size} is read (EFAULT);
      * another ioctl value with that number is ENOTTY; {@code size} below min_size is EINVAL; bytes beyond the

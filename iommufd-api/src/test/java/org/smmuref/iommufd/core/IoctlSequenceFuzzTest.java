@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IommuDomain;
 import org.smmuref.iommufd.spi.DeviceCapabilities;
+import org.smmuref.iommufd.spi.PageFault;
 import org.smmuref.iommufd.spi.ProcessCapability;
 import org.smmuref.iommufd.uapi.CField;
 import org.smmuref.iommufd.uapi.Errno;
@@ -56,7 +57,7 @@ class IoctlSequenceFuzzTest {
      */
     enum Op {
         RAW_IOCTL, BIND, UNBIND, ATTACH, REPLACE, DETACH, CLOSE_FD, READ_FD, POKE, TRIGGER_EVENT, TOGGLE_PAGE,
-        INJECT_ENOMEM, TOGGLE_CAP_SYS_RESOURCE, DMA_WRITE
+        INJECT_ENOMEM, TOGGLE_CAP_SYS_RESOURCE, DMA_WRITE, REPORT_FAULT, WRITE_FD, POLL_FD
     }
 
     static final IommufdCommand[] COMMAND_VALUES = IommufdCommand.values();
@@ -163,7 +164,14 @@ class IoctlSequenceFuzzTest {
         DOCUMENTED_OPS.put(Op.REPLACE, DOCUMENTED_OPS.get(Op.ATTACH));
         DOCUMENTED_OPS.put(Op.DETACH, EnumSet.of(Errno.ENOENT));
         DOCUMENTED_OPS.put(Op.CLOSE_FD, EnumSet.of(Errno.EBADF));
-        DOCUMENTED_OPS.put(Op.READ_FD, EnumSet.of(Errno.EBADF, Errno.EINVAL));
+        // ESPIPE: a fault fd reads whole iommu_hwpt_pgfault records (iommufd_fault_fops_read)
+        DOCUMENTED_OPS.put(Op.READ_FD, EnumSet.of(Errno.EBADF, Errno.EINVAL, Errno.ESPIPE));
+        // iommufd_fault_fops_write: ESPIPE for a partial response, EINVAL for a bad code or cookie; EBADF for a
+        // vEVENTQ fd (opened read-only) or no fd, EINVAL for the context (no write op)
+        DOCUMENTED_OPS.put(Op.WRITE_FD, EnumSet.of(Errno.EBADF, Errno.EINVAL, Errno.ESPIPE));
+        DOCUMENTED_OPS.put(Op.POLL_FD, EnumSet.of(Errno.EBADF));
+        // a fault nobody takes is answered INVALID to the driver, not an errno
+        DOCUMENTED_OPS.put(Op.REPORT_FAULT, EnumSet.noneOf(Errno.class));
         // the process writing into a heap page it unmapped (TOGGLE_PAGE)
         DOCUMENTED_OPS.put(Op.POKE, EnumSet.of(Errno.EFAULT));
         // the driver's report fails with EOPNOTSUPP when the vIOMMU has no vEVENTQ of its type (iommufd-driver.md 2.8)
@@ -302,6 +310,8 @@ class IoctlSequenceFuzzTest {
         final CoreFixture f = new CoreFixture();
         final List<Integer> eventFds = new ArrayList<>();
         final boolean[] heapUnmapped = new boolean[HEAP_PAGES];
+        /** How many complete fault groups were reported: each must be answered once by the end. */
+        int lastPageReports;
         final Map<IommufdObject, Integer> seen = new IdentityHashMap<>();
 
         Run(byte[] input) {
@@ -337,6 +347,12 @@ class IoctlSequenceFuzzTest {
                 assertThat(m.viommus).allSatisfy(v -> assertThat(v.destroyed).isTrue());
             }
             assertThat(f.mem.totalPins()).isZero();
+            int answered = 0;
+            for (MockIommu.Device d : f.iommu0.devices()) {
+                answered += d.pageResponses.size();
+            }
+            assertThat(answered).as("every reported fault group is answered exactly once by the end")
+                .isEqualTo(lastPageReports);
         }
 
         private void ioctl(IommufdCommand c) {
@@ -462,6 +478,28 @@ class IoctlSequenceFuzzTest {
                         heapUnmapped[page] = !heapUnmapped[page];
                     }
                     case INJECT_ENOMEM -> injectEnomem(r.u8(), r.u8());
+                    case REPORT_FAULT -> {
+                        // a device of instance 0 reports one fault: flags PASID_VALID / LAST_PAGE, a small grpid
+                        MockIommu.Device d = (MockIommu.Device) f.iommu0.device(1 + r.u8() % 5).orElseThrow();
+                        int flags = r.u8() % 4;
+                        int grpid = r.u8() % 4;
+                        if ((flags & PageFault.FLAG_LAST_PAGE) != 0) {
+                            lastPageReports++;
+                        }
+                        f.core.reportPageFault(d, new PageFault(flags, 1, grpid, PageFault.PERM_READ,
+                            (1L << 24) + (long) grpid * PAGE));
+                    }
+                    case WRITE_FD -> {
+                        int fd = pickFd(r.u8());
+                        int n = r.u8() % 4;
+                        ByteBuffer b = ByteBuffer.allocate(8 * n + 1).order(ByteOrder.LITTLE_ENDIAN);
+                        for (int i = 0; i < n; i++) {
+                            b.putInt(r.u8() % 4).putInt(r.u8() % 3);
+                        }
+                        int length = 8 * n + (r.u8() % 8 == 7 ? 1 : 0);
+                        f.core.write(fd, java.util.Arrays.copyOf(b.array(), length));
+                    }
+                    case POLL_FD -> f.core.poll(pickFd(r.u8()));
                     case DMA_WRITE -> {
                         // a device writes one page at (1 << 24) + k * PAGE through one of the paging domains
                         List<MockIommu.Paging> domains = new ArrayList<>(f.iommu0.pagingDomains);

@@ -549,6 +549,36 @@ class IoctlSequenceSeedsTest {
             .ok(IommufdCommand.IOAS_ALLOW_IOVAS, "ioas_id", 9, "num_iovas", 1, "allowed_iovas", SCRATCH + 256)
             .op(Op.ATTACH, 6, 8)
             .bytes());
+
+        // Fault queues (fault.c, eventq.c): FAULT 7 (fd 4), paging HWPT 8 on IOAS 1 naming it, device 2 attached
+        // (live indexes 1 and 7); faults reported, read, answered; the read / write / poll errnos.
+        seeds.put("fault_queue_read_write_poll", world()
+            .ok(IommufdCommand.FAULT_QUEUE_ALLOC)
+            .ok(IommufdCommand.HWPT_ALLOC, "flags", IommufdConstants.IOMMU_HWPT_FAULT_ID_VALID, "dev_id", DEV,
+                "pt_id", IOAS, "fault_id", 7)
+            .op(Op.ATTACH, 1, 7)
+            // operands: StreamID 1 + k % 5, flags, grpid
+            .op(Op.REPORT_FAULT, 0, 0, 1)
+            .op(Op.REPORT_FAULT, 0, 2, 1)
+            .op(Op.REPORT_FAULT, 0, 2, 2)
+            .op(Op.POLL_FD, 0)
+            .op(Op.POLL_FD, 200)
+            .op(Op.POLL_FD, 250)
+            // 4 * 10 = 40 bytes: one record, so the two-record group does not fit and stays; 4 bytes: ESPIPE
+            .op(Op.READ_FD, 0, 1)
+            .op(Op.READ_FD, 0, 10)
+            .op(Op.READ_FD, 0, 30)
+            // responses: a bad code, an unknown cookie, a partial record, then cookie 1 answered
+            .op(Op.WRITE_FD, 0, 1, 1, 2, 0)
+            .op(Op.WRITE_FD, 0, 1, 3, 0, 0)
+            .op(Op.WRITE_FD, 0, 1, 1, 0, 7)
+            .op(Op.WRITE_FD, 0, 2, 1, 0, 3, 0, 0)
+            .op(Op.WRITE_FD, 200, 0, 0)
+            .op(Op.WRITE_FD, 250, 0, 0)
+            // a device that is not attached: answered INVALID at once
+            .op(Op.REPORT_FAULT, 2, 2, 0)
+            .op(Op.DETACH, 1)
+            .bytes());
         return seeds;
     }
 

@@ -272,6 +272,14 @@ final class MockIommu implements IommuInstance {
             blocked = true;
         }
 
+        /** Every page response the core gave this device: {pasid, grpid, code}. */
+        final List<int[]> pageResponses = new ArrayList<>();
+
+        @Override
+        public void pageResponse(int pasid, int grpid, int code) {
+            pageResponses.add(new int[] {pasid, grpid, code});
+        }
+
         /** The selftest's TRIGGER_VEVENT: reports {virt_id} through the vIOMMU of the attached nested domain. */
         void triggerEvent() {
             if (!(domain instanceof Nested n) || n.viommu == null) {
