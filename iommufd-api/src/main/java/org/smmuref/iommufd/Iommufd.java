@@ -3,6 +3,7 @@ package org.smmuref.iommufd;
 import org.smmuref.iommufd.uapi.IommuDestroy;
 import org.smmuref.iommufd.uapi.IommuFaultAlloc;
 import org.smmuref.iommufd.uapi.IommuHwInfo;
+import org.smmuref.iommufd.uapi.IommuHwQueueAlloc;
 import org.smmuref.iommufd.uapi.IommuHwptAlloc;
 import org.smmuref.iommufd.uapi.IommuHwptGetDirtyBitmap;
 import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
@@ -157,6 +158,9 @@ public interface Iommufd {
 
     /** IOMMU_VEVENTQ_ALLOC: sets {@code out_veventq_id} and {@code out_veventq_fd}. */
     IommuVeventqAlloc veventqAlloc(int ctx, IommuVeventqAlloc cmd);
+
+    /** IOMMU_HW_QUEUE_ALLOC: EOPNOTSUPP after the core's checks while no vIOMMU driver offers HW queues. */
+    IommuHwQueueAlloc hwQueueAlloc(int ctx, IommuHwQueueAlloc cmd);
 
     /** IOMMU_HWPT_SET_DIRTY_TRACKING: turns dirty tracking of a paging HWPT on or off. */
     IommuHwptSetDirtyTracking hwptSetDirtyTracking(int ctx, IommuHwptSetDirtyTracking cmd);

@@ -37,6 +37,12 @@ public final class Requests {
             data);
     }
 
+    public static org.smmuref.iommufd.uapi.IommuHwQueueAlloc hwQueueAlloc(int flags, int viommuId, int type,
+                                                                         int index, long iova, long length) {
+        return new org.smmuref.iommufd.uapi.IommuHwQueueAlloc(org.smmuref.iommufd.uapi.IommuHwQueueAlloc.SIZE, flags,
+            viommuId, type, index, 0, iova, length);
+    }
+
     public static IommuDestroy destroy(int id) {
         return new IommuDestroy(IommuDestroy.SIZE, id);
     }

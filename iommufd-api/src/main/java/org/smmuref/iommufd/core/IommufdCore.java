@@ -33,6 +33,7 @@ import org.smmuref.iommufd.uapi.IoctlStruct;
 import org.smmuref.iommufd.uapi.IommuDestroy;
 import org.smmuref.iommufd.uapi.IommuFaultAlloc;
 import org.smmuref.iommufd.uapi.IommuHwInfo;
+import org.smmuref.iommufd.uapi.IommuHwQueueAlloc;
 import org.smmuref.iommufd.uapi.IommuHwptAlloc;
 import org.smmuref.iommufd.uapi.IommuHwptGetDirtyBitmap;
 import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
@@ -580,7 +581,8 @@ public final class IommufdCore implements Iommufd, IopfReporter {
                 case VEVENTQ_ALLOC -> veventqAlloc(c, (IommuVeventqAlloc) a);
                 case HWPT_SET_DIRTY_TRACKING -> DirtyCommands.setDirtyTracking(c, (IommuHwptSetDirtyTracking) a);
                 case HWPT_GET_DIRTY_BITMAP -> DirtyCommands.getDirtyBitmap(c, (IommuHwptGetDirtyBitmap) a);
-                case VFIO_IOAS, IOAS_MAP_FILE, IOAS_CHANGE_PROCESS, HW_QUEUE_ALLOC -> throw new IommufdException(Errno.EOPNOTSUPP, call.command().ioctlName()
+                case HW_QUEUE_ALLOC -> HwQueueCommands.alloc(c, (IommuHwQueueAlloc) a);
+                case VFIO_IOAS, IOAS_MAP_FILE, IOAS_CHANGE_PROCESS -> throw new IommufdException(Errno.EOPNOTSUPP, call.command().ioctlName()
                     + " is not implemented by smmuref");
             };
         } catch (IommufdException e) {
@@ -663,6 +665,11 @@ public final class IommufdCore implements Iommufd, IopfReporter {
     @Override
     public IommuVeventqAlloc veventqAlloc(int ctx, IommuVeventqAlloc cmd) {
         return typed(ctx, cmd, IommuVeventqAlloc.class);
+    }
+
+    @Override
+    public IommuHwQueueAlloc hwQueueAlloc(int ctx, IommuHwQueueAlloc cmd) {
+        return typed(ctx, cmd, IommuHwQueueAlloc.class);
     }
 
     @Override

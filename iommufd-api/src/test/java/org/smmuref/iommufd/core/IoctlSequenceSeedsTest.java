@@ -174,8 +174,8 @@ class IoctlSequenceSeedsTest {
         seeds.put("size_rules_every_command", sizes.bytes());
 
         Seed unimplemented = world();
-        for (IommufdCommand c : new IommufdCommand[] {IommufdCommand.VFIO_IOAS, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
-            IommufdCommand.HW_QUEUE_ALLOC}) {
+        for (IommufdCommand c : new IommufdCommand[] {IommufdCommand.VFIO_IOAS, IommufdCommand.IOAS_MAP_FILE,
+            IommufdCommand.IOAS_CHANGE_PROCESS}) {
             unimplemented.ioctl(c, IoctlSequenceFuzzTest.SIZE_SIZEOF).ioctl(c, IoctlSequenceFuzzTest.SIZE_ZERO_TAIL);
         }
         seeds.put("unimplemented_commands", unimplemented.bytes());
@@ -548,6 +548,20 @@ class IoctlSequenceSeedsTest {
             .poke(2 * PAGE + 256, u64s(0x1000, 0x1fff))
             .ok(IommufdCommand.IOAS_ALLOW_IOVAS, "ioas_id", 9, "num_iovas", 1, "allowed_iovas", SCRATCH + 256)
             .op(Op.ATTACH, 6, 8)
+            .bytes());
+
+        // HW_QUEUE_ALLOC (iommufd_hw_queue_alloc_ioctl): flags / DEFAULT type, length 0, a wrapping range, no
+        // vIOMMU, then the mock's vIOMMU without HW queue ops
+        int cmdqv = IommufdConstants.IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV;
+        seeds.put("hw_queue_alloc", world()
+            .ok(IommufdCommand.HW_QUEUE_ALLOC, "flags", 1, "viommu_id", VIOMMU, "type", cmdqv, "length", PAGE)
+            .ok(IommufdCommand.HW_QUEUE_ALLOC, "viommu_id", VIOMMU, "length", PAGE)
+            .ok(IommufdCommand.HW_QUEUE_ALLOC, "viommu_id", VIOMMU, "type", cmdqv)
+            .ok(IommufdCommand.HW_QUEUE_ALLOC, "viommu_id", VIOMMU, "type", cmdqv, "nesting_parent_iova", -PAGE,
+                "length", 2 * PAGE)
+            .ok(IommufdCommand.HW_QUEUE_ALLOC, "viommu_id", IOAS, "type", cmdqv, "length", PAGE)
+            .ok(IommufdCommand.HW_QUEUE_ALLOC, "viommu_id", VIOMMU, "type", cmdqv, "nesting_parent_iova",
+                MAPPED_IOVA, "length", PAGE)
             .bytes());
 
         // Fault queues (fault.c, eventq.c): FAULT 7 (fd 4), paging HWPT 8 on IOAS 1 naming it, device 2 attached

@@ -105,6 +105,18 @@ class ArmDriverErrnoTest {
     }
 
     /**
+     * The ARM SMMUv3 vIOMMU has no HW queue ops without a Tegra241 CMDQV (arm_vsmmu_ops has no get_hw_queue_size),
+     * so iommufd_hw_queue_alloc_ioctl answers a well-formed CMDQV queue request with EOPNOTSUPP.
+     */
+    @Test
+    void hwQueueAllocIsEopnotsuppWithoutCmdqv() {
+        int parent = vmm.nestParent(dev);
+        int viommu = vmm.viommu(dev, parent);
+        assertThat(errno(() -> vmm.iommufd.hwQueueAlloc(vmm.ctx, Requests.hwQueueAlloc(0, viommu,
+            IommufdConstants.IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV, 0, 0, 1 << 12)))).isEqualTo(Errno.EOPNOTSUPP);
+    }
+
+    /**
      * Without HTTU the SMMU cannot track dirty state: arm_smmu_capable answers IOMMU_CAP_DIRTY_TRACKING with
      * arm_smmu_dbm_capable (FEAT_HD), so iommufd_hwpt_paging_alloc refuses DIRTY_TRACKING with EOPNOTSUPP, and its
      * domains have no dirty_ops, so iopt_set_dirty_tracking and iommu_read_and_clear_dirty are EOPNOTSUPP too.
