@@ -451,6 +451,17 @@ public final class ArmSmmuV3 implements IommuInstance {
         return Collections.unmodifiableList(new ArrayList<>(hostEvents));
     }
 
+    /** How many records the host kept so far (the index the next one gets). */
+    public synchronized int hostEventCount() {
+        return hostEvents.size();
+    }
+
+    /** The records the host kept from index {@code from} on, at most {@code max} of them. */
+    public synchronized List<HostEvent> hostEvents(int from, int max) {
+        int start = Math.min(Math.max(from, 0), hostEvents.size());
+        return List.copyOf(hostEvents.subList(start, Math.min(hostEvents.size(), start + Math.max(max, 0))));
+    }
+
     /** How many events went to a vEVENTQ. */
     public synchronized long eventsForwarded() {
         return eventsForwarded;
