@@ -257,25 +257,23 @@ public final class ArmSmmuV3 implements IommuInstance {
     }
 
     /** Leases a VMID for a context tied to KVM VM {@code vmNumber} (or none); VmidException maps to its errno. */
-    VmidLease leaseVmid(Optional<KvmReference> kvm) {
+    VmidLease leaseVmid(VmidRequest request) {
         try {
-            return vmids.acquire(vmidRequest(kvm));
+            return vmids.acquire(request);
         } catch (VmidException e) {
             throw asIommufd(e);
         }
     }
 
     /**
-     * The VMID request of a context holding the reference {@code kvm} on its VM, or of an untied one; EINVAL for a
-     * reference this machine cannot resolve.
+     * The VMID request of a nesting context (vIOMMU or v1 nested domain) over {@code parent}, from a context holding
+     * the reference {@code kvm} on its VM or from an untied one; EINVAL for a reference this machine cannot resolve.
+     * It names the parent's stage-2 table, so that under BTM one VM's VMID never tags two tables.
      */
-    VmidRequest vmidRequest(Optional<KvmReference> kvm) {
-        if (kvm.isEmpty()) {
-            return VmidRequest.untied();
-        }
-        Vm vm = vms.apply(kvm.get()).orElseThrow(() -> new IommufdException(Errno.EINVAL,
-            "the context is tied to KVM VM " + kvm.get().vmNumber() + ", which is not a VM of this machine"));
-        return VmidRequest.forVm(vm);
+    VmidRequest nestingRequest(Optional<KvmReference> kvm, S2Domain parent) {
+        Optional<Vm> vm = kvm.map(ref -> vms.apply(ref).orElseThrow(() -> new IommufdException(Errno.EINVAL,
+            "the context is tied to KVM VM " + ref.vmNumber() + ", which is not a VM of this machine")));
+        return VmidRequest.nesting(vm).onStage2(parent.s2Config().ttb());
     }
 
     /** The v1 entry exists on every SMMU; one that cannot nest has no nest-parent HWPT to put it on. */
@@ -315,7 +313,9 @@ public final class ArmSmmuV3 implements IommuInstance {
 
     /** A VMID error with the same errno for userspace. */
     static IommufdException asIommufd(VmidException e) {
-        return new IommufdException(Errno.valueOf(e.errno().name()), e.getMessage());
+        String prefix = e.errno().name() + ": ";
+        String reason = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
+        return new IommufdException(Errno.valueOf(e.errno().name()), reason);
     }
 
     /** Every master currently attached to a nested domain of {@code vsmmu}. */
@@ -468,7 +468,7 @@ public final class ArmSmmuV3 implements IommuInstance {
             throw new IommufdException(Errno.EINVAL, "the parent was not allocated with NEST_PARENT");
         }
         // ARM_SMMUV3 vIOMMUs take no driver data; like the kernel the driver does not look at it.
-        return new ArmVsmmu(this, host, s2, leaseVmid(host.kvm()));
+        return new ArmVsmmu(this, host, s2, leaseVmid(nestingRequest(host.kvm(), s2)));
     }
 
     /** The 40-byte {@code iommu_hw_info_arm_smmuv3}: raw IDRs, except BTM, which is offered only when it is safe. */

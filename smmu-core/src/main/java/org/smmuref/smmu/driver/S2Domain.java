@@ -2,7 +2,6 @@ package org.smmuref.smmu.driver;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IommuInstance;
@@ -10,6 +9,7 @@ import org.smmuref.iommufd.spi.IovaRange;
 import org.smmuref.iommufd.spi.PagingDomain;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.kvm.policy.VmidLease;
+import org.smmuref.kvm.policy.VmidRequest;
 import org.smmuref.smmu.hw.Commands;
 import org.smmuref.smmu.hw.Granule;
 import org.smmuref.smmu.hw.SmmuFeatures;
@@ -47,7 +47,7 @@ public final class S2Domain implements PagingDomain {
         int ias = Math.max(32, Math.min(48, f.iasBits()));
         this.tables = PageTableBuilder.stage2(TableMemory.physical(smmu.memory()), smmu.pages(), Granule.G4K, ias,
             oas);
-        this.lease = smmu.leaseVmid(Optional.empty());
+        this.lease = smmu.leaseVmid(VmidRequest.untied());
     }
 
     /** The SMMU whose tables these are. */
