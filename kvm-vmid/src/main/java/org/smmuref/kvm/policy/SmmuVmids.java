@@ -6,7 +6,8 @@ import java.util.Optional;
 /**
  * The stage-2 VMID arrangement of one SMMU instance, as decided by {@link VmidPolicyChooser}: whether BTM is on (the
  * CR2.PTM to program), its private allocator, and, with BTM, the KVM-pinned policy. It is itself a policy that picks
- * per request: the VM's pinned KVM VMID when BTM is on and a VM is tied, else an SMMU-private VMID.
+ * per request: with BTM on, the VM's pinned KVM VMID for a VM-tied or nesting request (an untied nesting context is
+ * refused, since its guest's own TLBIs would miss a private VMID), else an SMMU-private VMID.
  */
 public final class SmmuVmids implements VmidPolicy {
     private final SmmuVmidFeatures features;
@@ -54,10 +55,13 @@ public final class SmmuVmids implements VmidPolicy {
         return kvmPinned;
     }
 
-    /** The policy that serves a request: KVM-pinned with BTM and a tied VM, else SMMU-private. */
+    /**
+     * The policy that serves a request: KVM-pinned with BTM and a tied VM or a nesting context (KVM-pinned refuses an
+     * untied one with EINVAL), else SMMU-private.
+     */
     public VmidPolicy policyFor(VmidRequest request) {
         Objects.requireNonNull(request, "request");
-        if (kvmPinned.isPresent() && request.vm().isPresent()) {
+        if (kvmPinned.isPresent() && (request.vm().isPresent() || request.nesting())) {
             return kvmPinned.get();
         }
         return smmuPrivate;

@@ -1,6 +1,7 @@
 package org.smmuref.smmu.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.smmuref.smmu.platform.Machines.errno;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -8,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.IommuHwInfoArmSmmuv3;
 import org.smmuref.iommufd.uapi.IommufdConstants;
 import org.smmuref.kvm.Vm;
 import org.smmuref.kvm.policy.KvmPinned;
@@ -149,5 +151,39 @@ class BtmVmidRulesTest {
         assertThat(read(t.platform, 0x8, VA)).isEqualTo(bytes("IOAS one secret"));
         assertThat(t.secondViommu()).isNull();
         assertThat(read(t.platform, 0x9, VA)).isEqualTo(bytes("IOAS two secret"));
+    }
+
+    @Test
+    void anUntiedViommuOnABtmSmmuIsEinvalWhileGetHwInfoReportsBtm() {
+        SmmuPlatform platform = Machines.reference();
+        NestingBed untied = new NestingBed(platform);
+        int d = untied.bind(0x8);
+        long uptr = untied.put(new byte[64]);
+        untied.iommufd.getHwInfo(untied.ctx, Requests.getHwInfo(0, d, 64, uptr, 0, 0));
+        int idr0 = IommuHwInfoArmSmmuv3.decode(platform.vmmMemory().read(uptr, 40)).idr().get(0);
+        assertThat(idr0 & (1 << 5)).as("GET_HW_INFO reports IDR0.BTM").isNotZero();
+        int p = untied.nestParent(d);
+        int privateBefore = platform.driver(0).vmids().smmuPrivate().allocated();
+        IommufdException e = org.junit.jupiter.api.Assertions.assertThrows(IommufdException.class,
+            () -> untied.viommu(d, p));
+        assertThat(e.errno()).isEqualTo(Errno.EINVAL);
+        assertThat(e.getMessage()).contains(KvmPinned.NO_VM);
+        assertThat(platform.driver(0).vmids().smmuPrivate().allocated()).as("no private fallback")
+            .isEqualTo(privateBefore);
+
+        // Tied, the same VMM gets the VM's pinned KVM VMID.
+        untied.tie();
+        int v = untied.viommu(d, p);
+        assertThat(v).isPositive();
+        assertThat(platform.vm(untied.vmFile()).isPinned()).isTrue();
+    }
+
+    @Test
+    void anUntiedViommuIsFineWhereBtmIsOff() {
+        NestingBed b = new NestingBed(Machines.machine(VmidPolicyConfig.Mode.FORCE_PRIVATE, ArmSmmuV3Options.DEFAULT,
+            SmmuFeatures.reference().build()));
+        int d = b.bind(0x8);
+        assertThat(b.viommu(d, b.nestParent(d))).isPositive();
+        assertThat(errno(() -> b.viommu(d, 999))).isEqualTo(Errno.ENOENT);
     }
 }
