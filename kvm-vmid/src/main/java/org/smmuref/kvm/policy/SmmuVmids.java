@@ -15,9 +15,11 @@ public final class SmmuVmids implements VmidPolicy {
     private final String btmDecision;
     private final SmmuPrivate smmuPrivate;
     private final Optional<KvmPinned> kvmPinned;
+    private final boolean viommuVmidFromNestParent;
 
     SmmuVmids(SmmuVmidFeatures features, boolean btm, String btmDecision, SmmuPrivate smmuPrivate,
-              Optional<KvmPinned> kvmPinned) {
+              Optional<KvmPinned> kvmPinned, boolean viommuVmidFromNestParent) {
+        this.viommuVmidFromNestParent = viommuVmidFromNestParent;
         this.features = features;
         this.btm = btm;
         this.btmDecision = btmDecision;
@@ -48,6 +50,14 @@ public final class SmmuVmids implements VmidPolicy {
     /** The SMMU's private VMID allocator. */
     public SmmuPrivate smmuPrivate() {
         return smmuPrivate;
+    }
+
+    /**
+     * Whether a vIOMMU uses its nest parent's VMID (upstream's {@code arm_vsmmu_init}) instead of leasing its own
+     * ({@link VmidPolicyConfig.ViommuVmid}); BTM is then off.
+     */
+    public boolean viommuVmidFromNestParent() {
+        return viommuVmidFromNestParent;
     }
 
     /** The KVM-pinned policy, present when BTM is on. */

@@ -29,20 +29,28 @@ public final class VmidPolicyChooser {
         String refusal = btmRefusal(smmu);
         if (refusal != null) {
             return new SmmuVmids(smmu, false, "BTM off (CR2.PTM=1), SMMU-private VMIDs only: " + refusal,
-                SmmuPrivate.wholeSpace(smmu), Optional.empty());
+                SmmuPrivate.wholeSpace(smmu), Optional.empty(), fromNestParent());
         }
         Kvm host = kvm.orElseThrow();
         KvmConfig k = host.config();
         SmmuPrivate partition = new SmmuPrivate(k.firstSmmuPrivateVmid(), smmu.maxVmid());
         return new SmmuVmids(smmu, true, "BTM on (CR2.PTM=0): VMs get their pinned KVM VMID, other domains a private "
             + "VMID in " + partition.first() + ".." + partition.last() + ", which KVM never allocates",
-            partition, Optional.of(new KvmPinned(host, smmu)));
+            partition, Optional.of(new KvmPinned(host, smmu)), fromNestParent());
+    }
+
+    private boolean fromNestParent() {
+        return config.viommuVmid() == VmidPolicyConfig.ViommuVmid.NEST_PARENT;
     }
 
     /** Why BTM cannot be used on this SMMU, or null if it can. */
     private String btmRefusal(SmmuVmidFeatures smmu) {
         if (config.mode() == VmidPolicyConfig.Mode.FORCE_PRIVATE) {
             return "the platform forces SMMU-private VMIDs";
+        }
+        if (fromNestParent()) {
+            return "upstream VMID mode: every vIOMMU uses its nest parent's SMMU-private VMID (arm_vsmmu_init), which"
+                + " no guest broadcast carries, so the SMMU must ignore broadcasts (as arm_smmu_device_reset does)";
         }
         if (!smmu.btm()) {
             return "the SMMU has no broadcast TLB maintenance (IDR0.BTM=0)";

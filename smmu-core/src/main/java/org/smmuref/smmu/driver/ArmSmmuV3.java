@@ -468,7 +468,11 @@ public final class ArmSmmuV3 implements IommuInstance {
             throw new IommufdException(Errno.EINVAL, "the parent was not allocated with NEST_PARENT");
         }
         // ARM_SMMUV3 vIOMMUs take no driver data; like the kernel the driver does not look at it.
-        return new ArmVsmmu(this, host, s2, leaseVmid(nestingRequest(host.kvm(), s2)));
+        if (vmids.viommuVmidFromNestParent()) {
+            // Upstream's arm_vsmmu_init: vsmmu->vmid = s2_parent->s2_cfg.vmid, shared by every vIOMMU on the parent.
+            return new ArmVsmmu(this, host, s2, s2.lease(), false);
+        }
+        return new ArmVsmmu(this, host, s2, leaseVmid(nestingRequest(host.kvm(), s2)), true);
     }
 
     /** The 40-byte {@code iommu_hw_info_arm_smmuv3}: raw IDRs, except BTM, which is offered only when it is safe. */
