@@ -16,10 +16,12 @@ public final class SmmuVmids implements VmidPolicy {
     private final SmmuPrivate smmuPrivate;
     private final Optional<KvmPinned> kvmPinned;
     private final boolean viommuVmidFromNestParent;
+    private final Optional<VmidPolicy> vmPolicy;
 
     SmmuVmids(SmmuVmidFeatures features, boolean btm, String btmDecision, SmmuPrivate smmuPrivate,
-              Optional<KvmPinned> kvmPinned, boolean viommuVmidFromNestParent) {
+              Optional<KvmPinned> kvmPinned, boolean viommuVmidFromNestParent, Optional<VmidPolicy> vmPolicy) {
         this.viommuVmidFromNestParent = viommuVmidFromNestParent;
+        this.vmPolicy = vmPolicy;
         this.features = features;
         this.btm = btm;
         this.btmDecision = btmDecision;
@@ -72,7 +74,7 @@ public final class SmmuVmids implements VmidPolicy {
     public VmidPolicy policyFor(VmidRequest request) {
         Objects.requireNonNull(request, "request");
         if (kvmPinned.isPresent() && (request.vm().isPresent() || request.nesting())) {
-            return kvmPinned.get();
+            return vmPolicy.isPresent() ? vmPolicy.get() : kvmPinned.get();
         }
         return smmuPrivate;
     }
