@@ -203,6 +203,9 @@ final class IsolationWorld {
     /** Second vIOMMUs the driver refused (the BTM one-table rule), counted for the tests' reports. */
     int refusedViommus;
     long dmaReads;
+    long eventsRead;
+    int rawVstesAccepted;
+    int guestCommandsAccepted;
 
     IsolationWorld(Policy policy) {
         this.policy = policy;
@@ -297,6 +300,9 @@ final class IsolationWorld {
                 return;
             }
             iommufd.attachDevice(v.ctx, d.devId, d.hwpt);
+            if (kind == Kind.RAW) {
+                rawVstesAccepted++;
+            }
         }
         d.kind = kind;
         d.attached = true;
@@ -356,6 +362,7 @@ final class IsolationWorld {
         try {
             iommufd.hwptInvalidate(v.ctx, Requests.hwptInvalidate(v.viommu[ioasIndex], uptr,
                 IommufdConstants.IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, 16, 1, 0));
+            guestCommandsAccepted++;
             return true;
         } catch (IommufdException e) {
             return false;
@@ -453,6 +460,7 @@ final class IsolationWorld {
                 long evt0 = b.getLong();
                 b.position(b.position() + 24);
                 long vsid = evt0 >>> 32;
+                eventsRead++;
                 require(v.vsids.contains(vsid), () -> ISOLATION + "VMM " + vmmIndex + " got an event for vSID 0x"
                     + Long.toHexString(vsid) + ", not one of its vDEVICEs " + v.vsids);
             }
