@@ -64,8 +64,9 @@ final class IsolationWorld {
     static final long IPA = 0x8000_0000L;
     static final long CD_IPA = IPA;
     static final long TABLES_IPA = IPA + PAGE;
-    static final long DATA_IPA = IPA + 0x10_0000;
-    static final long IMAGE_SIZE = 0x20_0000;
+    /** The CD page, then 15 pages for the guest's stage-1 tables (a 4-level walk needs 4), then the data pages. */
+    static final long DATA_IPA = IPA + 16 * PAGE;
+    static final long IMAGE_SIZE = DATA_IPA - IPA + DATA_PAGES * PAGE;
 
     /** How a device is attached. */
     enum Kind {
