@@ -50,7 +50,7 @@ public final class VmidPolicyChooser {
         }
         Kvm host = kvm.orElseThrow();
         KvmConfig k = host.config();
-        SmmuPrivate partition = new SmmuPrivate(k.firstSmmuPrivateVmid(), smmu.maxVmid());
+        SmmuPrivate partition = new SmmuPrivate(k.firstSmmuPrivateVmid(), smmu.maxVmid(), true);
         SmmuVmids safe = new SmmuVmids(smmu, true, "BTM on (CR2.PTM=0): VMs get their pinned KVM VMID, other domains a private "
             + "VMID in " + partition.first() + ".." + partition.last() + ", which KVM never allocates",
             partition, Optional.of(new KvmPinned(host, smmu)), fromNestParent(), Optional.empty());

@@ -143,7 +143,7 @@ class VmidPolicyTest {
         assertThat(leases).extracting(VmidLease::vmid).containsExactly(10, 11, 12);
         assertThatThrownBy(() -> policy.acquire(VmidRequest.untied()))
             .isInstanceOfSatisfying(VmidException.class, e -> assertThat(e.errno()).isEqualTo(VmidErrno.ENOSPC))
-            .hasMessage("ENOSPC: all SMMU-private VMIDs 10..12 are in use");
+            .hasMessage("ENOSPC: all 3 SMMU-private VMIDs 10..12 are in use");
         leases.get(1).release(NOTHING_CACHED);
         assertThat(policy.isAllocated(11)).isFalse();
         assertThat(policy.acquire(VmidRequest.untied()).vmid()).isEqualTo(11);
