@@ -49,6 +49,7 @@ public class DeviceBenchmarks {
         Stage1Context context;
         long[] addresses;
         int next;
+        final byte[] buffer = new byte[8];
 
         @Setup(Level.Trial)
         public void fill() {
@@ -100,6 +101,17 @@ public class DeviceBenchmarks {
         long a = h.addresses[h.next];
         h.next = (h.next + 1) % h.addresses.length;
         return h.smmu.translateAddress(DeviceFixture.SID, Smmu.NO_SUBSTREAM, a, Access.READ);
+    }
+
+    /**
+     * An 8-byte DMA read on a TLB hit through {@link Smmu#read}: the translation plus the in-flight bracket that
+     * CMD_SYNC waits on, and the memory access itself.
+     */
+    @Benchmark
+    public int tlbHitRead8(Hits h) {
+        long a = h.addresses[h.next];
+        h.next = (h.next + 1) % h.addresses.length;
+        return h.smmu.read(DeviceFixture.SID, Smmu.NO_SUBSTREAM, a, h.buffer, 0, 8).transferred();
     }
 
     /** The TLB lookup alone for the same entries (no DMA port, no permission check): where the hit time goes. */

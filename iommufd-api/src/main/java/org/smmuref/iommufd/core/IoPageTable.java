@@ -5,7 +5,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalLong;
 import java.util.TreeMap;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IovaRange;
@@ -14,30 +13,53 @@ import org.smmuref.iommufd.spi.UserMemory;
 import org.smmuref.iommufd.uapi.Errno;
 
 /**
- * The IOVA space of one IOAS (the kernel's {@code io_pagetable}): mapped areas over pinned user pages, reserved
- * ranges, the user's allowed ranges, and the paging domains kept in sync with the areas.
+ * The IOVA space of one IOAS (the kernel's {@code io_pagetable}): mapped areas over user pages, reserved ranges, the
+ * user's allowed ranges, and the paging domains kept in sync with the areas.
  *
- * <p>All addresses are unsigned 64-bit. The granule is the user memory's page: IOVAs, lengths and user addresses
- * must be page aligned (the kernel also allows a user address with a sub-page offset; smmuref does not model it).
- * A failing operation changes nothing.
+ * <p>All addresses and lengths are unsigned 64-bit. The IOVA alignment follows {@code iopt_calculate_iova_alignment}:
+ * 1 with no domain, PAGE_SIZE once large pages are disabled, else the largest of the domains' smallest page sizes;
+ * so without a domain a mapping may start and end anywhere, a {@code user_va} inside a page included (the area keeps
+ * that offset). User pages are pinned lazily, as {@code pages.c} does: an area takes only a reference on its user
+ * range until a domain needs the pages; then they are pinned (EFAULT where nothing is mapped) and stay pinned while
+ * a domain of an IOAS holds them. A failing operation changes nothing.
  */
 final class IoPageTable {
     private static final Comparator<IovaRange> BY_START = (a, b) -> Long.compareUnsigned(a.start(), b.start());
+    /** The kernel's {@code ULONG_MAX / 2}: iopt_alloc_iova's bound protecting roundup_pow_of_two. */
+    private static final long HALF_SPACE = Long.MAX_VALUE;
 
-    /** One pin of user memory, shared by every area that maps part of it (IOAS_COPY shares, like iopt_pages). */
+    /**
+     * One reference on a user range (the kernel's {@code iopt_pages}), shared by every area that maps part of it
+     * (IOAS_COPY shares). {@code base} is the page-aligned start; page {@code i} is at {@code base + i * page}. Pins
+     * are per page: each filled area holds one reference on every page it spans.
+     */
     static final class Pages {
-        final long userVa;
-        final long[] addresses;
+        final long base;
+        final long length;
+        /** Mapped with write permission (the kernel's {@code pages->writable}): only then may a copy write. */
+        final boolean writable;
+        /** The areas that refer to this range (the kref). */
         int areas;
+        /** page index -> [backing page address, number of filled areas spanning it]. */
+        final TreeMap<Long, long[]> pinned = new TreeMap<>();
 
-        Pages(long userVa, long[] addresses) {
-            this.userVa = userVa;
-            this.addresses = addresses;
+        Pages(long base, long length, boolean writable) {
+            this.base = base;
+            this.length = length;
+            this.writable = writable;
+        }
+
+        /** How many of its pages are pinned now. */
+        int pinnedPages() {
+            return pinned.size();
         }
     }
 
-    /** A mapped range: {@code pageCount} pages of {@code pages} from {@code firstPage}, at {@code iova}. */
-    record Area(long iova, long length, int prot, Pages pages, int firstPage) {
+    /**
+     * A mapped range: {@code length} bytes at {@code iova}, taken from {@code pages} from byte {@code startByte} of
+     * its page-aligned base (the kernel's {@code iopt_area}; {@code startByte % page} is its {@code page_offset}).
+     */
+    record Area(long iova, long length, int prot, Pages pages, long startByte) {
         long last() {
             return iova + length - 1;
         }
@@ -52,20 +74,24 @@ final class IoPageTable {
 
     private final UserMemory memory;
     private final long pageSize;
+    private final int pageShift;
     private final TreeMap<Long, Area> areas = new TreeMap<>(Long::compareUnsigned);
     private final List<Reservation> reserved = new ArrayList<>();
     private final List<IovaRange> allowed = new ArrayList<>();
     private final List<PagingDomain> domains = new ArrayList<>();
     private boolean largePages = true;
+    /** iopt_init_table: a table without domains has no alignment restriction. */
+    private long iovaAlignment = 1;
 
     IoPageTable(UserMemory memory) {
         this.memory = Objects.requireNonNull(memory);
         this.pageSize = memory.pageSize();
+        this.pageShift = Long.numberOfTrailingZeros(pageSize);
     }
 
-    /** The IOVA alignment every mapping must have (IOAS_IOVA_RANGES' {@code out_iova_alignment}). */
+    /** The IOVA alignment every mapping must have now (IOAS_IOVA_RANGES' {@code out_iova_alignment}). */
     long iovaAlignment() {
-        return pageSize;
+        return iovaAlignment;
     }
 
     /** The mapped areas in IOVA order. */
@@ -80,62 +106,57 @@ final class IoPageTable {
 
     // ------------------------------------------------------------------ map, copy, unmap
 
-    /** IOAS_MAP after the command-level checks: pins {@code [userVa, +length)} and maps it; returns the IOVA. */
+    /**
+     * IOAS_MAP after the command-level checks (iopt_map_user_pages): takes a reference on {@code [userVa, +length)}
+     * and maps it; pins only if a domain is attached. Returns the IOVA.
+     */
     long map(long userVa, long length, long iova, boolean fixed, int prot) {
-        checkLength(length);
-        if (Long.compareUnsigned(userVa + length - 1, userVa) < 0) {
+        // iopt_alloc_user_pages: the end of the user range must not wrap, then iopt_alloc_pages' size limits
+        if (Long.compareUnsigned(userVa + length, userVa) < 0) {
             throw new IommufdException(Errno.EOVERFLOW, "user_va + length wraps");
         }
-        if ((userVa & (pageSize - 1)) != 0) {
-            throw new IommufdException(Errno.EINVAL, "user_va 0x" + Long.toHexString(userVa)
-                + " is not page aligned");
+        if (length == 0 || Long.compareUnsigned(length, -1L - pageSize) > 0) {
+            throw new IommufdException(Errno.EINVAL, "length 0x" + Long.toHexString(length)
+                + " is 0 or too large to describe in pages");
         }
-        long target = fixed ? checkIova(iova, length) : allocIova(length, userVa);
-        if (Long.compareUnsigned(length, -(long) pageSize) > 0) {
-            // iopt_alloc_pages: the page count must not overflow
-            throw new IommufdException(Errno.EINVAL, "length 0x" + Long.toHexString(length) + " is too large to pin");
-        }
-        if (length < 0) {
-            // 2^63 bytes or more: no process has that much mapped, so pinning meets a hole (found by fuzzing)
-            throw new IommufdException(Errno.EFAULT, "length 0x" + Long.toHexString(length)
-                + " runs past the end of the process's mapped memory");
-        }
-        Pages pages = new Pages(userVa, memory.pin(userVa, length));
-        insertAndFill(List.of(new Area(target, length, prot, pages, 0)));
-        return target;
+        long startByte = userVa & (pageSize - 1);
+        Pages pages = new Pages(userVa - startByte, length, (prot & PagingDomain.PROT_WRITE) != 0);
+        return mapPieces(List.of(new Piece(pages, startByte, length)), length, iova, fixed, prot);
+    }
+
+    /** A slice of a user range to map: {@code length} bytes from byte {@code startByte} of {@code pages}. */
+    record Piece(Pages pages, long startByte, long length) {
     }
 
     /**
-     * IOAS_COPY after the command-level checks: maps again, here, the pages behind {@code pieces} (from
-     * {@link #slicesCovering} on the source); returns the destination IOVA.
+     * IOAS_COPY after the command-level checks: maps again, here, the slices {@code pieces} (from {@link
+     * #slicesCovering} on the source); returns the destination IOVA.
      */
-    long copyFrom(IoPageTable src, long srcIova, long length, long dstIova, boolean fixed, int prot,
-                  List<Area> pieces) {
+    long copyFrom(IoPageTable src, long length, long dstIova, boolean fixed, int prot, List<Piece> pieces) {
         if (src.memory != memory) {
             throw new IommufdException(Errno.EINVAL, "source and destination belong to different processes");
         }
-        return copyPieces(pieces, length, dstIova, fixed, prot);
+        return mapPieces(pieces, length, dstIova, fixed, prot);
     }
 
-    /** The parts of areas exactly covering {@code [iova, +length)}; ENOENT for any hole. */
-    List<Area> slicesCovering(long iova, long length) {
+    /**
+     * The kernel's iopt_get_pages: the slices of contiguous areas exactly covering {@code [iova, +length)}, with no
+     * alignment requirement (the destination checks its own); EINVAL for length 0, EOVERFLOW if it wraps, ENOENT for
+     * any hole.
+     */
+    List<Piece> slicesCovering(long iova, long length) {
         checkLength(length);
         long last = lastOf(iova, length);
-        if (((iova | length) & (pageSize - 1)) != 0) {
-            throw new IommufdException(Errno.EINVAL, "source range is not page aligned");
-        }
-        List<Area> out = new ArrayList<>();
-        long cursor = iova;
+        List<Piece> out = new ArrayList<>();
         Map.Entry<Long, Area> e = areas.floorEntry(iova);
         Area area = e == null ? null : e.getValue();
         if (area == null || Long.compareUnsigned(area.last(), iova) < 0) {
             throw new IommufdException(Errno.ENOENT, "nothing mapped at IOVA 0x" + Long.toHexString(iova));
         }
+        long cursor = iova;
         while (true) {
-            long skipPages = (cursor - area.iova()) / pageSize;
             long end = Long.compareUnsigned(area.last(), last) < 0 ? area.last() : last;
-            long len = end - cursor + 1;
-            out.add(new Area(cursor, len, area.prot(), area.pages(), area.firstPage() + (int) skipPages));
+            out.add(new Piece(area.pages(), area.startByte() + (cursor - area.iova()), end - cursor + 1));
             if (end == last) {
                 return out;
             }
@@ -147,73 +168,181 @@ final class IoPageTable {
         }
     }
 
-    private long copyPieces(List<Area> pieces, long length, long dstIova, boolean fixed, int prot) {
-        long target = fixed ? checkIova(dstIova, length) : allocIova(length, pieces.get(0).pages().userVa
-            + (long) pieces.get(0).firstPage() * pageSize);
-        List<Area> created = new ArrayList<>();
+    /** iopt_map_pages: IOVA checks (iopt_alloc_area_pages), areas inserted (iopt_insert_area), domains filled. */
+    private long mapPieces(List<Piece> pieces, long length, long iova, boolean fixed, int prot) {
+        if (length == 0 || (length & (iovaAlignment - 1)) != 0) {
+            throw new IommufdException(Errno.EINVAL, "length 0x" + Long.toHexString(length)
+                + " is not aligned to the IOAS's 0x" + Long.toHexString(iovaAlignment));
+        }
+        Piece first = pieces.get(0);
+        long target = fixed ? checkIova(iova, length) : allocIova(length, first.pages().base + first.startByte());
+        List<Area> fresh = new ArrayList<>();
         long at = target;
-        for (Area piece : pieces) {
-            created.add(new Area(at, piece.length(), prot, piece.pages(), piece.firstPage()));
+        for (Piece piece : pieces) {
+            if ((prot & PagingDomain.PROT_WRITE) != 0 && !piece.pages().writable) {
+                // iopt_insert_area: a writable copy of user memory that was mapped read-only
+                throw new IommufdException(Errno.EPERM, "the source at user address 0x" + Long.toHexString(
+                    piece.pages().base + piece.startByte()) + " was mapped without WRITEABLE");
+            }
+            if ((piece.startByte() & (pageSize - 1) & (iovaAlignment - 1)) != 0) {
+                throw new IommufdException(Errno.EINVAL, "offset 0x" + Long.toHexString(piece.startByte()
+                    & (pageSize - 1)) + " in the user page is not aligned to 0x" + Long.toHexString(iovaAlignment));
+            }
+            fresh.add(new Area(at, piece.length(), prot, piece.pages(), piece.startByte()));
             at += piece.length();
         }
-        insertAndFill(created);
+        insertAndFill(fresh);
         return target;
     }
 
-    /** Inserts new areas and maps them into every domain; on failure nothing of them remains. */
+    /** Inserts new areas and, if domains exist, pins their pages and maps them into every domain; or nothing. */
     private void insertAndFill(List<Area> fresh) {
-        List<Area> done = new ArrayList<>();
+        List<Area> filled = new ArrayList<>();
         try {
-            for (Area area : fresh) {
-                area.pages().areas++;
-                areas.put(area.iova(), area);
-                done.add(area);
-            }
-            for (Area area : fresh) {
-                fillDomains(area);
+            if (!domains.isEmpty()) {
+                for (Area area : fresh) {
+                    fillDomains(area);
+                    filled.add(area);
+                }
             }
         } catch (RuntimeException e) {
-            for (Area area : done) {
-                areas.remove(area.iova());
-                dropPages(area.pages());
+            for (Area area : filled) {
+                unfillDomains(area);
             }
             throw e;
         }
+        for (Area area : fresh) {
+            area.pages().areas++;
+            areas.put(area.iova(), area);
+        }
     }
 
-    /** Maps one area into every domain, or into none. */
+    /** iopt_area_fill_domains: pins the area's pages and maps it into every domain, or changes nothing. */
     private void fillDomains(Area area) {
-        List<PagingDomain> filled = new ArrayList<>();
+        pin(area);
+        List<PagingDomain> done = new ArrayList<>();
         try {
             for (PagingDomain domain : domains) {
                 mapInto(domain, area);
-                filled.add(domain);
+                done.add(domain);
             }
         } catch (RuntimeException e) {
-            for (PagingDomain domain : filled) {
+            for (PagingDomain domain : done) {
                 domain.unmap(area.iova(), area.length());
             }
+            unpin(area);
             throw e;
         }
     }
 
-    /** Maps an area into a domain in runs of physically contiguous pages (single pages without large pages). */
+    private void unfillDomains(Area area) {
+        for (PagingDomain domain : domains) {
+            domain.unmap(area.iova(), area.length());
+        }
+        unpin(area);
+    }
+
+    private long firstIndex(Area area) {
+        return area.startByte() >>> pageShift;
+    }
+
+    private long lastIndex(Area area) {
+        return (area.startByte() + area.length() - 1) >>> pageShift;
+    }
+
+    /** Takes a pin reference on every page of the area, pinning the pages no filled area holds yet; EFAULT: none. */
+    private void pin(Area area) {
+        Pages pages = area.pages();
+        long first = firstIndex(area);
+        long last = lastIndex(area);
+        List<long[]> gaps = new ArrayList<>();
+        long cursor = first;
+        for (long index : pages.pinned.subMap(first, true, last, true).keySet()) {
+            if (index > cursor) {
+                gaps.add(new long[] {cursor, index - 1});
+            }
+            cursor = index + 1;
+        }
+        if (cursor <= last) {
+            gaps.add(new long[] {cursor, last});
+        }
+        List<long[]> pinnedGaps = new ArrayList<>();
+        try {
+            for (long[] gap : gaps) {
+                long count = gap[1] - gap[0] + 1;
+                if (count > Long.MAX_VALUE >>> pageShift) {
+                    // 2^63 bytes or more: no process has that much mapped, so pinning meets a hole
+                    throw new IommufdException(Errno.EFAULT, "0x" + Long.toHexString(count) + " pages from user "
+                        + "address 0x" + Long.toHexString(pages.base + (gap[0] << pageShift)) + " cannot all be mapped");
+                }
+                pinnedGaps.add(memory.pin(pages.base + (gap[0] << pageShift), count << pageShift));
+            }
+        } catch (RuntimeException e) {
+            pinnedGaps.forEach(memory::unpin);
+            throw e;
+        }
+        for (int g = 0; g < gaps.size(); g++) {
+            long[] addresses = pinnedGaps.get(g);
+            for (int i = 0; i < addresses.length; i++) {
+                pages.pinned.put(gaps.get(g)[0] + i, new long[] {addresses[i], 0});
+            }
+        }
+        for (long[] page : pages.pinned.subMap(first, true, last, true).values()) {
+            page[1]++;
+        }
+    }
+
+    /** Drops the area's pin references; a page no filled area spans any more is unpinned. */
+    private void unpin(Area area) {
+        Pages pages = area.pages();
+        List<Long> released = new ArrayList<>();
+        for (Map.Entry<Long, long[]> e : pages.pinned.subMap(firstIndex(area), true, lastIndex(area), true)
+            .entrySet()) {
+            if (--e.getValue()[1] == 0) {
+                released.add(e.getKey());
+            }
+        }
+        long[] addresses = new long[released.size()];
+        for (int i = 0; i < addresses.length; i++) {
+            addresses[i] = pages.pinned.remove(released.get(i))[0];
+        }
+        if (addresses.length > 0) {
+            memory.unpin(addresses);
+        }
+    }
+
+    /**
+     * Maps a filled area into a domain: each user page's part of the area at its backing address plus the offset,
+     * merged into physically contiguous runs unless large pages are disabled (then one page at a time, as
+     * batch_iommu_map_small does).
+     */
     private void mapInto(PagingDomain domain, Area area) {
-        int count = (int) (area.length() / pageSize);
-        long[] addr = area.pages().addresses;
-        int base = area.firstPage();
+        Pages pages = area.pages();
+        long endByte = area.startByte() + area.length();
+        long runIova = area.iova();
+        long runPhys = 0;
+        long runLength = 0;
         long mapped = 0;
         try {
-            int i = 0;
-            while (i < count) {
-                int j = i + 1;
-                while (largePages && j < count && addr[base + j] == addr[base + j - 1] + pageSize) {
-                    j++;
+            for (Map.Entry<Long, long[]> e : pages.pinned.subMap(firstIndex(area), true, lastIndex(area), true)
+                .entrySet()) {
+                long pageStart = e.getKey() << pageShift;
+                long from = Math.max(pageStart, area.startByte());
+                long to = Math.min(pageStart + pageSize, endByte);
+                long phys = e.getValue()[0] + (from - pageStart);
+                if (runLength > 0 && largePages && phys == runPhys + runLength) {
+                    runLength += to - from;
+                    continue;
                 }
-                domain.map(area.iova() + i * pageSize, addr[base + i], (long) (j - i) * pageSize, area.prot());
-                mapped = (long) j * pageSize;
-                i = j;
+                if (runLength > 0) {
+                    domain.map(runIova, runPhys, runLength, area.prot());
+                    mapped += runLength;
+                }
+                runIova = area.iova() + (from - area.startByte());
+                runPhys = phys;
+                runLength = to - from;
             }
+            domain.map(runIova, runPhys, runLength, area.prot());
         } catch (RuntimeException e) {
             if (mapped > 0) {
                 domain.unmap(area.iova(), mapped);
@@ -249,29 +378,23 @@ final class IoPageTable {
     private long removeAreas(List<Area> victims) {
         long bytes = 0;
         for (Area area : victims) {
-            for (PagingDomain domain : domains) {
-                domain.unmap(area.iova(), area.length());
+            if (!domains.isEmpty()) {
+                unfillDomains(area);
             }
             areas.remove(area.iova());
-            dropPages(area.pages());
+            area.pages().areas--;
             bytes += area.length();
         }
         return bytes;
-    }
-
-    private void dropPages(Pages pages) {
-        if (--pages.areas == 0) {
-            memory.unpin(pages.addresses);
-        }
     }
 
     // ------------------------------------------------------------------ IOVA checks and allocation
 
     /** The kernel's iopt_check_iova: alignment EINVAL, wrap EOVERFLOW, reserved EINVAL, mapped EEXIST. */
     private long checkIova(long iova, long length) {
-        if (((iova | length) & (iovaAlignment() - 1)) != 0) {
-            throw new IommufdException(Errno.EINVAL, "IOVA 0x" + Long.toHexString(iova) + " or length 0x"
-                + Long.toHexString(length) + " is not aligned to 0x" + Long.toHexString(iovaAlignment()));
+        if ((iova & (iovaAlignment - 1)) != 0) {
+            throw new IommufdException(Errno.EINVAL, "IOVA 0x" + Long.toHexString(iova) + " is not aligned to 0x"
+                + Long.toHexString(iovaAlignment));
         }
         IovaRange range = new IovaRange(iova, lastOf(iova, length));
         for (Reservation r : reserved) {
@@ -288,75 +411,85 @@ final class IoPageTable {
     /**
      * The kernel's iopt_alloc_iova: the lowest free IOVA inside the allowed ranges (or {@code [page, U64_MAX -
      * page]} when none are set), aligned to the mapping's size rounded up to a power of two but no more than the
-     * user address is aligned, so that large pages stay possible. ENOSPC if no hole fits.
+     * user address is aligned, and carrying the user address's offset in its page. EOVERFLOW for a length of half
+     * the space or more, EINVAL when that alignment is below the IOAS's, ENOSPC if no hole fits.
      */
     private long allocIova(long length, long uptr) {
-        if ((length & (iovaAlignment() - 1)) != 0) {
-            throw new IommufdException(Errno.EINVAL, "length 0x" + Long.toHexString(length) + " is not aligned");
+        if (length == 0 || Long.compareUnsigned(length, HALF_SPACE) >= 0) {
+            throw new IommufdException(Errno.EOVERFLOW, "mapping of 0x" + Long.toHexString(length)
+                + " bytes is too large to align");
         }
+        long pageOffset = uptr & (pageSize - 1);
+        // unsigned throughout: roundup_pow_of_two of a length below 2^63 - 1 may be 2^63
         long align = Long.highestOneBit(length);
         if (align != length) {
             align <<= 1;
         }
-        if (uptr != 0 && (align == 0 || Long.compareUnsigned(Long.lowestOneBit(uptr), align) < 0)) {
+        if (uptr != 0 && Long.compareUnsigned(Long.lowestOneBit(uptr), align) < 0) {
             align = Long.lowestOneBit(uptr);
         }
-        if (align == 0 || align < 0 || align == Long.MAX_VALUE) {
-            throw new IommufdException(Errno.EOVERFLOW, "mapping of 0x" + Long.toHexString(length)
-                + " bytes is too large to align");
+        if (Long.compareUnsigned(align, iovaAlignment) < 0) {
+            throw new IommufdException(Errno.EINVAL, "user_va 0x" + Long.toHexString(uptr) + " and length 0x"
+                + Long.toHexString(length) + " allow only an alignment of 0x" + Long.toHexString(align)
+                + ", below the IOAS's 0x" + Long.toHexString(iovaAlignment));
         }
-        align = Math.max(align, iovaAlignment());
         List<IovaRange> used = new ArrayList<>();
         reserved.forEach(r -> used.add(r.range()));
         areas.values().forEach(a -> used.add(a.range()));
         used.sort(BY_START);
         IovaRange window = new IovaRange(pageSize, -1L - pageSize);
-        for (IovaRange span : allowedOrAll()) {
+        for (IovaRange span : allowedSpans()) {
             if (!span.intersects(window)) {
                 continue;
             }
-            long spanStart = Long.compareUnsigned(span.start(), window.start()) > 0 ? span.start() : window.start();
-            long spanLast = Long.compareUnsigned(span.last(), window.last()) < 0 ? span.last() : window.last();
-            OptionalLong found = firstFit(used, spanStart, spanLast, length, align);
-            if (found.isPresent()) {
-                return found.getAsLong();
+            long start = Long.compareUnsigned(span.start(), window.start()) > 0 ? span.start() : window.start();
+            long last = Long.compareUnsigned(span.last(), window.last()) < 0 ? span.last() : window.last();
+            if (!fits(start, last, length, align, pageOffset)) {
+                continue; // __alloc_iova_check_used, which also moves the span's start to its aligned value
+            }
+            start = alignedStart(start, align, pageOffset);
+            long hole = start;
+            for (IovaRange u : used) {
+                if (Long.compareUnsigned(u.last(), hole) < 0) {
+                    continue;
+                }
+                if (Long.compareUnsigned(u.start(), last) > 0) {
+                    break;
+                }
+                if (Long.compareUnsigned(u.start(), hole) > 0 && fits(hole, u.start() - 1, length, align,
+                    pageOffset)) {
+                    return alignedStart(hole, align, pageOffset);
+                }
+                if (Long.compareUnsigned(u.last(), last) >= 0) {
+                    hole = -1L;
+                    break;
+                }
+                hole = u.last() + 1;
+            }
+            if (hole != -1L && fits(hole, last, length, align, pageOffset)) {
+                return alignedStart(hole, align, pageOffset);
             }
         }
         throw new IommufdException(Errno.ENOSPC, "no free IOVA range of 0x" + Long.toHexString(length) + " bytes");
     }
 
-    private static OptionalLong firstFit(List<IovaRange> used, long start, long last, long length, long align) {
-        OptionalLong cursor = alignUp(start, align);
-        for (IovaRange u : used) {
-            if (cursor.isEmpty() || Long.compareUnsigned(cursor.getAsLong(), last) > 0) {
-                return OptionalLong.empty();
-            }
-            long c = cursor.getAsLong();
-            if (Long.compareUnsigned(u.last(), c) < 0) {
-                continue;
-            }
-            long end = c + length - 1;
-            boolean wraps = Long.compareUnsigned(end, c) < 0;
-            if (!wraps && Long.compareUnsigned(end, u.start()) < 0) {
-                break;
-            }
-            cursor = u.last() == -1L ? OptionalLong.empty() : alignUp(u.last() + 1, align);
+    /** __alloc_iova_check_hole: whether {@code [start, last]} holds the mapping at its aligned start. */
+    private static boolean fits(long start, long last, long length, long align, long pageOffset) {
+        if (Long.compareUnsigned(last - start, length - 1) < 0) {
+            return false;
         }
-        if (cursor.isEmpty()) {
-            return OptionalLong.empty();
-        }
-        long c = cursor.getAsLong();
-        long end = c + length - 1;
-        if (Long.compareUnsigned(end, c) < 0 || Long.compareUnsigned(end, last) > 0
-            || Long.compareUnsigned(c, start) < 0) {
-            return OptionalLong.empty();
-        }
-        return OptionalLong.of(c);
+        long aligned = alignedStart(start, align, pageOffset);
+        return Long.compareUnsigned(aligned, start) >= 0 && Long.compareUnsigned(aligned, last) <= 0
+            && Long.compareUnsigned(last - aligned, length - 1) >= 0;
     }
 
-    private static OptionalLong alignUp(long value, long align) {
-        long r = (value + align - 1) & -align;
-        return Long.compareUnsigned(r, value) < 0 ? OptionalLong.empty() : OptionalLong.of(r);
+    /** ALIGN(start, align) | page_offset; a wrap past the top of the space yields 0, below any start, so no fit. */
+    private static long alignedStart(long start, long align, long pageOffset) {
+        long up = (start + align - 1) & -align;
+        if (Long.compareUnsigned(up, start) < 0) {
+            return 0;
+        }
+        return up | pageOffset;
     }
 
     private void checkLength(long length) {
@@ -391,58 +524,59 @@ final class IoPageTable {
 
     // ------------------------------------------------------------------ allowed and reserved ranges
 
-    private List<IovaRange> allowedOrAll() {
+    /** The allowed ranges as interval_tree_for_each_span sees them: touching ranges merged; everything if none. */
+    private List<IovaRange> allowedSpans() {
         if (allowed.isEmpty()) {
             return List.of(IovaRange.ALL);
         }
         List<IovaRange> sorted = new ArrayList<>(allowed);
         sorted.sort(BY_START);
-        return sorted;
+        List<IovaRange> spans = new ArrayList<>();
+        IovaRange open = sorted.get(0);
+        for (IovaRange next : sorted.subList(1, sorted.size())) {
+            if (open.last() != -1L && next.start() == open.last() + 1) {
+                open = new IovaRange(open.start(), next.last());
+            } else {
+                spans.add(open);
+                open = next;
+            }
+        }
+        spans.add(open);
+        return spans;
     }
 
-    /** IOAS_IOVA_RANGES: the allowed ranges (everything if none) minus the reserved ones, in order. */
+    /**
+     * IOAS_IOVA_RANGES (iommufd_ioas_iova_ranges): the holes between the reserved ranges over the whole 64-bit
+     * space, in order. The allowed ranges play no part.
+     */
     List<IovaRange> usableRanges() {
-        List<IovaRange> holes = new ArrayList<>();
         List<IovaRange> blocked = new ArrayList<>();
         reserved.forEach(r -> blocked.add(r.range()));
         blocked.sort(BY_START);
-        for (IovaRange span : allowedOrAll()) {
-            long cursor = span.start();
-            boolean open = true;
-            for (IovaRange b : blocked) {
-                if (!open || !b.intersects(new IovaRange(cursor, span.last()))) {
-                    continue;
-                }
-                if (Long.compareUnsigned(b.start(), cursor) > 0) {
-                    holes.add(new IovaRange(cursor, b.start() - 1));
-                }
-                if (Long.compareUnsigned(b.last(), span.last()) >= 0) {
-                    open = false;
-                } else {
-                    cursor = b.last() + 1;
-                }
+        List<IovaRange> holes = new ArrayList<>();
+        long cursor = 0;
+        for (IovaRange b : blocked) {
+            if (Long.compareUnsigned(b.last(), cursor) < 0) {
+                continue;
             }
-            if (open) {
-                holes.add(new IovaRange(cursor, span.last()));
+            if (Long.compareUnsigned(b.start(), cursor) > 0) {
+                holes.add(new IovaRange(cursor, b.start() - 1));
             }
+            if (b.last() == -1L) {
+                return holes;
+            }
+            cursor = b.last() + 1;
         }
+        holes.add(new IovaRange(cursor, -1L));
         return holes;
     }
 
     /**
-     * IOAS_ALLOW_IOVAS: replaces the allowed ranges (none = no restriction). EINVAL if they overlap each other;
-     * EADDRINUSE if a reserved range meets one of them.
+     * The second half of IOAS_ALLOW_IOVAS (iopt_set_allow_iova): replaces the allowed ranges (none = no
+     * restriction), which the caller loaded and checked one by one; EADDRINUSE if a reserved range meets one.
      */
     void setAllowed(List<IovaRange> ranges) {
-        List<IovaRange> sorted = new ArrayList<>(ranges);
-        sorted.sort(BY_START);
-        for (int i = 1; i < sorted.size(); i++) {
-            if (sorted.get(i).intersects(sorted.get(i - 1))) {
-                throw new IommufdException(Errno.EINVAL, "allowed ranges " + sorted.get(i - 1) + " and "
-                    + sorted.get(i) + " overlap");
-            }
-        }
-        for (IovaRange range : sorted) {
+        for (IovaRange range : ranges) {
             for (Reservation r : reserved) {
                 if (r.range().intersects(range)) {
                     throw addressInUse("allowed range " + range + " meets the reserved " + r.range());
@@ -450,7 +584,7 @@ final class IoPageTable {
             }
         }
         allowed.clear();
-        allowed.addAll(sorted);
+        allowed.addAll(ranges);
     }
 
     /**
@@ -484,17 +618,43 @@ final class IoPageTable {
         return new IommufdException(Errno.EADDRINUSE, why);
     }
 
-    // ------------------------------------------------------------------ domains
+    // ------------------------------------------------------------------ alignment and domains
+
+    /** iopt_calculate_iova_alignment's value: PAGE_SIZE or 1 by the large-page option, raised by every domain. */
+    private long requiredAlignment() {
+        long align = largePages ? 1 : pageSize;
+        for (PagingDomain domain : domains) {
+            align = Math.max(align, Long.lowestOneBit(domain.pageSizeBitmap()));
+        }
+        return align;
+    }
+
+    /** iopt_check_iova_alignment: EADDRINUSE unless every area's IOVA, length and page offset are aligned. */
+    private void checkAreasAligned(long alignment) {
+        long mask = alignment - 1;
+        for (Area area : areas.values()) {
+            if (((area.iova() | area.length() | (area.startByte() & (pageSize - 1))) & mask) != 0) {
+                throw addressInUse("the mapping " + area.range() + " at page offset 0x" + Long.toHexString(
+                    area.startByte() & (pageSize - 1)) + " is not aligned to 0x" + Long.toHexString(alignment));
+            }
+        }
+    }
 
     /**
-     * Adds a paging domain: reserves what lies outside its aperture and maps every area into it. A domain whose
-     * smallest page is larger than the user page is refused (EINVAL: not modelled).
+     * Adds a paging domain (iopt_table_add_domain): its smallest page raises the IOVA alignment (EINVAL above the
+     * user page, EADDRINUSE if a mapping does not conform), what lies outside its aperture is reserved, and every
+     * area is mapped into it (pinning the pages first if this is the first domain; EFAULT where the user memory is
+     * gone). On failure nothing changes.
      */
     void addDomain(PagingDomain domain) {
         long minPage = Long.lowestOneBit(domain.pageSizeBitmap());
-        if (minPage == 0 || Long.compareUnsigned(minPage, pageSize) > 0) {
+        long newAlignment = Math.max(minPage, iovaAlignment);
+        if (minPage == 0 || Long.compareUnsigned(newAlignment, pageSize) > 0) {
             throw new IommufdException(Errno.EINVAL, "domain page sizes 0x" + Long.toHexString(domain
                 .pageSizeBitmap()) + " do not include a page of 0x" + Long.toHexString(pageSize) + " or less");
+        }
+        if (newAlignment != iovaAlignment) {
+            checkAreasAligned(newAlignment);
         }
         IovaRange aperture = domain.aperture();
         List<IovaRange> outside = new ArrayList<>();
@@ -505,31 +665,46 @@ final class IoPageTable {
             outside.add(new IovaRange(aperture.last() + 1, -1L));
         }
         reserve(domain, outside);
-        List<Area> filled = new ArrayList<>();
+        boolean first = domains.isEmpty();
+        List<Area> pinned = new ArrayList<>();
+        List<Area> mapped = new ArrayList<>();
         try {
             for (Area area : areas.values()) {
+                if (first) {
+                    pin(area);
+                    pinned.add(area);
+                }
                 mapInto(domain, area);
-                filled.add(area);
+                mapped.add(area);
             }
         } catch (RuntimeException e) {
-            for (Area area : filled) {
+            for (Area area : mapped) {
                 domain.unmap(area.iova(), area.length());
             }
+            pinned.forEach(this::unpin);
             unreserve(domain);
             throw e;
         }
         domains.add(domain);
+        iovaAlignment = newAlignment;
     }
 
-    /** Removes a paging domain: unmaps every area from it and drops its reservations. */
+    /**
+     * Removes a paging domain (iopt_table_remove_domain): unmaps every area from it, unpins the pages when it was the
+     * last domain, drops its reservations and lowers the alignment again.
+     */
     void removeDomain(PagingDomain domain) {
         if (!domains.remove(domain)) {
             throw new IllegalStateException("domain is not in this IOAS");
         }
         for (Area area : areas.values()) {
             domain.unmap(area.iova(), area.length());
+            if (domains.isEmpty()) {
+                unpin(area);
+            }
         }
         unreserve(domain);
+        iovaAlignment = requiredAlignment();
     }
 
     // ------------------------------------------------------------------ options
@@ -539,11 +714,33 @@ final class IoPageTable {
         return largePages;
     }
 
-    /** HUGE_PAGES set: disabling is EINVAL once domains hold mappings (their runs are already large). */
+    /**
+     * HUGE_PAGES set. Disabling (iopt_disable_large_pages) is EINVAL once domains hold mappings (their runs are
+     * already large) and raises the alignment to PAGE_SIZE: EADDRINUSE, and nothing changes, if a mapping does not
+     * conform. Enabling lowers it again.
+     */
     void setLargePages(boolean enable) {
-        if (!enable && largePages && !domains.isEmpty() && !areas.isEmpty()) {
+        if (enable) {
+            largePages = true;
+            iovaAlignment = requiredAlignment();
+            return;
+        }
+        if (!largePages) {
+            return;
+        }
+        if (!domains.isEmpty() && !areas.isEmpty()) {
             throw new IommufdException(Errno.EINVAL, "cannot disable large pages while domains hold mappings");
         }
-        largePages = enable;
+        largePages = false;
+        long alignment = requiredAlignment();
+        if (alignment > iovaAlignment) {
+            try {
+                checkAreasAligned(alignment);
+            } catch (IommufdException e) {
+                largePages = true;
+                throw e;
+            }
+        }
+        iovaAlignment = alignment;
     }
 }

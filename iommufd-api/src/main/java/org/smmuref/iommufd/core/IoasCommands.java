@@ -6,6 +6,8 @@ import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_IOAS_MAP_WRITEABLE
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IovaRange;
 import org.smmuref.iommufd.spi.PagingDomain;
@@ -24,8 +26,6 @@ import org.smmuref.iommufd.uapi.IommuIovaRange;
  */
 final class IoasCommands {
     private static final int MAP_FLAGS = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE;
-    /** More ranges than this cannot be a real request; the kernel's allocation would fail. */
-    private static final long MAX_IOVA_RANGES = 1 << 16;
     private static final long U64_MAX = -1L;
 
     private IoasCommands() {
@@ -63,9 +63,9 @@ final class IoasCommands {
         }
         int prot = protOf(cmd.flags());
         Ioas src = ioas(c, cmd.srcIoasId());
-        List<IoPageTable.Area> pieces = src.iopt.slicesCovering(cmd.srcIova(), cmd.length());
+        List<IoPageTable.Piece> pieces = src.iopt.slicesCovering(cmd.srcIova(), cmd.length());
         Ioas dst = ioas(c, cmd.dstIoasId());
-        return cmd.withDstIova(dst.iopt.copyFrom(src.iopt, cmd.srcIova(), cmd.length(), cmd.dstIova(),
+        return cmd.withDstIova(dst.iopt.copyFrom(src.iopt, cmd.length(), cmd.dstIova(),
             (cmd.flags() & IOMMU_IOAS_MAP_FIXED_IOVA) != 0, prot, pieces));
     }
 
@@ -104,23 +104,32 @@ final class IoasCommands {
             throw new IommufdException(Errno.EOPNOTSUPP, "IOAS_ALLOW_IOVAS __reserved must be 0");
         }
         Ioas ioas = ioas(c, cmd.ioasId());
-        long count = Integer.toUnsignedLong(cmd.numIovas());
-        if (count > MAX_IOVA_RANGES) {
-            throw new IommufdException(Errno.ENOMEM, count + " allowed ranges are too many");
-        }
-        List<IovaRange> ranges = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            IommuIovaRange range = IommuIovaRange.decode(c.memory.read(
-                cmd.allowedIovas() + (long) i * IommuIovaRange.SIZE, IommuIovaRange.SIZE));
-            long start = range.start();
-            long last = range.last();
-            if (Long.compareUnsigned(start, last) > 0) {
-                throw new IommufdException(Errno.EINVAL, "allowed range " + i + " has start > last");
-            }
-            ranges.add(new IovaRange(start, last));
-        }
-        ioas.iopt.setAllowed(ranges);
+        ioas.iopt.setAllowed(loadIovas(c, cmd.allowedIovas(), Integer.toUnsignedLong(cmd.numIovas())));
         return cmd;
+    }
+
+    /**
+     * iommufd_ioas_load_iovas: reads the ranges one by one, each EFAULT where unmapped, EINVAL if {@code start >=
+     * last} (so a one-byte range is refused) or if it meets one read before. No cap on the count: the user memory
+     * holding the array bounds it, as the kernel's copy_from_user does.
+     */
+    private static List<IovaRange> loadIovas(Context c, long uptr, long count) {
+        TreeMap<Long, IovaRange> loaded = new TreeMap<>(Long::compareUnsigned);
+        for (long i = 0; i < count; i++) {
+            IommuIovaRange range = IommuIovaRange.decode(c.memory.read(uptr + i * IommuIovaRange.SIZE,
+                IommuIovaRange.SIZE));
+            if (Long.compareUnsigned(range.start(), range.last()) >= 0) {
+                throw new IommufdException(Errno.EINVAL, "allowed range " + i + " has start >= last");
+            }
+            IovaRange r = new IovaRange(range.start(), range.last());
+            Map.Entry<Long, IovaRange> below = loaded.floorEntry(r.last());
+            if (below != null && below.getValue().intersects(r)) {
+                throw new IommufdException(Errno.EINVAL, "allowed range " + i + " " + r + " overlaps "
+                    + below.getValue());
+            }
+            loaded.put(r.start(), r);
+        }
+        return new ArrayList<>(loaded.values());
     }
 
     private static int protOf(int flags) {

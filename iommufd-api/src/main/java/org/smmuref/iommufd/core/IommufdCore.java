@@ -22,6 +22,7 @@ import org.smmuref.iommufd.spi.IommuDevice;
 import org.smmuref.iommufd.spi.IommuInstance;
 import org.smmuref.iommufd.spi.IommufdPlatform;
 import org.smmuref.iommufd.spi.KvmReference;
+import org.smmuref.iommufd.spi.ProcessCapability;
 import org.smmuref.iommufd.spi.UserMemory;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.ExtensibleStructs;
@@ -594,7 +595,10 @@ public final class IommufdCore implements Iommufd {
             cmd.optionId()));
     }
 
-    /** RLIMIT_MODE is global to the context: no object id, and it may change only while the context is empty. */
+    /**
+     * RLIMIT_MODE (iommufd_option_rlimit_mode) is global to the context: no object id; SET needs the process's
+     * CAP_SYS_RESOURCE (EPERM) and an empty context (EBUSY).
+     */
     private static long rlimitMode(Context c, IommuOption cmd) {
         if (cmd.objectId() != 0) {
             throw new IommufdException(Errno.EOPNOTSUPP, "RLIMIT_MODE takes no object_id");
@@ -603,6 +607,9 @@ public final class IommufdCore implements Iommufd {
             return c.accountPerMm ? 1 : 0;
         }
         if (cmd.op() == IOMMU_OPTION_OP_SET) {
+            if (!c.memory.capable(ProcessCapability.CAP_SYS_RESOURCE)) {
+                throw new IommufdException(Errno.EPERM, "setting RLIMIT_MODE needs CAP_SYS_RESOURCE");
+            }
             if (!c.objects.isEmpty()) {
                 throw new IommufdException(Errno.EBUSY, "RLIMIT_MODE can change only before any object exists");
             }

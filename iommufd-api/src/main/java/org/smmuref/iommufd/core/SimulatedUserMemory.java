@@ -1,9 +1,11 @@
 package org.smmuref.iommufd.core;
 
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.spi.ProcessCapability;
 import org.smmuref.iommufd.spi.UserMemory;
 import org.smmuref.iommufd.uapi.Errno;
 
@@ -13,7 +15,8 @@ import org.smmuref.iommufd.uapi.Errno;
  * <p>Each mapped user page is backed by one store page, numbered from 1 and never reused, so a page address
  * ({@code number * pageSize}) identifies the backing memory. A store page lives while it is mapped or pinned: unmapping
  * a pinned page only removes the user mapping, exactly like {@code munmap} of memory pinned by {@code
- * pin_user_pages}. Not thread-safe; the iommufd core serialises access.
+ * pin_user_pages}. The process starts with no capabilities ({@link #grant} gives one). Not thread-safe; the iommufd
+ * core serialises access.
  */
 public final class SimulatedUserMemory implements UserMemory {
     /** The default page size, 4 KiB. */
@@ -25,6 +28,7 @@ public final class SimulatedUserMemory implements UserMemory {
     private final TreeMap<Long, Long> mappings = new TreeMap<>(Long::compareUnsigned);
     private final Map<Long, StorePage> store = new HashMap<>();
     private long nextStorePage = 1;
+    private final EnumSet<ProcessCapability> capabilities = EnumSet.noneOf(ProcessCapability.class);
 
     private static final class StorePage {
         final byte[] bytes;
@@ -53,6 +57,21 @@ public final class SimulatedUserMemory implements UserMemory {
     @Override
     public int pageSize() {
         return pageSize;
+    }
+
+    @Override
+    public boolean capable(ProcessCapability capability) {
+        return capabilities.contains(capability);
+    }
+
+    /** Gives the process {@code capability}. */
+    public void grant(ProcessCapability capability) {
+        capabilities.add(capability);
+    }
+
+    /** Takes {@code capability} away from the process. */
+    public void revoke(ProcessCapability capability) {
+        capabilities.remove(capability);
     }
 
     /** Maps fresh zeroed pages at {@code [va, va + length)}; both page aligned, nothing mapped there yet. */

@@ -29,6 +29,14 @@ public interface UserMemory {
     /** Drops one pin on each of the given pages, as returned by {@link #pin}. */
     void unpin(long[] pages);
 
+    /**
+     * Whether the process holds {@code capability} (the kernel's {@code capable()}). The memory stands for the whole
+     * process here, so its credentials travel with it. By default a process holds none (an unprivileged VMM).
+     */
+    default boolean capable(ProcessCapability capability) {
+        return false;
+    }
+
     /** Reads all of {@code length} bytes at {@code va}. */
     default byte[] read(long va, int length) {
         byte[] out = new byte[length];

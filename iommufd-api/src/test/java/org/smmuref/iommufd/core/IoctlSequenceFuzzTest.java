@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import org.junit.jupiter.api.AfterAll;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IommuDomain;
+import org.smmuref.iommufd.spi.ProcessCapability;
 import org.smmuref.iommufd.uapi.CField;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.IommufdCommand;
@@ -53,7 +55,7 @@ class IoctlSequenceFuzzTest {
      */
     enum Op {
         RAW_IOCTL, BIND, UNBIND, ATTACH, REPLACE, DETACH, CLOSE_FD, READ_FD, POKE, TRIGGER_EVENT, TOGGLE_PAGE,
-        INJECT_ENOMEM
+        INJECT_ENOMEM, TOGGLE_CAP_SYS_RESOURCE
     }
 
     static final IommufdCommand[] COMMAND_VALUES = IommufdCommand.values();
@@ -114,17 +116,20 @@ class IoctlSequenceFuzzTest {
         // DESTROY has no field to refuse: an unknown id or a busy object only.
         documented(IommufdCommand.DESTROY, Errno.ENOENT, Errno.EBUSY);
         documented(IommufdCommand.IOAS_ALLOC, Errno.EOPNOTSUPP);
-        // ENOMEM: more ranges than the kernel's allocation of the array would take
-        documented(IommufdCommand.IOAS_ALLOW_IOVAS, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.ENOMEM, Errno.EADDRINUSE);
-        // ENOMEM: a domain's map failing while the copy fills it (INJECT_ENOMEM), as for IOAS_MAP
+        // no cap on the number of ranges (iommufd_ioas_load_iovas), so no ENOMEM here
+        documented(IommufdCommand.IOAS_ALLOW_IOVAS, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EADDRINUSE);
+        // ENOMEM: a domain's map failing while the copy fills it (INJECT_ENOMEM), as for IOAS_MAP; EPERM: a
+        // WRITEABLE copy of a read-only mapping (iopt_insert_area)
         documented(IommufdCommand.IOAS_COPY, Errno.EOPNOTSUPP, Errno.EOVERFLOW, Errno.ENOENT, Errno.EEXIST,
-            Errno.ENOSPC, Errno.ENOMEM);
+            Errno.ENOSPC, Errno.ENOMEM, Errno.EPERM);
         documented(IommufdCommand.IOAS_IOVA_RANGES, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EMSGSIZE);
         documented(IommufdCommand.IOAS_MAP, Errno.EOPNOTSUPP, Errno.EOVERFLOW, Errno.ENOENT, Errno.EEXIST,
             Errno.ENOSPC, Errno.ENOMEM);
         // no flags or reserved field; the kernel's EBUSY (an IOAS pinned by a HW queue) needs HW_QUEUE_ALLOC
         documented(IommufdCommand.IOAS_UNMAP, Errno.ENOENT, Errno.EOVERFLOW);
-        documented(IommufdCommand.OPTION, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EBUSY);
+        // EPERM: RLIMIT_MODE SET without CAP_SYS_RESOURCE; EADDRINUSE: HUGE_PAGES=0 over a mapping that is not
+        // page aligned (iopt_disable_large_pages)
+        documented(IommufdCommand.OPTION, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EBUSY, Errno.EPERM, Errno.EADDRINUSE);
         // not implemented by smmuref: EOPNOTSUPP once the size rules pass
         for (IommufdCommand c : List.of(IommufdCommand.VFIO_IOAS, IommufdCommand.HWPT_SET_DIRTY_TRACKING,
             IommufdCommand.HWPT_GET_DIRTY_BITMAP, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
@@ -145,8 +150,11 @@ class IoctlSequenceFuzzTest {
         DOCUMENTED_OPS.put(Op.BIND, EnumSet.of(Errno.EBUSY, Errno.ENODEV));
         DOCUMENTED_OPS.put(Op.UNBIND, EnumSet.of(Errno.ENOENT));
         // A driver refuses an incompatible domain with EINVAL (the attach_dev convention the core relies on to try
-        // the next automatic domain), never EOPNOTSUPP. EADDRINUSE: reserved ranges; ENOMEM: domain alloc, map, attach.
-        DOCUMENTED_OPS.put(Op.ATTACH, EnumSet.of(Errno.ENOENT, Errno.EINVAL, Errno.EADDRINUSE, Errno.ENOMEM));
+        // the next automatic domain), never EOPNOTSUPP. EADDRINUSE: reserved ranges or a mapping the domain's page
+        // cannot take; ENOMEM: domain alloc, map, attach; EFAULT: the first domain pins the IOAS's pages (lazy
+        // pinning) and meets user memory the process unmapped.
+        DOCUMENTED_OPS.put(Op.ATTACH, EnumSet.of(Errno.ENOENT, Errno.EINVAL, Errno.EADDRINUSE, Errno.ENOMEM,
+            Errno.EFAULT));
         DOCUMENTED_OPS.put(Op.REPLACE, DOCUMENTED_OPS.get(Op.ATTACH));
         DOCUMENTED_OPS.put(Op.DETACH, EnumSet.of(Errno.ENOENT));
         DOCUMENTED_OPS.put(Op.CLOSE_FD, EnumSet.of(Errno.EBADF));
@@ -157,6 +165,7 @@ class IoctlSequenceFuzzTest {
         DOCUMENTED_OPS.put(Op.TRIGGER_EVENT, EnumSet.of(Errno.EOPNOTSUPP));
         DOCUMENTED_OPS.put(Op.TOGGLE_PAGE, EnumSet.noneOf(Errno.class));
         DOCUMENTED_OPS.put(Op.INJECT_ENOMEM, EnumSet.noneOf(Errno.class));
+        DOCUMENTED_OPS.put(Op.TOGGLE_CAP_SYS_RESOURCE, EnumSet.noneOf(Errno.class));
         for (IommufdCommand c : COMMAND_VALUES) {
             if (!DOCUMENTED.containsKey(c)) {
                 throw new IllegalStateException("no documented errnos for " + c);
@@ -298,6 +307,8 @@ class IoctlSequenceFuzzTest {
             r = new Reader(input);
             this.coverage = coverage;
             f.mem.mmap(HEAP, (long) HEAP_PAGES * PAGE);
+            // a privileged VMM until TOGGLE_CAP_SYS_RESOURCE takes it away
+            f.mem.grant(ProcessCapability.CAP_SYS_RESOURCE);
         }
 
         void run() {
@@ -443,6 +454,13 @@ class IoctlSequenceFuzzTest {
                         heapUnmapped[page] = !heapUnmapped[page];
                     }
                     case INJECT_ENOMEM -> injectEnomem(r.u8(), r.u8());
+                    case TOGGLE_CAP_SYS_RESOURCE -> {
+                        if (f.mem.capable(ProcessCapability.CAP_SYS_RESOURCE)) {
+                            f.mem.revoke(ProcessCapability.CAP_SYS_RESOURCE);
+                        } else {
+                            f.mem.grant(ProcessCapability.CAP_SYS_RESOURCE);
+                        }
+                    }
                     default -> throw new IllegalStateException(op.name());
                 }
             });
@@ -606,15 +624,26 @@ class IoctlSequenceFuzzTest {
             return d instanceof MockIommu.Paging p ? p.freed : ((MockIommu.Nested) d).freed;
         }
 
-        /** User pins equal what the IOAS areas hold; each paging domain maps exactly its IOAS's pages. */
+        /**
+         * User pins equal what the IOAS areas hold (pages.c's lazy pinning: exactly the pages spanned by areas of an
+         * IOAS with a domain, each referenced once per such area); each paging domain maps exactly its IOAS's pages.
+         */
         private void checkPinsAndDomains(List<IommufdObject> live, int step) {
             Map<IoPageTable.Pages, Integer> areasOf = new IdentityHashMap<>();
+            Map<IoPageTable.Pages, Map<Long, Long>> expectedRefs = new IdentityHashMap<>();
             for (IommufdObject o : live) {
                 if (o instanceof Ioas ioas) {
                     long mappedPages = 0;
+                    boolean filled = !ioas.iopt.domains().isEmpty();
                     for (IoPageTable.Area a : ioas.iopt.areas()) {
                         areasOf.merge(a.pages(), 1, Integer::sum);
                         mappedPages += a.length() / PAGE;
+                        Map<Long, Long> refs = expectedRefs.computeIfAbsent(a.pages(), k -> new HashMap<>());
+                        if (filled) {
+                            for (long i = a.startByte() / PAGE; i <= (a.startByte() + a.length() - 1) / PAGE; i++) {
+                                refs.merge(i, 1L, Long::sum);
+                            }
+                        }
                     }
                     for (HwptPaging h : ioas.hwpts) {
                         if (h.domain instanceof MockIommu.Paging p) {
@@ -628,9 +657,15 @@ class IoctlSequenceFuzzTest {
             long pins = 0;
             for (Map.Entry<IoPageTable.Pages, Integer> e : areasOf.entrySet()) {
                 int areas = e.getValue();
-                require(e.getKey().areas == areas, () -> "areas sharing a pin after step " + step + ": "
-                    + e.getKey().areas + ", counted " + areas);
-                pins += e.getKey().addresses.length;
+                IoPageTable.Pages pages = e.getKey();
+                require(pages.areas == areas, () -> "areas sharing a user range after step " + step + ": "
+                    + pages.areas + ", counted " + areas);
+                Map<Long, Long> actual = new HashMap<>();
+                pages.pinned.forEach((index, page) -> actual.put(index, page[1]));
+                Map<Long, Long> expected = expectedRefs.get(pages);
+                require(actual.equals(expected), () -> "pinned pages of a user range after step " + step + ": "
+                    + actual + ", the areas of IOASes with domains span " + expected);
+                pins += pages.pinnedPages();
             }
             long expectedPins = pins;
             require(f.mem.totalPins() == expectedPins, () -> "user pins after step " + step + ": "

@@ -486,6 +486,32 @@ class IoctlSequenceSeedsTest {
             .op(Op.TOGGLE_PAGE, HEAP_LAST_PAGE)
             .poke((long) HEAP_LAST_PAGE * PAGE, new byte[] {1})
             .bytes());
+        // Issue 11's IOAS rules: alignment 1 without a domain (a sub-page map), HUGE_PAGES=0 refused over it
+        // (iopt_disable_large_pages: EADDRINUSE), lazy pinning meeting unmapped memory at ATTACH and REPLACE
+        // (iopt_fill_domain: EFAULT), and RLIMIT_MODE SET without CAP_SYS_RESOURCE (EPERM).
+        seeds.put("alignment_lazy_pinning_and_capabilities", world()
+            .ok(IommufdCommand.IOAS_ALLOC)
+            .ok(IommufdCommand.IOAS_MAP, "flags", FIXED_RW, "ioas_id", 7, "user_va", HEAP + 2 * PAGE + 0x10, "length",
+                PAGE, "iova", 0x100010)
+            .ok(IommufdCommand.OPTION, "option_id", IommufdConstants.IOMMU_OPTION_HUGE_PAGES, "object_id", 7)
+            .ok(IommufdCommand.IOAS_UNMAP, "ioas_id", 7, "length", -1L)
+            .op(Op.TOGGLE_PAGE, 3)
+            .ok(IommufdCommand.IOAS_MAP, "flags", FIXED_RW, "ioas_id", 7, "user_va", HEAP + 3 * PAGE, "length", PAGE,
+                "iova", 2 * MAPPED_IOVA)
+            // live indexes: 0 IOAS, 1 DEV, 5 NESTED, 6 IOAS 7
+            .op(Op.ATTACH, 1, 6)
+            .op(Op.ATTACH, 1, 0)
+            .op(Op.REPLACE, 1, 6)
+            .op(Op.DETACH, 1)
+            .op(Op.TOGGLE_CAP_SYS_RESOURCE)
+            .ok(IommufdCommand.OPTION, "val64", 1)
+            // a read-only mapping copied WRITEABLE: iopt_insert_area's EPERM
+            .ok(IommufdCommand.IOAS_MAP, "flags", IommufdConstants.IOMMU_IOAS_MAP_FIXED_IOVA
+                | IommufdConstants.IOMMU_IOAS_MAP_READABLE, "ioas_id", 7, "user_va", HEAP + 4 * PAGE, "length", PAGE,
+                "iova", 3 * MAPPED_IOVA)
+            .ok(IommufdCommand.IOAS_COPY, "flags", RW, "dst_ioas_id", 7, "src_ioas_id", 7, "length", PAGE,
+                "src_iova", 3 * MAPPED_IOVA)
+            .bytes());
         return seeds;
     }
 

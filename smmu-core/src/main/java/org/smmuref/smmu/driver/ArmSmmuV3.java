@@ -49,6 +49,11 @@ public final class ArmSmmuV3 implements IommuInstance {
     /** log2 of the event queue entries the driver uses (at most IDR1.EVENTQS). */
     static final int EVTQ_LOG2 = 7;
     private static final int CR1_WB_ISH = 1 | 1 << 2 | 3 << 4 | 1 << 6 | 1 << 8 | 3 << 10;
+    /** IIDR.Implementer of Arm, and IIDR.ProductID of MMU-700 (arm_smmu_device_iidr_probe). */
+    static final int IIDR_IMPLEMENTER_ARM = 0x43b;
+    static final int IIDR_PRODUCTID_ARM_MMU_700 = 0x487;
+    /** IIDR.ProductID of MMU-600. */
+    static final int IIDR_PRODUCTID_ARM_MMU_600 = 0x483;
 
     private final int id;
     private final SmmuMmio mmio;
@@ -61,6 +66,10 @@ public final class ArmSmmuV3 implements IommuInstance {
     private final int[] idrs = new int[6];
     private final int iidr;
     private final int aidr;
+    private final boolean cmdqForceSync;
+    private final boolean nestingErratum;
+    /** ASIDs of stage-1 paging domains; 0 is never handed out (as the kernel's arm_smmu_asid_xa starts at 1). */
+    private final java.util.BitSet asids = new java.util.BitSet();
     private final Map<Integer, SmmuMaster> masters = new LinkedHashMap<>();
     private final List<HostEvent> hostEvents = new ArrayList<>();
     private StreamTableDriver strtab;
@@ -84,6 +93,8 @@ public final class ArmSmmuV3 implements IommuInstance {
         this.iidr = mmio.read32(SmmuRegisters.IIDR);
         this.aidr = mmio.read32(SmmuRegisters.AIDR);
         this.features = SmmuFeatures.fromIdrs(idrs, iidr, aidr);
+        this.cmdqForceSync = cmdqForceSync(iidr);
+        this.nestingErratum = nestingErratum(iidr);
         this.vmids = chooser.forSmmu(SmmuVmidFeatures.fromIdr0(idrs[0], options.ptmRequested()));
     }
 
@@ -170,6 +181,38 @@ public final class ArmSmmuV3 implements IommuInstance {
 
     // ------------------------------------------------------------------ what the rest of the driver uses
 
+    /**
+     * Whether the kernel sets ARM_SMMU_OPT_CMDQ_FORCE_SYNC for this SMMU: an Arm MMU-700 by its IIDR (Arm erratum
+     * 2812531, {@code arm_smmu_device_iidr_probe}). In the kernel it makes a batch end with CMD_SYNC one entry before
+     * it is full; the model's queue driver has no 64-entry batch limit, so here it only refuses vIOMMUs.
+     */
+    static boolean cmdqForceSync(int iidr) {
+        int implementer = iidr & 0xfff;
+        int productId = iidr >>> 20;
+        return implementer == IIDR_IMPLEMENTER_ARM && productId == IIDR_PRODUCTID_ARM_MMU_700;
+    }
+
+    /**
+     * Whether {@code arm_smmu_device_iidr_probe} clears ARM_SMMU_FEAT_NESTING for this implementation: an MMU-600
+     * before r2 (Arm erratum 1209401) or an MMU-700 before r1p1 (Arm errata 2268618 and 2812531; older kernels clear
+     * it for every MMU-700).
+     */
+    static boolean nestingErratum(int iidr) {
+        if ((iidr & 0xfff) != IIDR_IMPLEMENTER_ARM) {
+            return false;
+        }
+        int productId = iidr >>> 20;
+        int variant = (iidr >>> 16) & 0xf;
+        int revision = (iidr >>> 12) & 0xf;
+        return productId == IIDR_PRODUCTID_ARM_MMU_600 && variant < 2
+            || productId == IIDR_PRODUCTID_ARM_MMU_700 && (variant < 1 || variant == 1 && revision < 1);
+    }
+
+    /** Whether ARM_SMMU_OPT_CMDQ_FORCE_SYNC applies to this SMMU ({@link #cmdqForceSync(int)}). */
+    public boolean cmdqForceSync() {
+        return cmdqForceSync;
+    }
+
     /** The SMMU's features as its IDRs describe them. */
     public SmmuFeatures features() {
         return features;
@@ -195,9 +238,12 @@ public final class ArmSmmuV3 implements IommuInstance {
         return (idrs[1] & (1 << 27)) != 0;
     }
 
-    /** Whether the SMMU can nest (stage 1 and stage 2: ARM_SMMU_FEAT_NESTING). */
+    /**
+     * Whether the SMMU can nest (ARM_SMMU_FEAT_NESTING): stage 1 and stage 2, and no implementation erratum that makes
+     * the kernel withdraw nesting ({@link #nestingErratum(int)}).
+     */
     public boolean nesting() {
-        return features.s1p() && features.s2p();
+        return features.s1p() && features.s2p() && !nestingErratum;
     }
 
     /** The device behind this SMMU with {@code streamId}, as the driver sees it. */
@@ -405,6 +451,17 @@ public final class ArmSmmuV3 implements IommuInstance {
         return Collections.unmodifiableList(new ArrayList<>(hostEvents));
     }
 
+    /** How many records the host kept so far (the index the next one gets). */
+    public synchronized int hostEventCount() {
+        return hostEvents.size();
+    }
+
+    /** The records the host kept from index {@code from} on, at most {@code max} of them. */
+    public synchronized List<HostEvent> hostEvents(int from, int max) {
+        int start = Math.min(Math.max(from, 0), hostEvents.size());
+        return List.copyOf(hostEvents.subList(start, Math.min(hostEvents.size(), start + Math.max(max, 0))));
+    }
+
     /** How many events went to a vEVENTQ. */
     public synchronized long eventsForwarded() {
         return eventsForwarded;
@@ -427,35 +484,76 @@ public final class ArmSmmuV3 implements IommuInstance {
         return Optional.ofNullable(masters.get(streamId));
     }
 
+    /**
+     * {@code arm_smmu_domain_alloc_paging_flags}: NEST_PARENT and PASID are the flags known (dirty tracking needs
+     * HTTU, which the model has not); flags 0 gives a stage-2 domain where the SMMU has stage 2 and a stage-1 one
+     * otherwise; NEST_PARENT a stage-2 parent (EOPNOTSUPP unless the SMMU nests); PASID a stage-1 domain (EOPNOTSUPP
+     * without stage 1); both together EOPNOTSUPP. (The kernel prefers stage 1 for flags 0 whenever the SMMU has it;
+     * smmuref keeps stage 2 there so that plain domains carry a VMID, see docs/smmu-driver.md.)
+     */
     @Override
     public PagingDomain allocPagingDomain(IommuDevice device, int flags, UserData data) {
         requireMine(device);
-        int known = IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT;
+        int known = IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT | IommufdConstants.IOMMU_HWPT_ALLOC_PASID;
         if ((flags & ~known) != 0) {
             throw new IommufdException(Errno.EOPNOTSUPP, "arm-smmu-v3 paging domains support no flags 0x"
-                + Integer.toHexString(flags & ~known) + " (no dirty tracking, no PASID)");
+                + Integer.toHexString(flags & ~known) + " (no dirty tracking)");
         }
         if (data != null) {
             throw new IommufdException(Errno.EOPNOTSUPP, "arm-smmu-v3 paging domains take no driver data");
         }
-        boolean nestParent = (flags & IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT) != 0;
-        if (nestParent && !nesting()) {
-            throw new IommufdException(Errno.EOPNOTSUPP, "SMMU " + id + " cannot nest (needs stage 1 and stage 2)");
-        }
-        if (!features.s2p()) {
-            throw new IommufdException(Errno.EOPNOTSUPP, "SMMU " + id + " has no stage 2; stage-1 paging domains"
-                + " are not implemented by this driver");
-        }
         synchronized (this) {
-            return new S2Domain(this, nestParent);
+            switch (flags) {
+                case 0:
+                    return features.s2p() ? new S2Domain(this, false) : new S1Domain(this);
+                case IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT:
+                    if (!nesting()) {
+                        throw new IommufdException(Errno.EOPNOTSUPP, "SMMU " + id
+                            + " cannot nest (needs stage 1 and stage 2)");
+                    }
+                    return new S2Domain(this, true);
+                case IommufdConstants.IOMMU_HWPT_ALLOC_PASID:
+                    if (!features.s1p()) {
+                        throw new IommufdException(Errno.EOPNOTSUPP, "SMMU " + id
+                            + " has no stage 1 for a PASID-capable domain");
+                    }
+                    return new S1Domain(this);
+                default:
+                    throw new IommufdException(Errno.EOPNOTSUPP, "NEST_PARENT and PASID together are not a paging"
+                        + " domain arm-smmu-v3 allocates");
+            }
         }
     }
 
+    /** The lowest free ASID (1 .. 2^IDR0.ASID16-bits - 1); EBUSY when all are taken, as xa_alloc answers. */
+    synchronized int allocateAsid() {
+        int asid = asids.nextClearBit(1);
+        if (asid >= 1 << features.asidBits()) {
+            throw new IommufdException(Errno.EBUSY, "SMMU " + id + " has no free ASID");
+        }
+        asids.set(asid);
+        return asid;
+    }
+
+    /** Gives an ASID back after its TLB entries were invalidated. */
+    synchronized void releaseAsid(int asid) {
+        asids.clear(asid);
+    }
+
+    /**
+     * {@code arm_smmu_get_viommu_size}: nesting; no forced CMD_SYNC (its interaction with the guest's invalidation
+     * batches is unstudied); and a way to keep the VM from bypassing the cache, since VFIO does no cache maintenance:
+     * the device is CANWBS (fully coherent, No-Snoop included) or the SMMU has S2FWB (the guest's stage-1 attributes
+     * cannot make DMA non-coherent). IDR0.COHACC is not enough: it says the SMMU's own accesses are coherent, not the
+     * device's. Then the type must be ARM_SMMUV3.
+     */
     @Override
     public boolean supportsViommu(IommuDevice device, int type) {
-        // A vSMMU needs nesting and DMA that stays coherent whatever attributes the guest's stage 1 picks.
-        return type == IommufdConstants.IOMMU_VIOMMU_TYPE_ARM_SMMUV3 && nesting()
-            && (features.cohacc() || features.fwb());
+        if (!(device instanceof SmmuMaster master) || master.smmu() != this) {
+            return false;
+        }
+        return nesting() && !cmdqForceSync && (master.canwbs() || features.fwb())
+            && type == IommufdConstants.IOMMU_VIOMMU_TYPE_ARM_SMMUV3;
     }
 
     @Override
@@ -475,14 +573,14 @@ public final class ArmSmmuV3 implements IommuInstance {
         return new ArmVsmmu(this, host, s2, leaseVmid(nestingRequest(host.kvm(), s2)), true);
     }
 
-    /** The 40-byte {@code iommu_hw_info_arm_smmuv3}: raw IDRs, except BTM, which is offered only when it is safe. */
+    /**
+     * The 40-byte {@code iommu_hw_info_arm_smmuv3} as {@code arm_smmu_hw_info} fills it: IDR0..IDR5, IIDR and AIDR
+     * exactly as the registers read, IDR0.BTM included whatever the VMID policy decided (the kernel does not clear
+     * it either; a VMM must not read BTM here as "the host uses BTM").
+     */
     byte[] hwInfo() {
-        int[] reported = idrs.clone();
-        if (!vmids.btmEnabled()) {
-            reported[0] &= ~SmmuVmidFeatures.IDR0_BTM;
-        }
         List<Integer> idr = new ArrayList<>();
-        for (int v : reported) {
+        for (int v : idrs) {
             idr.add(v);
         }
         return new org.smmuref.iommufd.uapi.IommuHwInfoArmSmmuv3(0, 0, idr, iidr, aidr).encode();

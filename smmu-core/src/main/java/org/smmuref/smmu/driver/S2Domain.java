@@ -75,7 +75,8 @@ public final class S2Domain implements PagingDomain {
     /** The stage-2 fields every STE using this domain carries. */
     SteWords.S2Config s2Config() {
         return new SteWords.S2Config(tables.ttb(), tables.tsz(), tables.sl0(), 0,
-            SmmuFeatures.oasEncoding(Math.max(32, Math.min(48, smmu.features().oasBits()))));
+            SmmuFeatures.oasEncoding(Math.max(32, Math.min(48, smmu.features().oasBits()))),
+            smmu.features().cohacc());
     }
 
     /** The STE of a master attached to this domain with {@code vmid}. */

@@ -40,6 +40,11 @@ public final class SmmuMaster implements IommuDevice {
         return spec.streamId();
     }
 
+    /** Whether firmware marks the device CANWBS (fully coherent, No-Snoop included): {@code arm_smmu_master_canwbs}. */
+    public boolean canwbs() {
+        return spec.canwbs();
+    }
+
     @Override
     public Optional<HwInfo> hwInfo(int requestedType) {
         if (requestedType != IommufdConstants.IOMMU_HW_INFO_TYPE_DEFAULT
@@ -60,6 +65,9 @@ public final class SmmuMaster implements IommuDevice {
             if (newDomain instanceof S2Domain s2) {
                 smmu.installSte(streamId(), s2.ste(s2.vmid(), false));
                 set(s2, null, 0, false);
+            } else if (newDomain instanceof S1Domain s1) {
+                smmu.installSte(streamId(), s1.ste());
+                set(s1, null, 0, false);
             } else if (newDomain instanceof NestedSteDomain nested) {
                 attachNested(nested);
             } else if (newDomain instanceof V1NestedDomain v1) {

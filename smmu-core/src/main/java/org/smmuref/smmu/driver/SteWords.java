@@ -34,6 +34,18 @@ public final class SteWords {
     public static final int S1C_CACHE_WBRA = 1;
     /** Inner shareable. */
     public static final int SH_ISH = 3;
+    /** Outer shareable. */
+    public static final int SH_OSH = 2;
+    /** Table-walk cacheability (TCR / VTCR RGN encoding): write-back, read- and write-allocate. */
+    public static final int RGN_WBWA = 1;
+    /** Table-walk cacheability: non-cacheable. */
+    public static final int RGN_NC = 0;
+    /**
+     * The bits of a table or CD-table address the kernel keeps ({@code STRTAB_STE_0_S1CTXPTR_MASK},
+     * {@code STRTAB_STE_3_S2TTB_MASK}, {@code CTXDESC_CD_1_TTB0_MASK} all end at bit 51): VMSAv8-64 addresses end
+     * there, although the SMMU's fields reach bit 55.
+     */
+    public static final long ADDRESS_BITS_51 = (1L << 52) - 1;
 
     static final Field V = f("V");
     static final Field CONFIG = f("Config");
@@ -76,7 +88,7 @@ public final class SteWords {
 
     private static final long[] S1_USED = mask(S1FMT, S1CONTEXTPTR, S1CDMAX, S1DSS, S1CIR, S1COR, S1CSH, S1STALLD, STRW,
         EATS, MEV, S2VMID);
-    private static final long[] S2_USED = mask(S2FWB, EATS, SHCFG, S2VMID, S2T0SZ, S2SL0, S2IR0, S2OR0, S2SH0, S2TG,
+    private static final long[] S2_USED = mask(S2FWB, EATS, SHCFG, MEV, S2VMID, S2T0SZ, S2SL0, S2IR0, S2OR0, S2SH0, S2TG,
         S2PS, S2AA64, S2ENDI, S2PTW, S2S, S2R, S2TTB);
     private static final long[] S2_WORDS = mask(S2VMID, S2T0SZ, S2SL0, S2IR0, S2OR0, S2SH0, S2TG, S2PS, S2AA64, S2ENDI,
         S2PTW, S2S, S2R, S2TTB);
@@ -85,15 +97,21 @@ public final class SteWords {
     }
 
     /**
-     * The stage-2 part of an STE: the table and its VTCR fields (walk attributes are write-back, inner shareable).
+     * The stage-2 part of an STE: the table and its VTCR fields.
      *
      * @param ttb S2TTB (a PA)
      * @param t0sz S2T0SZ
      * @param sl0 S2SL0
      * @param tg S2TG (0 = 4 KB, 1 = 64 KB, 2 = 16 KB)
      * @param ps S2PS (the OAS encoding)
+     * @param coherentWalk the SMMU's table walks are coherent (IDR0.COHACC): io-pgtable then asks for write-back
+     *     walks, inner shareable (S2IR0 = S2OR0 = WBWA, S2SH0 = ISH); otherwise non-cacheable, outer shareable
      */
-    public record S2Config(long ttb, int t0sz, int sl0, int tg, int ps) {
+    public record S2Config(long ttb, int t0sz, int sl0, int tg, int ps, boolean coherentWalk) {
+        /** A stage-2 configuration with coherent table walks. */
+        public S2Config(long ttb, int t0sz, int sl0, int tg, int ps) {
+            this(ttb, t0sz, sl0, tg, ps, true);
+        }
     }
 
     /** An abort STE: V=1, Config=abort, nothing else (the blocked state of a device). */
@@ -126,7 +144,7 @@ public final class SteWords {
         V.set(e, 1);
         CONFIG.set(e, CFG_S1_TRANS);
         S1FMT.set(e, s1Fmt);
-        S1CONTEXTPTR.setDisplay(e, cdTablePa);
+        S1CONTEXTPTR.setDisplay(e, cdTablePa & ADDRESS_BITS_51);
         S1CDMAX.set(e, s1CdMax);
         S1DSS.set(e, s1Dss);
         S1CIR.set(e, S1C_CACHE_WBRA);
@@ -141,7 +159,8 @@ public final class SteWords {
     }
 
     /**
-     * A stage-2 STE ({@code arm_smmu_make_s2_domain_ste}): NS-EL1, S2AA64, S2PTW, S2R, the VMID, the table.
+     * A stage-2 STE ({@code arm_smmu_make_s2_domain_ste}): NS-EL1, S2AA64, S2PTW, S2R, the VMID, the table (bits
+     * [51:4] as the kernel masks it), and the VTCR walk attributes io-pgtable chose ({@link S2Config#coherentWalk}).
      *
      * @param stall the master stalls on faults (S2S)
      */
@@ -157,16 +176,16 @@ public final class SteWords {
         S2VMID.set(e, vmid);
         S2T0SZ.set(e, s2.t0sz());
         S2SL0.set(e, s2.sl0());
-        S2IR0.set(e, S1C_CACHE_WBRA);
-        S2OR0.set(e, S1C_CACHE_WBRA);
-        S2SH0.set(e, SH_ISH);
+        S2IR0.set(e, s2.coherentWalk() ? RGN_WBWA : RGN_NC);
+        S2OR0.set(e, s2.coherentWalk() ? RGN_WBWA : RGN_NC);
+        S2SH0.set(e, s2.coherentWalk() ? SH_ISH : SH_OSH);
         S2TG.set(e, s2.tg());
         S2PS.set(e, s2.ps());
         S2AA64.set(e, 1);
         S2PTW.set(e, 1);
         S2S.set(e, stall ? 1 : 0);
         S2R.set(e, 1);
-        S2TTB.setDisplay(e, s2.ttb());
+        S2TTB.setDisplay(e, s2.ttb() & ADDRESS_BITS_51);
         return e;
     }
 

@@ -18,4 +18,15 @@ public record Access(boolean write, boolean instruction, boolean privileged) {
     public static final Access PRIV_WRITE = new Access(true, false, true);
     /** An unprivileged instruction fetch. */
     public static final Access EXEC = new Access(false, true, false);
+
+    /**
+     * This access after the STE's (or GBPA's) attribute overrides (SMMU section 13.1.2): PRIVCFG 0b10 makes it
+     * unprivileged, 0b11 privileged; INSTCFG 0b10 makes a read a data read, 0b11 an instruction fetch, and does not
+     * apply to writes (which the SMMU treats as data); 0b00 and the reserved 0b01 keep the incoming attribute.
+     */
+    public Access withOverrides(int privCfg, int instCfg) {
+        boolean priv = privCfg == 0b10 ? false : privCfg == 0b11 ? true : privileged;
+        boolean inst = write ? instruction : instCfg == 0b10 ? false : instCfg == 0b11 ? true : instruction;
+        return priv == privileged && inst == instruction ? this : new Access(write, inst, priv);
+    }
 }

@@ -12,9 +12,10 @@ import org.smmuref.smmu.hw.TlbInvalidation.Range;
  * <p>Refused: reserved opcodes (CFGI_VMS_PIDM without MPAM, secure-only, DPT and IMPDEF opcodes), SSec = 1, commands
  * for missing features (CFGI_CD* and TLBI_NH_* without S1P, S2 TLBIs without S2P, EL2 TLBIs without HYP, ATC_INV
  * without ATS, PRI_RESP without PRI, RESUME / STALL_TERM with STALL_MODEL = 01), CMD_SYNC CS = 11, PRI_RESP
- * Resp = 11, range fields without RIL, TG != 0 with NUM = SCALE = TTL = 0, and 16 KB TTL = 01 (this model has no
- * IDR5.DS). Non-zero RES0 bits are refused only when the decoder is built with {@code rejectRes0 = true}: the
- * architecture makes that check optional, and the default accepts them as hardware commonly does.
+ * Resp = 11, TG != 0 with NUM = SCALE = TTL = 0, and 16 KB TTL = 01 (this model has no IDR5.DS). Non-zero RES0 bits
+ * are refused only when the decoder is built with {@code rejectRes0 = true}: the architecture makes that check
+ * optional, and the default accepts (ignores) them as hardware commonly does. That includes TG / NUM / SCALE / TTL
+ * on an SMMU without IDR3.RIL, where they are RES0: the command then invalidates one address.
  */
 public final class CommandDecoder {
     /** Secure-only opcodes: EL3 TLBIs, secure EL2 / secure stage 2 TLBIs and TLBI_SNH_ALL. */
@@ -184,8 +185,9 @@ public final class CommandDecoder {
         int scale = (int) (e.get("SCALE") & 0x1F); // bit 25 belongs to SCALE only with IDR5.DS
         int ttl = (int) e.get("TTL");
         if (!features.ril()) {
-            if (tg != 0 || num != 0 || scale != 0 || ttl != 0) {
-                throw e.illegal(String.format("range fields TG=%d NUM=%d SCALE=%d TTL=%d need IDR3.RIL",
+            // RES0 without range invalidation: refused by a strict decoder only, like every other RES0 field.
+            if (rejectRes0 && (tg != 0 || num != 0 || scale != 0 || ttl != 0)) {
+                throw e.illegal(String.format("range fields TG=%d NUM=%d SCALE=%d TTL=%d are RES0 without IDR3.RIL",
                     tg, num, scale, ttl));
             }
             return Range.SINGLE;

@@ -5,7 +5,8 @@ package org.smmuref.smmu.hw;
  *
  * <p>Stage 1 keeps privileged and unprivileged read/write/execute separately; context controls that a PE applies at
  * use time (PAN, WXN) are applied by {@link #checkStage1} so that entries may be shared by contexts with the same tags.
- * Stage 2 uses only the read/write/execute bits of the privileged set.
+ * Stage 2 uses the read/write bits of the privileged set, and two execute bits: privileged ({@link #S2X}) and
+ * unprivileged ({@link #S2UX}) execution, which differ only with IDR3.XNX (stage-2 XN[1:0], Arm ARM table D8-78).
  */
 public final class Permissions {
     /** Privileged read. */
@@ -26,8 +27,12 @@ public final class Permissions {
     public static final int S2R = PR;
     /** Stage-2 write (S2AP[1]). */
     public static final int S2W = PW;
-    /** Stage-2 execute (not XN). */
+    /** Stage-2 execute at EL1 (privileged). */
     public static final int S2X = PX;
+    /** Stage-2 execute at EL0 (unprivileged). */
+    public static final int S2UX = 1 << 3;
+    /** Everything stage 2 can grant. */
+    public static final int S2_ALL = S2R | S2W | S2X | S2UX;
 
     private Permissions() {
     }
@@ -52,10 +57,10 @@ public final class Permissions {
         return (perms & (access.write() ? w : r)) != 0;
     }
 
-    /** Whether stage-2 permissions {@code perms} allow {@code access}. */
+    /** Whether stage-2 permissions {@code perms} allow {@code access}; instruction fetches by their privilege. */
     public static boolean checkStage2(int perms, Access access) {
         if (access.instruction()) {
-            return (perms & S2X) != 0;
+            return (perms & (access.privileged() ? S2X : S2UX)) != 0;
         }
         return (perms & (access.write() ? S2W : S2R)) != 0;
     }

@@ -12,11 +12,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * snapshot of the control registers that they refresh).
  *
  * <p><b>Commands.</b> Every effect is applied synchronously when the command is consumed: CFGI_* drop configuration
- * cache entries, TLBI_* drop TLB entries, ATC_INV drops entries of the {@link Atc} model. CMD_SYNC therefore completes
- * at once: when the queue consumes it, every earlier command's effect is visible to every translation that starts
- * afterwards. A translation that raced with an invalidation and would return a translation is redone (see
- * {@link #translate}), so no translation ever returns a result removed by an invalidation that completed before it
- * returned. PREFETCH_* are no-ops; RESUME / STALL_TERM / PRI_RESP find nothing to act on (the model never stalls and
+ * cache entries, TLBI_* drop TLB entries, ATC_INV drops entries of the {@link Atc} model, so every earlier command's
+ * effect is visible to every translation that starts after a CMD_SYNC. A translation that raced with an invalidation
+ * and would return a translation is redone (see {@link #translate}), so no translation ever returns a result removed
+ * by an invalidation that completed before it returned. CMD_SYNC (and a BTM broadcast) also waits for the memory
+ * accesses of {@link #transfer}s in flight that began before it, so no DMA write lands through a removed translation
+ * after the SYNC completed (SMMU section 4.7.3, 3.21); {@link #translate} and {@link #translateAddress} only answer
+ * the translation, and an access their caller makes afterwards is outside what a SYNC can order. PREFETCH_* are no-ops; RESUME / STALL_TERM / PRI_RESP find nothing to act on (the model never stalls and
  * has no PRI queue).
  *
  * <p><b>Configuration cache.</b> Keyed by (StreamID, SubstreamID or none); holds decoded STE + CD results and the
@@ -37,6 +39,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * else complete as RAZ/WI; stage-2 faults are recorded if STE.S2R (or S2S) and always abort; F_WALK_EABT and
  * configuration errors are always recorded (C_BAD_STREAMID only with CR2.RECINVSID). Records of a stream whose STE
  * sets MEV may be merged. The model never stalls: with S=1 a fault is recorded and terminated.
+ *
+ * <p><b>Attribute overrides.</b> With IDR1.ATTR_PERMS_OVR, STE.PRIVCFG and INSTCFG replace the incoming PnU and InD
+ * attributes before translation (SMMU section 13.1.2; INSTCFG for reads only); permission checks, TLB hits and event
+ * records see the overridden values. The memory-type overrides (MTCFG / MemAttr, ALLOCCFG, SHCFG, NSCFG) only shape
+ * the output transaction's memory attributes, which this model does not compute: they are not applied.
  *
  * <p>Safe for concurrent DMA from many threads while another thread programs the SMMU.
  */
@@ -109,6 +116,7 @@ public final class Smmu implements CommandHandler {
     private final Atc atc = new Atc();
     private final DescriptorFetcher direct;
     private final AtomicLong invalidations = new AtomicLong();
+    private final InFlightDma inFlight = new InFlightDma();
     private final Object controlsLock = new Object();
     private final SmmuRegisters registers;
     private volatile Controls controls;
@@ -121,6 +129,10 @@ public final class Smmu implements CommandHandler {
      */
     public Smmu(SmmuFeatures features, PhysicalMemory memory, InterruptSink sink, Options options) {
         this.features = Objects.requireNonNull(features, "features");
+        if (features.httu() != 0) {
+            throw new IllegalArgumentException("IDR0.HTTU=" + features.httu()
+                + " is not modelled: the walker does not set AF or dirty state");
+        }
         this.memory = Objects.requireNonNull(memory, "memory");
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(options, "options");
@@ -128,7 +140,7 @@ public final class Smmu implements CommandHandler {
         // Four ways per TLB entry, within 64 .. 64K: room for the TLB's pages with few two-way set conflicts, while
         // the array stays small enough to sit in the data cache.
         this.micro = new MicroTlb((int) Math.min(1 << 16, Math.max(64L, 4L * options.tlbCapacity())));
-        this.engine = new TranslationEngine(memory, tlb, features.iasBits());
+        this.engine = new TranslationEngine(memory, tlb, features.iasBits(), new Walker.Implementation(features.oasBits(), features.xnx()));
         this.configs = new ConfigCache(options.configCacheCapacity());
         this.direct = DescriptorFetcher.direct(memory);
         this.registers = new SmmuRegisters(features, memory, this, sink);
@@ -343,12 +355,12 @@ public final class Smmu implements CommandHandler {
         }
     }
 
-    private DmaOutcome resolve(int sid, int ssid, long address, Access access) {
+    private DmaOutcome resolve(int sid, int ssid, long address, Access incoming) {
         Controls c = controls;
         if (!c.enabled()) {
             return disabled(c, address);
         }
-        Object looked = config(c, sid, ssid, address, access, Request.DMA);
+        Object looked = config(c, sid, ssid, address, incoming, Request.DMA);
         if (looked instanceof DmaOutcome o) {
             return o;
         }
@@ -356,6 +368,8 @@ public final class Smmu implements CommandHandler {
         if (cfg.aborts()) {
             return new DmaOutcome.Aborted(null, "STE.Config=abort");
         }
+        // STE.PRIVCFG / INSTCFG: translation, and the fault's record, see the overridden attributes.
+        Access access = cfg.ste().effectiveAccess(incoming);
         Stage1Context s1 = cfg.stage1();
         Stage2Context s2 = cfg.stage2();
         if (s1 == null && s2 == null) {
@@ -414,13 +428,21 @@ public final class Smmu implements CommandHandler {
         while (done < length) {
             long va = address + done;
             int chunk = (int) Math.min(length - done, PhysicalMemory.PAGE_SIZE - (va & (PhysicalMemory.PAGE_SIZE - 1)));
+            long epoch = invalidations.get();
             DmaOutcome o = translate(streamId, substreamId, va, access);
             if (o instanceof DmaOutcome.RazWi) {
                 if (!access.write()) {
                     java.util.Arrays.fill(buffer, offset + done, offset + done + chunk, (byte) 0);
                 }
             } else if (o.proceeds()) {
+                // The memory access is in flight from here until it is globally observed: a CMD_SYNC waits for it.
+                // An invalidation since the translation (whose SYNC may already have advanced past this access)
+                // means the translation may be one that SYNC promised gone: translate again.
+                int token = inFlight.enter(streamId);
                 try {
+                    if (invalidations.get() != epoch) {
+                        continue;
+                    }
                     if (access.write()) {
                         memory.write(o.physicalAddress(), buffer, offset + done, chunk);
                     } else {
@@ -429,6 +451,8 @@ public final class Smmu implements CommandHandler {
                 } catch (ExternalAbortException e) {
                     return new DmaTransfer(done, new DmaOutcome.Aborted(null, String.format(
                         "external abort: no memory at PA 0x%x", e.address())));
+                } finally {
+                    inFlight.exit(token);
                 }
             } else {
                 return new DmaTransfer(done, o);
@@ -481,6 +505,7 @@ public final class Smmu implements CommandHandler {
         if (cfg.aborts()) {
             return AtsResult.refused(null, "STE.Config=abort");
         }
+        access = cfg.ste().effectiveAccess(access);
         int eats = cfg.ste().eats();
         if (eats == 0) {
             EventRecord.Builder b = EventRecord.builder(EventType.F_BAD_ATS_TREQ).streamId(sid).access(access)
@@ -530,14 +555,15 @@ public final class Smmu implements CommandHandler {
     /**
      * A transaction the device marks as already translated by ATS. Without CR0.ATSCHK it passes untranslated. With
      * ATSCHK it is checked against the STE: allowed when EATS is 0b01 (or the STE bypasses), translated by stage 2
-     * when EATS is 0b10 (split-stage: the address is an IPA), else aborted with F_TRANSL_FORBIDDEN.
+     * when EATS is 0b10 (split-stage: the address is an IPA), else aborted with F_TRANSL_FORBIDDEN. With SMMUEN=0 the
+     * ATS interface is not operational and the transaction is aborted, whatever GBPA says (SMMU section 6.3.9.6).
      */
     public DmaOutcome translatedTransaction(int streamId, int substreamId, long address, Access access) {
         checkSubstream(substreamId);
         Objects.requireNonNull(access, "access");
         Controls c = controls;
         if (!c.enabled()) {
-            return disabled(c, address);
+            return new DmaOutcome.Aborted(null, "SMMUEN=0: ATS-translated transactions are terminated with an abort");
         }
         if (!c.atsCheck()) {
             return new DmaOutcome.Bypassed(address);
@@ -554,6 +580,7 @@ public final class Smmu implements CommandHandler {
             return new DmaOutcome.Bypassed(address);
         }
         if (cfg.ste().eats() == 0b10) {
+            access = cfg.ste().effectiveAccess(access);
             TranslationResult r = engine.translate(null, cfg.stage2(), address, access);
             if (r instanceof Translation t) {
                 return new DmaOutcome.Translated(address, t.outputAddress(address), t);
@@ -589,6 +616,9 @@ public final class Smmu implements CommandHandler {
             applied = new TlbInvalidation.NhVa(o.vmid(), o.asid(), o.address(), o.range(), o.leaf(), true);
         }
         applyTlbInvalidation(applied, c.vmw());
+        // The broadcast completes (the PE's DSB finishes) only once the DMA that may have used the removed entries
+        // is globally observed, as for CMD_SYNC (SMMU section 3.17, 4.7.3).
+        inFlight.await();
         return true;
     }
 
@@ -678,9 +708,12 @@ public final class Smmu implements CommandHandler {
         invalidations.incrementAndGet();
     }
 
+    /** CMD_ATC_INV: drops the ATC model's entries; ignored while SMMUEN=0, when the ATS interface is down (6.3.9.6). */
     @Override
     public void invalidateAtc(Command.AtcInv command) {
-        atc.invalidate(command);
+        if (controls.enabled()) {
+            atc.invalidate(command);
+        }
     }
 
     /** PRI_RESP: the model has no PRI queue, so there is no outstanding page request to answer. */
@@ -701,9 +734,14 @@ public final class Smmu implements CommandHandler {
         // Nothing is stalled.
     }
 
-    /** CMD_SYNC: every earlier command's effect was applied when it was consumed, so the SYNC completes at once. */
+    /**
+     * CMD_SYNC: every earlier command's effect was applied when it was consumed; the SYNC completes once the DMA
+     * accesses in flight since before it (which may have used a translation those commands removed) are globally
+     * observed (SMMU section 4.7.3, 3.21).
+     */
     @Override
     public SyncOutcome sync() {
+        inFlight.await();
         return SyncOutcome.COMPLETE;
     }
 

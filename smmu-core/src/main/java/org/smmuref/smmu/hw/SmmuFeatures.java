@@ -51,6 +51,7 @@ public final class SmmuFeatures {
     private final boolean sev;
     private final boolean pri;
     private final boolean vmw;
+    private final boolean attrPermsOvr;
     private final boolean vmid16;
     private final boolean cd2l;
     private final int ttendian;
@@ -92,6 +93,7 @@ public final class SmmuFeatures {
         sev = b.sev;
         pri = b.pri;
         vmw = b.vmw;
+        attrPermsOvr = b.attrPermsOvr;
         vmid16 = b.vmid16;
         cd2l = b.cd2l;
         ttendian = b.ttendian;
@@ -131,13 +133,17 @@ public final class SmmuFeatures {
     /**
      * A builder preset to a capable SMMUv3.2 suited to nesting and BTM: S1P+S2P, HYP, BTM, COHACC, ASID16, VMID16,
      * MSI, SEV, CD2L, little-endian walks, terminate-only stall model, 2-level stream tables, 16-bit SIDs, 20-bit
-     * SSIDs, 2^19-entry queues, RIL, STT, HAD, XNX, FWB, OAS 48, all three granules, AIDR 0x02 (v3.2).
+     * SSIDs, 2^19-entry queues, ATTR_PERMS_OVR, RIL, STT, HAD, XNX, FWB, BBML = 2, OAS 48, all three granules, AIDR 0x02 (v3.2).
+     *
+     * <p>BBML = 2 is the level the model behaves as (SMMU section 3.21.1.3): a change of block size without
+     * break-before-make never raises a TLB conflict (F_TLB_CONFLICT is never recorded), the TLB may hold the old and
+     * the new overlapping entries until the TLBI and a lookup uses one of them, and the nT bit is ignored.
      */
     public static Builder reference() {
         return new Builder().s1p(true).s2p(true).hyp(true).btm(true).cohacc(true).asid16(true).vmid16(true)
             .msi(true).sev(true).cd2l(true).ttendian(TTENDIAN_LE).stallModel(STALL_MODEL_TERMINATE_ONLY)
             .stLevel(ST_LEVEL_TWO_LEVEL).sidSize(16).ssidSize(20).eventqs(19).cmdqs(19).ril(true).stt(true)
-            .had(true).xnx(true).fwb(true).oas(48).gran4k(true).gran16k(true).gran64k(true).aidr(0x02);
+            .attrPermsOvr(true).had(true).xnx(true).fwb(true).bbml(2).oas(48).gran4k(true).gran16k(true).gran64k(true).aidr(0x02);
     }
 
     /** A builder holding these features, to derive a variant. */
@@ -174,7 +180,7 @@ public final class SmmuFeatures {
             .cd2l(bit(i0, 19)).ttendian(bits(i0, 21, 2)).stallModel(bits(i0, 24, 2)).termModel(bit(i0, 26))
             .stLevel(bits(i0, 27, 2))
             .sidSize(bits(i1, 0, 6)).ssidSize(bits(i1, 6, 5)).priqs(bits(i1, 11, 5)).eventqs(bits(i1, 16, 5))
-            .cmdqs(bits(i1, 21, 5))
+            .cmdqs(bits(i1, 21, 5)).attrPermsOvr(bit(i1, 26))
             .had(bit(i3, 2)).xnx(bit(i3, 4)).mpam(bit(i3, 7)).fwb(bit(i3, 8)).stt(bit(i3, 9)).ril(bit(i3, 10))
             .bbml(bits(i3, 11, 2))
             .oas(OAS_BITS[oasCode]).gran4k(bit(i5, 4)).gran16k(bit(i5, 5)).gran64k(bit(i5, 6))
@@ -195,7 +201,7 @@ public final class SmmuFeatures {
                     | flag(sev, 14) | flag(pri, 16) | flag(vmw, 17) | flag(vmid16, 18) | flag(cd2l, 19)
                     | ttendian << 21 | stallModel << 24 | flag(termModel, 26) | stLevel << 27;
             case 1:
-                return sidSize | ssidSize << 6 | priqs << 11 | eventqs << 16 | cmdqs << 21;
+                return sidSize | ssidSize << 6 | priqs << 11 | eventqs << 16 | cmdqs << 21 | flag(attrPermsOvr, 26);
             case 2:
             case 4:
                 return 0;
@@ -275,7 +281,10 @@ public final class SmmuFeatures {
         return btm;
     }
 
-    /** IDR0.HTTU: 0 none, 1 access flag, 2 access flag and dirty state, 3 also table AF. */
+    /**
+     * IDR0.HTTU: 0 none, 1 access flag, 2 access flag and dirty state, 3 also table AF. Always 0 for features from
+     * {@link Builder#build()}: the model does not perform hardware table updates.
+     */
     public int httu() {
         return httu;
     }
@@ -318,6 +327,11 @@ public final class SmmuFeatures {
     /** IDR0.VMW: VMID wildcards for invalidation. */
     public boolean vmw() {
         return vmw;
+    }
+
+    /** IDR1.ATTR_PERMS_OVR: STE.PRIVCFG / INSTCFG (and GBPA's) may override the incoming PnU and InD attributes. */
+    public boolean attrPermsOvr() {
+        return attrPermsOvr;
     }
 
     /** IDR0.VMID16: 16-bit VMIDs. */
@@ -556,6 +570,7 @@ public final class SmmuFeatures {
         private boolean sev;
         private boolean pri;
         private boolean vmw;
+        private boolean attrPermsOvr;
         private boolean vmid16;
         private boolean cd2l;
         private int ttendian = TTENDIAN_MIXED;
@@ -666,6 +681,12 @@ public final class SmmuFeatures {
         /** Sets IDR0.VMW. */
         public Builder vmw(boolean v) {
             vmw = v;
+            return this;
+        }
+
+        /** Sets IDR1.ATTR_PERMS_OVR. */
+        public Builder attrPermsOvr(boolean v) {
+            attrPermsOvr = v;
             return this;
         }
 
@@ -825,6 +846,20 @@ public final class SmmuFeatures {
          * @throws IllegalArgumentException naming the first impossible or unsupported combination
          */
         public SmmuFeatures build() {
+            SmmuFeatures f = buildForDecoding();
+            // The walker never sets AF or dirty state: an SMMU advertising HTTU would fault where hardware updates.
+            require(httu == 0, "IDR0.HTTU=" + httu + " is not modelled: the walker raises F_ACCESS instead of"
+                + " setting AF and never records dirty state, so an SMMU that advertises HTTU would misbehave"
+                + " (use httu(0) until hardware table updates are implemented)");
+            return f;
+        }
+
+        /**
+         * Validates and builds features that may include what the model cannot run (today: HTTU), for decoding
+         * structures against them only: the STE and CD decoders' HTTU rules stay testable, and an {@link Smmu}
+         * refuses such features.
+         */
+        SmmuFeatures buildForDecoding() {
             require(s1p || s2p, "at least one of S1P and S2P must be set");
             require(ttf == TTF_AARCH64,
                 "TTF must be 0b10 (AArch64): 0b00 is reserved and AArch32 LPAE tables are not modelled (was " + ttf
@@ -845,6 +880,10 @@ public final class SmmuFeatures {
             requireQueue("EVENTQS", eventqs);
             requireQueue("CMDQS", cmdqs);
             require(bbml >= 0 && bbml <= 2, "BBML 0b11 is reserved (was " + bbml + ")");
+            // IDR3.BBML: "0b01 or 0b10 in an implementation of SMMUv3.2 or later" (AIDR ArchMajorRev 0 = SMMUv3).
+            require(bbml != 0 || (aidr & 0xF0) != 0 || (aidr & 0xF) < 2, String.format(
+                "BBML=0 is not allowed for SMMUv3.%d (AIDR 0x%02x): v3.2 and later implement level 1 or 2",
+                aidr & 0xF, aidr));
             oasEncoding(oas);
             require(gran4k || gran16k || gran64k, "at least one translation granule must be supported");
             require(vax == 0 || vax == 1, "VAX must be 0 (48-bit) or 1 (52-bit) (was " + vax + ")");

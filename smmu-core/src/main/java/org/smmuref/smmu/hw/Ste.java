@@ -38,9 +38,12 @@ import static org.smmuref.smmu.hw.SmmuLayouts.STE_V;
  * @param mev whether event merging is permitted
  * @param stage1 stage-1 configuration, or {@code null} unless Config translates at stage 1
  * @param stage2 stage-2 configuration, or {@code null} unless Config translates at stage 2
+ * @param privCfg the effective PRIVCFG: 0b00 use the incoming attribute (also for the reserved 0b01, and always
+ *     without IDR1.ATTR_PERMS_OVR, where the field is RES0), 0b10 unprivileged, 0b11 privileged
+ * @param instCfg the effective INSTCFG, likewise: 0b00 incoming, 0b10 data, 0b11 instruction (reads only)
  */
 public record Ste(Config config, StreamWorld streamWorld, int vmid, int eats, boolean mev, Stage1 stage1,
-    Stage2 stage2) {
+    Stage2 stage2, int privCfg, int instCfg) {
 
     /** The STE.Config outcomes. */
     public enum Config {
@@ -153,7 +156,7 @@ public record Ste(Config config, StreamWorld streamWorld, int vmid, int eats, bo
         }
         int rawConfig = (int) STE_CONFIG.get(dwords);
         if ((rawConfig & 0b100) == 0) {
-            return new Ste(Config.ABORT, StreamWorld.NS_EL1, -1, 0, false, null, null);
+            return new Ste(Config.ABORT, StreamWorld.NS_EL1, -1, 0, false, null, null, 0, 0);
         }
         Config config = Config.values()[1 + (rawConfig & 0b11)];
         if (config.stage1() && !f.s1p()) {
@@ -190,7 +193,19 @@ public record Ste(Config config, StreamWorld streamWorld, int vmid, int eats, bo
             }
         }
         boolean mev = SmmuLayouts.STE.field("MEV").get(dwords) != 0;
-        return new Ste(config, world, vmid, eats, mev, stage1, stage2);
+        // PRIVCFG / INSTCFG are RES0 without ATTR_PERMS_OVR; the reserved 0b01 behaves as 0b00 (use incoming).
+        int privCfg = f.attrPermsOvr() ? attributeOverride(SmmuLayouts.STE.field("PRIVCFG").get(dwords)) : 0;
+        int instCfg = f.attrPermsOvr() ? attributeOverride(SmmuLayouts.STE.field("INSTCFG").get(dwords)) : 0;
+        return new Ste(config, world, vmid, eats, mev, stage1, stage2, privCfg, instCfg);
+    }
+
+    private static int attributeOverride(long field) {
+        return field == 0b01 ? 0 : (int) field;
+    }
+
+    /** {@code access} as this STE's PRIVCFG / INSTCFG present it to translation (SMMU section 13.1.2). */
+    public Access effectiveAccess(Access access) {
+        return privCfg == 0 && instCfg == 0 ? access : access.withOverrides(privCfg, instCfg);
     }
 
     /** {@link #decode(long[], SmmuFeatures, Controls)} with {@link Controls#DEFAULT}. */

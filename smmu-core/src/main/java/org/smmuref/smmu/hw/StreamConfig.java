@@ -15,7 +15,7 @@ record StreamConfig(Ste ste, Cd cd, Stage1Context stage1, Stage2Context stage2, 
     /** A configuration whose TLB tags are derived from its contexts (a stream with stage 2 is tagged by its VMID). */
     StreamConfig(Ste ste, Cd cd, Stage1Context stage1, Stage2Context stage2) {
         this(ste, cd, stage1, stage2, stage1 == null ? null : new Tlb.Stage1Tags(stage1,
-            stage2 == null ? stage1.vmid() : stage2.vmid(), stage2 == null ? null : stage2.granule()));
+            stage2 == null ? stage1.vmid() : stage2.vmid(), stage2 == null ? null : stage2.granule(), ste));
     }
 
     /** Whether the STE aborts every transaction (Config=0b0xx). */

@@ -1,6 +1,7 @@
 package org.smmuref.smmu.hw;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.StampedLock;
 
 /**
@@ -9,7 +10,10 @@ import java.util.concurrent.locks.StampedLock;
  * <p><b>Tags.</b> An entry is tagged by regime, VMID, kind (ASID-tagged stage-1 entry, global stage-1 entry, or IPA
  * entry without ASID), ASID, ASET, the stage-1 and stage-2 granules, and its naturally aligned input block (address
  * and size). Combined nested entries are stage-1 (VA) entries: TLBI_S2_IPA does not look at them, the VA-scoped and
- * VMID-wide commands do. Stage-2 translations (stage-2-only streams, and CD fetches through stage 2) are IPA entries.
+ * VMID-wide commands do. A combined entry smaller than its stage-1 block (a block splintered by smaller stage-2 pages)
+ * keeps the stage-1 block's span, and a VA-scoped command removes it when that span overlaps the command's range,
+ * whichever part of the block the entry itself maps (Arm ARM D8.17; SMMU section 4.4). Stage-2 translations
+ * (stage-2-only streams, and CD fetches through stage 2) are IPA entries.
  *
  * <p><b>Layout.</b> The entries live in one open-addressing table with linear probing over primitive arrays: per
  * slot a tag word (regime, kind, VMID, ASID, block size, flavor = ASET and granules) and the block number side by side
@@ -75,8 +79,15 @@ public final class Tlb {
     private final int slotMask;
     private final int runShift; // 64 - log2(number of runs of 16 slots)
     private final StampedLock lock = new StampedLock();
+    /** Lookup outcomes for statistics: striped counters, so concurrent DMA does not contend on one word. */
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
     private final int[] sizeCount = new int[64];
     private volatile long presentSizes;
+    // Splintered combined entries (stage-1 span larger than the entry) per stage-1 span size: a VA invalidation
+    // widens its probe to the largest such span, so that it finds every splinter of a stage-1 block it touches.
+    private final int[] splinterCount = new int[64];
+    private long splinterSpans;
     private volatile long generation;
     private int size;
 
@@ -194,13 +205,23 @@ public final class Tlb {
         final long sizes1;
         final boolean tbi0;
         final boolean tbi1;
-        // Per access (accessIndex): bit p set when stage-1 permissions p / stage-2 permissions p (S2R|S2W|S2X) allow
-        // it, precomputed from Permissions with this context's PAN, WXN and regime: a hit is checked with two shifts.
+        // Per access (accessIndex): bit p set when stage-1 permissions p / stage-2 permissions p (S2R|S2W|S2X|S2UX)
+        // allow it, precomputed from Permissions with this context's PAN, WXN and regime: a hit is checked with two
+        // shifts.
         final long[] allowedS1 = new long[8];
         final int[] allowedS2 = new int[8];
 
         /** The tags of stage-1 context {@code s1} with {@code vmid}, nested over a stage-2 granule {@code s2} or null. */
         Stage1Tags(Stage1Context s1, int vmid, Granule s2) {
+            this(s1, vmid, s2, null);
+        }
+
+        /**
+         * The tags of a stream whose STE {@code ste} (or null) may override the attributes of incoming accesses: the
+         * permission bitmaps are indexed by the incoming access and hold the answer for the effective one, so that
+         * PRIVCFG / INSTCFG cost nothing on a hit.
+         */
+        Stage1Tags(Stage1Context s1, int vmid, Granule s2, Ste ste) {
             StreamWorld world = s1.world();
             int tagVmid = world.hasVmid() ? vmid : 0;
             this.vmid = vmid;
@@ -215,13 +236,14 @@ public final class Tlb {
             this.tbi0 = s1.ttb0().tbi();
             this.tbi1 = s1.ttb1().tbi();
             for (int a = 0; a < 8; a++) {
-                Access access = new Access((a & 1) != 0, (a & 2) != 0, (a & 4) != 0);
+                Access incoming = new Access((a & 1) != 0, (a & 2) != 0, (a & 4) != 0);
+                Access access = ste == null ? incoming : ste.effectiveAccess(incoming);
                 for (int p = 0; p < 64; p++) {
                     if (Permissions.checkStage1(p, s1, access)) {
                         allowedS1[a] |= 1L << p;
                     }
                 }
-                for (int p = 0; p < 8; p++) {
+                for (int p = 0; p < 16; p++) {
                     if (s2 == null || Permissions.checkStage2(p, access)) {
                         allowedS2[a] |= 1 << p;
                     }
@@ -232,7 +254,7 @@ public final class Tlb {
         /** The accesses (bit {@code accessIndex}) that translation {@code t} permits in this stream. */
         int accesses(Translation t) {
             int s1 = t.s1Perms() & 63;
-            int s2 = t.s2Perms() & 7;
+            int s2 = t.s2Perms() & 15;
             int mask = 0;
             for (int a = 0; a < 8; a++) {
                 if ((allowedS1[a] >>> s1 & 1) != 0 && (allowedS2[a] >>> s2 & 1) != 0) {
@@ -277,7 +299,7 @@ public final class Tlb {
         if (slot >= 0) {
             long word = slots[4 * slot + 2];
             boolean s1Allows = (t.allowedS1[accessIndex] >>> (word & 63) & 1) != 0;
-            boolean s2Allows = (t.allowedS2[accessIndex] >>> (word >>> 6 & 7) & 1) != 0;
+            boolean s2Allows = (t.allowedS2[accessIndex] >>> (word >>> 6 & 15) & 1) != 0;
             if (!(s1Allows && s2Allows)) {
                 return -1;
             }
@@ -291,13 +313,13 @@ public final class Tlb {
         }
     }
 
-    /** The hit word of {@code t}: its output base with the stage-1 permissions in bits [5:0], stage 2's in [8:6]. */
+    /** The hit word of {@code t}: its output base with the stage-1 permissions in bits [5:0], stage 2's in [9:6]. */
     private static long hitWord(Translation t) {
         if ((t.outputBase() & ~OUTPUT_BASE) != 0 || t.outputBase() >>> 52 != 0) {
             throw new IllegalArgumentException(String.format("output base 0x%x is not a page-aligned 52-bit address",
                 t.outputBase()));
         }
-        return t.outputBase() | (t.s1Perms() & 63) | (long) (t.s2Perms() & 7) << 6;
+        return t.outputBase() | (t.s1Perms() & 63) | (long) (t.s2Perms() & 15) << 6;
     }
 
     /** {@link #lookupStage1(Stage1Context, int, Granule, long)} with the stream's precomputed tags. */
@@ -319,12 +341,22 @@ public final class Tlb {
         int slot = probeBoth(asidKey, globalKey, flavor, sizes, address);
         Translation t = slot < 0 ? null : values[slot];
         if (!lock.validate(stamp)) {
-            return lookupLocked(asidKey, globalKey, flavor, sizes, address);
-        }
-        if (t != null) {
+            t = lookupLocked(asidKey, globalKey, flavor, sizes, address);
+        } else if (t != null) {
             markReferenced(slot);
         }
+        (t == null ? misses : hits).increment();
         return t;
+    }
+
+    /** How many lookups found an entry since the TLB was made. */
+    public long hits() {
+        return hits.sum();
+    }
+
+    /** How many lookups found no entry since the TLB was made. */
+    public long misses() {
+        return misses.sum();
     }
 
     /** The lookup under the read lock, after a writer invalidated the optimistic one (kept out of the hit path). */
@@ -454,6 +486,10 @@ public final class Tlb {
         addToList(e, listFor(key));
         if (sizeCount[shift]++ == 0) {
             presentSizes |= 1L << shift;
+        }
+        int span = t.s1SizeShift();
+        if (span != shift && splinterCount[span]++ == 0) {
+            splinterSpans |= 1L << span;
         }
         if (ageHead == NONE) {
             entries[(e << ENTRY_SHIFT) + AGE_PREV] = e;
@@ -636,9 +672,22 @@ public final class Tlb {
         }
     }
 
+    /**
+     * Removes the entries of {@code list} whose stage-1 span overlaps [{@code start}, {@code last}]: for a splintered
+     * combined entry that is the whole stage-1 block it came from (Arm ARM D8.17), not only the part it maps; for
+     * every other entry its own block. IPA entries are never splintered, so the same rule serves TLBI_S2_IPA.
+     */
     private void removeRange(int list, long start, long last, boolean skipAset) {
         if (list == NONE || listSize[list] == 0) {
             return;
+        }
+        // Splinters of a stage-1 block that overlaps the span lie within the span widened to that block's alignment.
+        long wideStart = start;
+        long wideLast = last;
+        if (splinterSpans != 0) {
+            long spanMask = Bits.mask(63 - Long.numberOfLeadingZeros(splinterSpans));
+            wideStart = start & ~spanMask;
+            wideLast = last | spanMask;
         }
         int listed = listSize[list];
         // Probe page by page when that costs fewer steps than scanning the list.
@@ -646,7 +695,7 @@ public final class Tlb {
         long sizes = presentSizes;
         for (long s = sizes; s != 0 && probes <= listed; s &= s - 1) {
             int shift = Long.numberOfTrailingZeros(s);
-            probes += (last >>> shift) - (start >>> shift) + 1;
+            probes += (wideLast >>> shift) - (wideStart >>> shift) + 1;
             if (probes < 0) {
                 probes = Long.MAX_VALUE;
             }
@@ -655,9 +704,9 @@ public final class Tlb {
             long key = listKey[list]; // the list may be dropped on the way; its key is all the probes need
             for (long s = sizes; s != 0; s &= s - 1) {
                 int shift = Long.numberOfTrailingZeros(s);
-                long lastPage = last >>> shift;
-                for (long page = start >>> shift; ; page++) {
-                    removeBlock(tag(key, shift, 0), page, skipAset);
+                long lastPage = wideLast >>> shift;
+                for (long page = wideStart >>> shift; ; page++) {
+                    removeBlock(tag(key, shift, 0), page, skipAset, start, last);
                     if (page == lastPage) {
                         break;
                     }
@@ -667,8 +716,7 @@ public final class Tlb {
             for (int e = listHead[list]; e != NONE; ) {
                 int next = entries[(e << ENTRY_SHIFT) + LIST_NEXT];
                 int slot = entries[(e << ENTRY_SHIFT) + SLOT];
-                long tag = slots[4 * slot];
-                if (overlaps(tag, slots[4 * slot + 1], start, last) && !(skipAset && aset(tag))) {
+                if (spanOverlaps(slot, start, last) && !(skipAset && aset(slots[4 * slot]))) {
                     remove(slot);
                 }
                 e = next;
@@ -676,15 +724,19 @@ public final class Tlb {
         }
     }
 
-    /** Removes every flavor of block {@code page} with the home tag of {@code homeTag}: all lie in one probe run. */
-    private void removeBlock(long homeTag, long page, boolean skipAset) {
+    /**
+     * Removes every flavor of block {@code page} with the home tag of {@code homeTag} whose stage-1 span overlaps
+     * [{@code start}, {@code last}]: all flavors lie in one probe run.
+     */
+    private void removeBlock(long homeTag, long page, boolean skipAset, long start, long last) {
         int i = home(homeTag, page);
         while (true) {
             long k = slots[4 * i];
             if (k == 0) {
                 return;
             }
-            if ((k & HOME_TAG_MASK) == homeTag && slots[4 * i + 1] == page && !(skipAset && aset(k))) {
+            if ((k & HOME_TAG_MASK) == homeTag && slots[4 * i + 1] == page && !(skipAset && aset(k))
+                && spanOverlaps(i, start, last)) {
                 remove(i); // the run shifts back into slot i: look at it again
             } else {
                 i = (i + 1) & slotMask;
@@ -692,15 +744,16 @@ public final class Tlb {
         }
     }
 
-    private static boolean aset(long tag) {
-        return (tag >>> FLAVOR_POS & 1) != 0;
+    /** Whether the stage-1 span of the entry in {@code slot} overlaps [{@code start}, {@code last}] (unsigned). */
+    private boolean spanOverlaps(int slot, long start, long last) {
+        Translation t = values[slot];
+        long base = t.s1SpanBase();
+        long end = base | Bits.mask(t.s1SizeShift());
+        return Long.compareUnsigned(base, last) <= 0 && Long.compareUnsigned(start, end) <= 0;
     }
 
-    private static boolean overlaps(long tag, long page, long start, long last) {
-        int shift = (int) (tag >>> SHIFT_POS) & 63;
-        long base = page << shift;
-        long end = base | Bits.mask(shift);
-        return Long.compareUnsigned(base, last) <= 0 && Long.compareUnsigned(start, end) <= 0;
+    private static boolean aset(long tag) {
+        return (tag >>> FLAVOR_POS & 1) != 0;
     }
 
     /** Removes the entry in {@code slot} from the table, its scope list and the age ring. */
@@ -710,6 +763,10 @@ public final class Tlb {
         int shift = (int) (slots[4 * slot] >>> SHIFT_POS) & 63;
         if (--sizeCount[shift] == 0) {
             presentSizes &= ~(1L << shift);
+        }
+        int span = values[slot].s1SizeShift();
+        if (span != shift && --splinterCount[span] == 0) {
+            splinterSpans &= ~(1L << span);
         }
         int older = entries[(e << ENTRY_SHIFT) + AGE_PREV];
         int younger = entries[(e << ENTRY_SHIFT) + AGE_NEXT];

@@ -30,10 +30,19 @@ public final class TranslationEngine {
      * @param iasBits the SMMU's IAS: a stage-2-only stream's input above it takes a stage-1 address-size fault
      */
     public TranslationEngine(PhysicalMemory memory, Tlb tlb, int iasBits) {
+        this(memory, tlb, iasBits, Walker.Implementation.DEFAULT);
+    }
+
+    /**
+     * Creates an engine whose walker follows {@code impl} (the SMMU's IDRs).
+     *
+     * @param iasBits the SMMU's IAS: a stage-2-only stream's input above it takes a stage-1 address-size fault
+     */
+    public TranslationEngine(PhysicalMemory memory, Tlb tlb, int iasBits, Walker.Implementation impl) {
         if (iasBits < 32 || iasBits > 52) {
             throw new IllegalArgumentException("IAS must be 32..52 bits, was " + iasBits);
         }
-        this.walker = new Walker(memory);
+        this.walker = new Walker(memory, impl);
         this.tlb = tlb;
         this.ias = iasBits;
     }

@@ -32,12 +32,40 @@ public final class Walker {
     private static final long AF = 1L << 10;
     private static final long NG = 1L << 11;
 
+    /**
+     * The properties of the implementation that shape walks, as opposed to a stream's configuration.
+     *
+     * @param oasBits the SMMU's OAS (IDR5.OAS): with 52 (FEAT_LPA) a 64K-granule table or leaf descriptor carries
+     *     OA[51:48] in bits [15:12] and 64K level-1 blocks are legal, whatever a stream's IPS / S2PS (Arm ARM D8.3);
+     *     an output beyond the stream's effective IPS / S2PS is then an address-size fault. Below 52 those bits are
+     *     RES0 and ignored.
+     * @param xnx IDR3.XNX: stage-2 XN is the two-bit XN[1:0] of bits [54:53] (Arm ARM table D8-78), else bit 54 only
+     */
+    public record Implementation(int oasBits, boolean xnx) {
+        /** A 52-bit OAS without XNX: the walker's behaviour when nothing else is said. */
+        public static final Implementation DEFAULT = new Implementation(52, false);
+
+        /** Validates the OAS. */
+        public Implementation {
+            Stage1Context.checkOutputSize("OAS", oasBits);
+        }
+    }
+
     private final PhysicalMemory memory;
+    private final boolean lpa;
+    private final boolean xnx;
     private final Stage2Translator uncachedStage2 = this::stage2;
 
-    /** Creates a walker reading descriptors from {@code memory}. */
+    /** Creates a walker reading descriptors from {@code memory}, for {@link Implementation#DEFAULT}. */
     public Walker(PhysicalMemory memory) {
+        this(memory, Implementation.DEFAULT);
+    }
+
+    /** Creates a walker reading descriptors from {@code memory} for an implementation with {@code impl}. */
+    public Walker(PhysicalMemory memory, Implementation impl) {
         this.memory = memory;
+        this.lpa = impl.oasBits() == 52;
+        this.xnx = impl.xnx();
     }
 
     /** A stage-1-only translation of {@code va} (table addresses are PAs), with the permission check. */
@@ -71,7 +99,8 @@ public final class Walker {
     /**
      * A nested translation whose stage-2 lookups (every stage-1 table address, then the stage-1 output) go through
      * {@code s2t}. Stage-1 faults, including its permission check, come before the stage-2 translation of the output.
-     * The result is the combined entry: the smaller of the two blocks, with both stages' permissions.
+     * The result is the combined entry: the smaller of the two blocks, with both stages' permissions, remembering the
+     * stage-1 block's size.
      */
     public TranslationResult nested(Stage1Context s1, Stage2Context s2, long va, Access access, Stage2Translator s2t) {
         TranslationResult r1 = walkStage1(s1, s2, va, s2t);
@@ -97,9 +126,11 @@ public final class Walker {
         int shift = s1Smaller ? t1.sizeShift() : t2.sizeShift();
         long low = Bits.mask(shift);
         long ipa = t1.outputAddress(va);
+        // The stage-1 span stays with the entry: a stage-1 block splintered into stage-2 pages is invalidated as a
+        // whole by a VA TLBI at any of its addresses (Arm ARM D8.17).
         return new Translation(Bits.signExtend(va, 56) & ~low, shift, t2.outputAddress(ipa) & ~low, ipa & ~low,
             t1.s1Perms(), t2.s2Perms(), t1.attributes().withStage2(t2.attributes()), t1.global(),
-            s1Smaller ? t1.level() : t2.level(), s1Smaller ? t1.granule() : t2.granule());
+            s1Smaller ? t1.level() : t2.level(), s1Smaller ? t1.granule() : t2.granule(), t1.sizeShift());
     }
 
     /** The stage-1 permission fault for {@code access} through {@code t}, or null when it is allowed. */
@@ -147,7 +178,7 @@ public final class Walker {
         int indexBits = n - g.levelShift(level);
         long table = half.ttb() & ~Bits.mask(indexBits + 3);
         int ips = s1.ips();
-        boolean oa52 = ips == 52 && g == Granule.G64K;
+        boolean oa52 = lpa && g == Granule.G64K; // the implementation's OAS decides the format, IPS the fault
         boolean noWrite = false;
         boolean noUser = false;
         boolean pxnTable = false;
@@ -224,7 +255,7 @@ public final class Walker {
         int indexBits = n - g.levelShift(level);
         long table = s2.s2ttb() & ~Bits.mask(indexBits + 3);
         int ps = s2.ps();
-        boolean oa52 = ps == 52 && g == Granule.G64K;
+        boolean oa52 = lpa && g == Granule.G64K;
         while (true) {
             int shift = g.levelShift(level);
             long descPa = table + (((ipa >>> shift) & Bits.mask(indexBits)) << 3);
@@ -261,12 +292,29 @@ public final class Walker {
             }
             int perms = ((desc & (1L << 6)) != 0 ? Permissions.S2R : 0)
                 | ((desc & (1L << 7)) != 0 ? Permissions.S2W : 0)
-                | ((desc & (1L << 54)) == 0 ? Permissions.S2X : 0);
+                | stage2Execute(desc);
             MemoryAttributes attrs = MemoryAttributes.of(-1, -1, false, (int) Bits.extract(desc, 2, 4),
                 (int) Bits.extract(desc, 8, 2));
             long base = ipa & ~Bits.mask(shift);
             return new Translation(base, shift, oa, base, Permissions.ALL, perms, attrs, false, level, g);
         }
+    }
+
+    /**
+     * The execute permissions of a stage-2 leaf (Arm ARM table D8-78). With XNX, XN[1:0] = bits [54:53]: 00 both,
+     * 01 (PXN) EL0 only, 10 (XN) neither, 11 (UXN) EL1 only. Without it, bit 53 is RES0 and bit 54 alone is XN.
+     */
+    private int stage2Execute(long desc) {
+        int xn = (int) Bits.extract(desc, 53, 2);
+        if (!xnx) {
+            xn &= 2;
+        }
+        return switch (xn) {
+            case 0 -> Permissions.S2X | Permissions.S2UX;
+            case 1 -> Permissions.S2UX;
+            case 3 -> Permissions.S2X;
+            default -> 0;
+        };
     }
 
     /** The output address of a table or leaf descriptor whose address bits start at {@code lsb}. */

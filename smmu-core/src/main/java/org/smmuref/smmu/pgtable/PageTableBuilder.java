@@ -255,7 +255,8 @@ public final class PageTableBuilder {
             d |= (long) (prot.attr() < 0 ? 0b1111 : prot.attr()) << 2;
             d |= prot.read() ? 1L << 6 : 0;
             d |= prot.write() ? 1L << 7 : 0;
-            d |= prot.exec() ? 0 : 1L << 54;
+            long xn = prot.s2xn() >= 0 ? prot.s2xn() : prot.exec() ? 0 : 0b10;
+            d |= xn << 53;
         }
         return d;
     }

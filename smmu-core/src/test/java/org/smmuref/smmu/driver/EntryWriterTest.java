@@ -182,7 +182,8 @@ class EntryWriterTest {
     }
 
     private static long[] s1Cd(int asid) {
-        return CdWords.s1(asid, 0x1234_5000L, 16, Granule.G4K, 5, 0x44);
+        // arm_smmu_test_make_s1_cd builds with arm_smmu_make_s1_cd
+        return CdWords.makeS1Cd(asid, 0x1234_5000L, 16, Granule.G4K, 5, 0x44, true);
     }
 
     @Test

@@ -115,8 +115,8 @@ class CdTest {
         SmmuFeatures forced = SmmuFeatures.reference().stallModel(2).build();
         SmmuFeatures term = SmmuFeatures.reference().termModel(true).build();
         SmmuFeatures be = SmmuFeatures.reference().ttendian(SmmuFeatures.TTENDIAN_BE).build();
-        SmmuFeatures httuAf = SmmuFeatures.reference().httu(1).build();
-        SmmuFeatures httuAll = SmmuFeatures.reference().httu(3).build();
+        SmmuFeatures httuAf = SmmuFeatures.reference().httu(1).buildForDecoding();
+        SmmuFeatures httuAll = SmmuFeatures.reference().httu(3).buildForDecoding();
         SmmuFeatures noStt = SmmuFeatures.reference().stt(false).build();
         SmmuFeatures only4k = SmmuFeatures.reference().gran16k(false).gran64k(false).build();
         SmmuFeatures asid8 = SmmuFeatures.reference().asid16(false).build();
@@ -173,7 +173,7 @@ class CdTest {
     void the_same_fields_are_legal_where_the_features_allow_them() {
         SmmuFeatures stall = SmmuFeatures.reference().stallModel(0).build();
         assertThat(Cd.decode(with(m -> set(m, "S", 1)), stall, CTX).stall()).isTrue();
-        SmmuFeatures httuAll = SmmuFeatures.reference().httu(3).build();
+        SmmuFeatures httuAll = SmmuFeatures.reference().httu(3).buildForDecoding();
         Cd cd = Cd.decode(with(m -> set(set(set(m, "HA", 1), "HD", 1), "HAFT", 1)), httuAll, CTX);
         assertThat(cd.ha()).isTrue();
         assertThat(cd.hd()).isTrue();

@@ -152,7 +152,6 @@ class CommandTest {
     static Stream<Arguments> illegal() {
         SmmuFeatures s2only = SmmuFeatures.builder().s1p(false).s2p(true).build();
         SmmuFeatures s1only = SmmuFeatures.builder().s1p(true).build();
-        SmmuFeatures noRil = ALL.toBuilder().ril(false).build();
         SmmuFeatures termOnly = ALL.toBuilder().stallModel(SmmuFeatures.STALL_MODEL_TERMINATE_ONLY).build();
         SmmuFeatures noHyp = ALL.toBuilder().hyp(false).build();
         SmmuFeatures noAts = ALL.toBuilder().ats(false).pri(false).build();
@@ -192,10 +191,6 @@ class CommandTest {
             Arguments.of("PRI_RESP Resp = 11", ALL, 0x41L, 3L << 12, "Resp = 11"),
             Arguments.of("TG != 0 with NUM = SCALE = TTL = 0", ALL, 0x12L, rangeVa, "NUM = SCALE = TTL = 0"),
             Arguments.of("S2_IPA TG != 0 with NUM = SCALE = TTL = 0", ALL, 0x2AL, rangeVa, "NUM = SCALE = TTL"),
-            Arguments.of("TG without RIL", noRil, 0x12L, rangeVa | 1L << 8, "RIL"),
-            Arguments.of("NUM without RIL", noRil, 0x13L | 1L << 12, 0x1000L, "RIL"),
-            Arguments.of("SCALE without RIL", noRil, 0x22L | 1L << 20, 0x1000L, "RIL"),
-            Arguments.of("TTL without RIL", noRil, 0x2AL, 0x1000L | 1L << 8, "RIL"),
             Arguments.of("16K TTL = 01 without DS", ALL, 0x12L | 1L << 12, 0x1000L | 2L << 10 | 1L << 8, "DS"));
     }
 
@@ -232,6 +227,33 @@ class CommandTest {
         assertThat(DECODER.decode(tg0WithNum, 0x1000)).isEqualTo(Commands.tlbiNhVa(0, 0, 0x1000, false));
         assertThatThrownBy(() -> new CommandDecoder(ALL, true).decode(tg0WithNum, 0x1000))
             .isInstanceOf(IllegalCommandException.class).hasMessageContaining("TG = 00");
+    }
+
+    /**
+     * Without IDR3.RIL, TG / NUM / SCALE / TTL are RES0 (SMMU section 4.4.1.1): the default decoder ignores them like
+     * every other RES0 bit (one address is invalidated), a strict decoder refuses them.
+     */
+    @Test
+    void range_fields_without_ril_follow_the_res0_policy() throws Exception {
+        SmmuFeatures noRil = ALL.toBuilder().ril(false).build();
+        long rangeVa = 0x1000L | (1L << 10); // TG = 4K
+        long[][] cases = {
+            {0x12L, rangeVa | 1L << 8},          // TLBI_NH_VA with TG and TTL
+            {0x13L | 1L << 12, 0x1000L},         // TLBI_NH_VAA with NUM
+            {0x22L | 1L << 20, 0x1000L},         // TLBI_EL2_VA with SCALE
+            {0x2AL, 0x1000L | 1L << 8},          // TLBI_S2_IPA with TTL
+        };
+        for (long[] c : cases) {
+            Command lenient = new CommandDecoder(noRil).decode(c[0], c[1]);
+            TlbInvalidation inv = ((Command.Tlbi) lenient).invalidation();
+            TlbInvalidation.Range r = inv instanceof TlbInvalidation.NhVa v ? v.range()
+                : inv instanceof TlbInvalidation.NhVaa a ? a.range()
+                : inv instanceof TlbInvalidation.El2Va e ? e.range() : ((TlbInvalidation.S2Ipa) inv).range();
+            assertThat(r).isEqualTo(TlbInvalidation.Range.SINGLE);
+            assertThatThrownBy(() -> new CommandDecoder(noRil, true).decode(c[0], c[1]))
+                .isInstanceOfSatisfying(IllegalCommandException.class,
+                    e -> assertThat(e.reason()).contains("RES0 without IDR3.RIL"));
+        }
     }
 
     @Test

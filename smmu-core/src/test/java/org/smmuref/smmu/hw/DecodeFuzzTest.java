@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class DecodeFuzzTest {
     private static final List<SmmuFeatures> FEATURES = List.of(
         SmmuFeatures.reference().build(),
-        SmmuFeatures.reference().ats(true).stallModel(0).httu(3).vmid16(false).asid16(false).build(),
+        SmmuFeatures.reference().ats(true).stallModel(0).httu(3).vmid16(false).asid16(false).buildForDecoding(),
         SmmuFeatures.reference().hyp(false).s2p(false).ttendian(SmmuFeatures.TTENDIAN_BE).stt(false).build(),
         SmmuFeatures.reference().hyp(false).s1p(false).ssidSize(0).cd2l(false).oas(52).vax(1).aidr(0).build(),
         SmmuFeatures.builder().build());

@@ -115,6 +115,37 @@ class SmmuAtsTest {
             .isEqualTo(new DmaOutcome.Bypassed(0x1234_5000L));
     }
 
+    /** SMMU section 6.3.9.6: with SMMUEN=0 the ATS interface is down and translated traffic aborts, GBPA or not. */
+    @Test
+    void ats_translated_transactions_are_aborted_while_smmuen_is_0() {
+        SmmuBed off = new SmmuBed(ATS);
+        off.writeCr0(SmmuRegisters.CR0_EVENTQEN | SmmuRegisters.CR0_CMDQEN);
+        assertThat(off.smmu.translate(SID, Smmu.NO_SUBSTREAM, 0x1234_5000L, Access.READ))
+            .as("untranslated traffic bypasses (GBPA.ABORT=0)").isEqualTo(new DmaOutcome.Bypassed(0x1234_5000L));
+        for (int cr0 : new int[] {0, SmmuRegisters.CR0_ATSCHK}) {
+            off.writeCr0(SmmuRegisters.CR0_EVENTQEN | SmmuRegisters.CR0_CMDQEN | cr0);
+            DmaOutcome o = off.smmu.translatedTransaction(SID, Smmu.NO_SUBSTREAM, 0x1234_5000L, Access.WRITE);
+            assertThat(o).isInstanceOfSatisfying(DmaOutcome.Aborted.class, a -> {
+                assertThat(a.event()).isNull();
+                assertThat(a.reason()).contains("SMMUEN=0");
+            });
+        }
+        assertThat(off.events()).isEmpty();
+    }
+
+    /** SMMU section 6.3.9.6: with SMMUEN=0 CMD_ATC_INV is ignored (the endpoints must be re-initialized anyway). */
+    @Test
+    void atc_inv_is_ignored_while_smmuen_is_0() {
+        nested(0b01);
+        assertThat(bed.smmu.atsTranslate(SID, Smmu.NO_SUBSTREAM, VA, Access.READ).granted()).isTrue();
+        bed.writeCr0(SmmuRegisters.CR0_EVENTQEN | SmmuRegisters.CR0_CMDQEN);
+        bed.submitSync(Commands.atcInvAll(SID));
+        assertThat(bed.smmu.atc().size(SID)).isOne();
+        bed.writeCr0(CR0_ON);
+        bed.submitSync(Commands.atcInvAll(SID));
+        assertThat(bed.smmu.atc().size(SID)).isZero();
+    }
+
     @Test
     void configuration_errors_of_ats_requests_are_recorded_only_with_rec_cfg_ats() {
         bed.writeSte(SID, Map.of("V", 0L));

@@ -25,9 +25,8 @@ class SmmuFeaturesTest {
             feature("S1P off", b -> b.s1p(false), 0, -(1 << 1)),
             feature("COHACC", b -> b.cohacc(true), 0, 1 << 4),
             feature("BTM", b -> b.btm(true), 0, 1 << 5),
-            feature("HTTU=01", b -> b.httu(1), 0, 1 << 6),
-            feature("HTTU=10", b -> b.httu(2), 0, 1 << 7),
             feature("HYP", b -> b.hyp(true), 0, 1 << 9),
+            feature("ATTR_PERMS_OVR", b -> b.attrPermsOvr(true), 1, 1 << 26),
             feature("ATS", b -> b.ats(true), 0, 1 << 10),
             feature("ASID16", b -> b.asid16(true), 0, 1 << 12),
             feature("MSI", b -> b.msi(true), 0, 1 << 13),
@@ -109,7 +108,7 @@ class SmmuFeaturesTest {
 
     @Test
     void iidr_and_aidr_read_back() {
-        SmmuFeatures f = base().iidr(0x1234_043b).aidr(0x02).build();
+        SmmuFeatures f = base().iidr(0x1234_043b).aidr(0x02).bbml(1).build();
         assertThat(f.iidr()).isEqualTo(0x1234_043b);
         assertThat(f.aidr()).isEqualTo(2);
         assertThat(f.archMinorRevision()).isEqualTo(2);
@@ -143,7 +142,7 @@ class SmmuFeaturesTest {
             .forAll(integers().all(), integers().all(), integers().all(), integers().all())
             .checkAssert((a, b, c, d) -> {
                 // Steer the random words towards valid encodings so most examples are accepted.
-                int i0 = (a & mask0 & ~(0b11 << 2) & ~(1 << 28)) | SmmuFeatures.TTF_AARCH64 << 2;
+                int i0 = (a & mask0 & ~(0b11 << 2) & ~(0b11 << 6) & ~(1 << 28)) | SmmuFeatures.TTF_AARCH64 << 2;
                 i0 = ((i0 >>> 21) & 0b11) == 0b01 ? i0 & ~(1 << 21) : i0;
                 i0 = ((i0 >>> 24) & 0b11) == 0b11 ? i0 & ~(1 << 25) : i0;
                 int i1 = (b & mask1 & ~0x7FF) | Integer.remainderUnsigned(a, 33) | Integer.remainderUnsigned(c, 21) << 6;
@@ -188,7 +187,10 @@ class SmmuFeaturesTest {
             Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.oas(47), "OAS"),
             Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.gran4k(false), "granule"),
             Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.vax(2), "VAX"),
-            Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.httu(4), "HTTU"));
+            Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.httu(4), "HTTU"),
+            Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.httu(1), "not modelled"),
+            Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.aidr(0x02), "BBML=0"),
+            Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.aidr(0x03).bbml(0), "BBML=0"));
     }
 
     @ParameterizedTest
@@ -197,6 +199,50 @@ class SmmuFeaturesTest {
         assertThatThrownBy(() -> f.apply(base()).build())
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining(reason);
+    }
+
+    /**
+     * HTTU sits in IDR0[7:6] (SMMU 6.3.1), but the model performs no hardware table updates: {@code build()} (and so
+     * {@code fromIdrs}, the driver's probe) refuses it with the reason, and an {@link Smmu} refuses features that carry
+     * it; the decoders can still be checked against it through {@code buildForDecoding()}.
+     */
+    @Test
+    void httu_is_refused_until_hardware_table_updates_are_modelled() {
+        for (int httu = 1; httu <= 3; httu++) {
+            int h = httu;
+            SmmuFeatures described = base().httu(h).buildForDecoding();
+            assertThat(described.idr(0) ^ base().build().idr(0)).isEqualTo(h << 6);
+            assertThatThrownBy(() -> base().httu(h).build()).hasMessageContaining("IDR0.HTTU=" + h)
+                .hasMessageContaining("not modelled");
+            assertThatThrownBy(() -> SmmuFeatures.fromIdrs(described.idrs(), 0, 0))
+                .hasMessageContaining("not modelled");
+            assertThatThrownBy(() -> new Smmu(described, new PhysicalMemory(), new QueueFixtures.RecordingSink()))
+                .hasMessageContaining("HTTU");
+        }
+    }
+
+    /**
+     * IDR3.BBML is 1 or 2 from SMMUv3.2 on (SMMU 6.3.4, 3.21.1); the reference SMMU reports v3.2 with BBML = 2, the level the model behaves
+     * as: a block-size change without break-before-make gives no TLB conflict, only the old or the new translation.
+     */
+    @Test
+    void the_reference_reports_a_bbml_level_its_version_allows_and_the_model_keeps_it() {
+        SmmuFeatures ref = SmmuFeatures.reference().build();
+        assertThat(ref.archMinorRevision()).isEqualTo(2);
+        assertThat(ref.bbml()).isEqualTo(2);
+        assertThat(ref.idr(3) >>> 11 & 3).isEqualTo(2);
+        assertThat(base().aidr(0x01).build().bbml()).as("v3.1 may report level 0").isZero();
+        // Level 2 behaviour: a 2 MiB block replaced by 4K pages without break-before-make.
+        Tlb tlb = new Tlb(16);
+        Stage1Context c = TlbTest.s1(StreamWorld.NS_EL1, 1, false, 1);
+        tlb.insertStage1(c, 1, null, TlbTest.entry(0x20_0000, 21, false), tlb.generation());
+        Translation page = new Translation(0x20_1000, 12, 0x7000_0000L, 0x7000_0000L, Permissions.ALL,
+            Permissions.ALL, MemoryAttributes.NONE, false, 3, Granule.G4K);
+        tlb.insertStage1(c, 1, null, page, tlb.generation());
+        Translation seen = tlb.lookupStage1(c, 1, null, 0x20_1008);
+        assertThat(seen.sizeShift()).as("old block or new page, never a conflict").isIn(12, 21);
+        tlb.invalidate(new TlbInvalidation.NhVa(1, 1, 0x20_1000, TlbInvalidation.Range.SINGLE, false, false));
+        assertThat(tlb.lookupStage1(c, 1, null, 0x20_1008)).as("one TLBI at the page removes both").isNull();
     }
 
     @Test

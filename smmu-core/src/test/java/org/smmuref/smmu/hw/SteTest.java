@@ -118,8 +118,8 @@ class SteTest {
         SmmuFeatures only4k = SmmuFeatures.reference().gran16k(false).gran64k(false).build();
         SmmuFeatures be = SmmuFeatures.reference().ttendian(SmmuFeatures.TTENDIAN_BE).build();
         SmmuFeatures vmid8 = SmmuFeatures.reference().vmid16(false).build();
-        SmmuFeatures httuAf = SmmuFeatures.reference().httu(1).build();
-        SmmuFeatures httuAll = SmmuFeatures.reference().httu(3).build();
+        SmmuFeatures httuAf = SmmuFeatures.reference().httu(1).buildForDecoding();
+        SmmuFeatures httuAll = SmmuFeatures.reference().httu(3).buildForDecoding();
         SmmuFeatures oas40 = SmmuFeatures.reference().oas(40).build();
         SmmuFeatures noStt = SmmuFeatures.reference().stt(false).build();
         return Stream.of(
@@ -195,7 +195,7 @@ class SteTest {
         assertThat(Ste.decode(with(m -> set(m, "S1STALLD", 1)), stall).stage1().stallDisabled()).isTrue();
         assertThat(Ste.decode(with(m -> set(m, "S2S", 1)), stall).stage2().stall()).isTrue();
         assertThat(Ste.decode(with(m -> set(set(m, "S1CDMax", 8), "S1Fmt", 1)), F).stage1().s1Fmt()).isEqualTo(1);
-        SmmuFeatures httuAll = SmmuFeatures.reference().httu(3).build();
+        SmmuFeatures httuAll = SmmuFeatures.reference().httu(3).buildForDecoding();
         Ste.Stage2 s2 = Ste.decode(with(m -> set(set(set(m, "S2HA", 1), "S2HD", 1), "S2HAFT", 1)), httuAll).stage2();
         assertThat(s2.ha()).isTrue();
         assertThat(s2.hd()).isTrue();

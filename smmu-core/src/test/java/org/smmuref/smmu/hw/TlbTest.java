@@ -375,4 +375,50 @@ class TlbTest {
         t.invalidate(new TlbInvalidation.NsnhAll());
         assertThat(t.size()).isZero();
     }
+
+    @Test
+    void lookups_are_counted_as_hits_and_misses() {
+        assertThat(tlb.hits()).isZero();
+        assertThat(tlb.misses()).isZero();
+        assertThat(has(EL1, 1, 10, false, 0x1000)).isFalse();
+        put(EL1, 1, 10, false, 0x1000, 12, false);
+        assertThat(has(EL1, 1, 10, false, 0x1000)).isTrue();
+        assertThat(has(EL1, 1, 10, false, 0x1800)).isTrue();
+        assertThat(hasIpa(1, 0x5000)).isFalse();
+        assertThat(tlb.hits()).isEqualTo(2);
+        assertThat(tlb.misses()).isEqualTo(2);
+    }
+
+    /**
+     * Arm ARM D8.17 (splintering): the 4K splinters of a stage-1 2 MiB block all go on a VA invalidation at any one
+     * address of the block, whether the command probes page by page (a big scope list) or scans its list (a small
+     * one); entries of their own size next to the block stay.
+     */
+    @Test
+    void a_va_invalidation_anywhere_in_a_stage_1_block_removes_all_its_splinters_on_both_search_paths() {
+        for (int unrelated : new int[] {0, 700}) {
+            Tlb t = new Tlb(2048);
+            Stage1Context c = s1(EL1, 10, false, 1);
+            long block = 0x4000_0000L;
+            for (int i = 0; i < 512; i += 7) {
+                long va = block + ((long) i << 12);
+                t.insertStage1(c, 1, Granule.G4K, new Translation(va, 12, 0x9000_0000L + ((long) i << 12), va,
+                    Permissions.ALL, Permissions.ALL, MemoryAttributes.NONE, false, 3, Granule.G4K, 21), t.generation());
+            }
+            for (int i = 0; i < unrelated; i++) {
+                long va = 0x8000_0000L + ((long) i << 12);
+                t.insertStage1(c, 1, Granule.G4K, entry(va, 12, false), t.generation());
+            }
+            long neighbour = block + (1L << 21);
+            t.insertStage1(c, 1, Granule.G4K, entry(neighbour, 12, false), t.generation());
+            t.insertStage1(c, 1, Granule.G4K, entry(block - 0x1000, 12, false), t.generation());
+            t.invalidate(new TlbInvalidation.NhVa(1, 10, block + 0x1F_F000L, Range.SINGLE, true, false));
+            for (int i = 0; i < 512; i += 7) {
+                assertThat(t.lookupStage1(c, 1, Granule.G4K, block + ((long) i << 12))).as("splinter %d", i).isNull();
+            }
+            assertThat(t.lookupStage1(c, 1, Granule.G4K, neighbour)).isNotNull();
+            assertThat(t.lookupStage1(c, 1, Granule.G4K, block - 0x1000)).isNotNull();
+            assertThat(t.size()).isEqualTo(unrelated + 2);
+        }
+    }
 }
