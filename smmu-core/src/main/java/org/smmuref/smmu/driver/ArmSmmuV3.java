@@ -359,9 +359,7 @@ public final class ArmSmmuV3 implements IommuInstance {
 
     /** A VMID error with the same errno for userspace. */
     static IommufdException asIommufd(VmidException e) {
-        String prefix = e.errno().name() + ": ";
-        String reason = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
-        return new IommufdException(Errno.valueOf(e.errno().name()), reason);
+        return new IommufdException(Errno.valueOf(e.errno().name()), e.reason());
     }
 
     /** Every master currently attached to a nested domain of {@code vsmmu}. */
