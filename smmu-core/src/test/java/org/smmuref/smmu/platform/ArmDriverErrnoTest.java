@@ -110,8 +110,7 @@ class ArmDriverErrnoTest {
      */
     @Test
     void hwQueueAllocIsEopnotsuppWithoutCmdqv() {
-        int parent = vmm.nestParent(dev);
-        int viommu = vmm.viommu(dev, parent);
+        // the class's vIOMMU: under BTM a second nest parent of the same VM on this SMMU is EBUSY (smmuv3.md 7.1)
         assertThat(errno(() -> vmm.iommufd.hwQueueAlloc(vmm.ctx, Requests.hwQueueAlloc(0, viommu,
             IommufdConstants.IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV, 0, 0, 1 << 12)))).isEqualTo(Errno.EOPNOTSUPP);
     }
