@@ -129,9 +129,9 @@ public final class Smmu implements CommandHandler {
      */
     public Smmu(SmmuFeatures features, PhysicalMemory memory, InterruptSink sink, Options options) {
         this.features = Objects.requireNonNull(features, "features");
-        if (features.httu() != 0) {
+        if (features.httu() > 2) {
             throw new IllegalArgumentException("IDR0.HTTU=" + features.httu()
-                + " is not modelled: the walker does not set AF or dirty state");
+                + " is not modelled: the walker does not set the AF of table descriptors (HAFT)");
         }
         this.memory = Objects.requireNonNull(memory, "memory");
         Objects.requireNonNull(sink, "sink");
@@ -528,8 +528,9 @@ public final class Smmu implements CommandHandler {
         }
         TranslationResult r;
         if (split) {
+            // The request's access decides HTTU: a write request (NW = 0) marks a clean DBM page dirty (SMMU 3.13).
             r = engine.walker().walkStage1(s1, s2, address,
-                (ctx, ipa, acc, cls, in) -> engine.translateTableIpa(ctx, ipa, cls, in));
+                (ctx, ipa, acc, cls, in) -> engine.translateTableIpa(ctx, ipa, acc, cls, in), access);
             if (r instanceof Translation t && Walker.checkStage1(s1, t, address, access) != null) {
                 r = Walker.checkStage1(s1, t, address, access);
             }
@@ -800,7 +801,7 @@ public final class Smmu implements CommandHandler {
         Ste.Stage2 s = ste.stage2();
         try {
             return new Stage2Context(ste.vmid(), s.ttb(), s.t0sz(), s.startLevel(), Granule.ofShift(s.granuleShift()),
-                s.psBits(), s.affd(), s.ptw());
+                s.psBits(), s.affd(), s.ptw(), s.ha(), s.hd());
         } catch (IllegalArgumentException e) {
             throw ConfigFault.of(ConfigEvent.C_BAD_STE, "stage-2 configuration the walker cannot use: " + e.getMessage());
         }
@@ -816,7 +817,7 @@ public final class Smmu implements CommandHandler {
         int vmid = Math.max(0, ste.vmid());
         try {
             return new Stage1Context(half(cd.ttb0()), half(cd.ttb1()), cd.ipsBits(), cd.affd(), cd.asid(), cd.aset(),
-                cd.pan(), cd.wxn(), cd.uwxn(), world, vmid);
+                cd.pan(), cd.wxn(), cd.uwxn(), world, vmid, cd.ha(), cd.hd());
         } catch (IllegalArgumentException e) {
             throw ConfigFault.of(ConfigEvent.C_BAD_CD, "stage-1 configuration the walker cannot use: " + e.getMessage());
         }
