@@ -31,6 +31,8 @@ public final class SmmurefArchitecture {
     public static final String SMMU = "org.smmuref.smmu..";
     /** The Vert.x front end of the vertx-server module. */
     public static final String SERVER = "org.smmuref.server..";
+    /** The typed event-bus client of the vertx-server module. */
+    public static final String CLIENT = "org.smmuref.client..";
     /** The launcher (composition root) of the vertx-server module. */
     public static final String LAUNCHER = "org.smmuref.launcher..";
     /** Root package of the conformance-tests module. */
@@ -57,20 +59,22 @@ public final class SmmurefArchitecture {
             .layer("kvm-vmid").definedBy(KVM)
             .layer("smmu-core").definedBy(SMMU)
             .layer("server").definedBy(SERVER)
+            .layer("client").definedBy(CLIENT)
             .layer("launcher").definedBy(LAUNCHER)
             .layer("conformance-tests").definedBy(CONFORMANCE)
             .whereLayer("iommufd-api").mayNotAccessAnyLayer()
             .whereLayer("kvm-vmid").mayNotAccessAnyLayer()
             .whereLayer("smmu-core").mayOnlyAccessLayers("iommufd-api", "kvm-vmid")
             .whereLayer("server").mayOnlyAccessLayers("iommufd-api")
+            .whereLayer("client").mayOnlyAccessLayers("iommufd-api", "server")
             .whereLayer("conformance-tests").mayOnlyAccessLayers("iommufd-api")
             .withOptionalLayers(true)
             .allowEmptyShould(true);
 
-    /** The front end and the TCK talk to iommufd only through its service interface and uAPI values. */
+    /** The front end, its client and the TCK talk to iommufd only through its public interfaces and uAPI values. */
     @ArchTest
     public static final ArchRule server_and_conformance_should_use_only_the_public_iommufd_api =
-        noClasses().that().resideInAnyPackage(SERVER, CONFORMANCE)
+        noClasses().that().resideInAnyPackage(SERVER, CLIENT, CONFORMANCE)
             .should().dependOnClassesThat().resideInAnyPackage("org.smmuref.iommufd.core..", "org.smmuref.iommufd.spi..")
             .allowEmptyShould(true)
             .because("a remote or vendor implementation must be able to stand behind the same interface");
@@ -104,10 +108,10 @@ public final class SmmurefArchitecture {
             .should().onlyDependOnClassesThat().resideInAnyPackage("org.smmuref.iommufd.uapi..", "java..")
             .allowEmptyShould(true);
 
-    /** Vert.x belongs to the front end and the launcher. */
+    /** Vert.x belongs to the front end, its client and the launcher. */
     @ArchTest
     public static final ArchRule only_the_server_and_launcher_should_use_vertx =
-        noClasses().that().resideOutsideOfPackages(SERVER, LAUNCHER)
+        noClasses().that().resideOutsideOfPackages(SERVER, CLIENT, LAUNCHER)
             .should().dependOnClassesThat().resideInAnyPackage("io.vertx..", "io.netty..")
             .allowEmptyShould(true);
 
@@ -170,7 +174,7 @@ public final class SmmurefArchitecture {
         String rest = packageName.substring("org.smmuref.".length());
         int dot = rest.indexOf('.');
         String first = dot < 0 ? rest : rest.substring(0, dot);
-        // The launcher and the server ship in one module.
-        return first.equals("launcher") ? "server" : first;
+        // The launcher, the client and the server ship in one module.
+        return first.equals("launcher") || first.equals("client") ? "server" : first;
     }
 }

@@ -7,6 +7,8 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.lang.ArchRule;
 import org.junit.jupiter.api.Test;
+import org.smmuref.client.fixture.ClientUsesCore;
+import org.smmuref.client.fixture.ClientUsesSmmu;
 import org.smmuref.iommufd.uapi.fixture.UapiUsesGuice;
 import org.smmuref.kvm.fixture.KvmUsesSmmu;
 import org.smmuref.kvm.fixture.KvmUsesVertx;
@@ -46,6 +48,14 @@ class SmmurefArchitectureTest {
     void module_arrows_reject_server_depending_on_smmu() {
         assertViolation(SmmurefArchitecture.modules_should_only_depend_along_the_documented_arrows,
             ServerUsesSmmu.class);
+    }
+
+    @Test
+    void the_client_may_not_depend_on_smmu_core_or_the_iommufd_core() {
+        assertViolation(SmmurefArchitecture.modules_should_only_depend_along_the_documented_arrows,
+            ClientUsesSmmu.class);
+        assertViolation(SmmurefArchitecture.server_and_conformance_should_use_only_the_public_iommufd_api,
+            ClientUsesCore.class);
     }
 
     @Test

@@ -6,8 +6,8 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.junit.ArchTests;
 import org.smmuref.arch.SmmurefArchitecture;
 
-/** Runs the project's layering rules over the front end and the launcher. */
-@AnalyzeClasses(packages = {"org.smmuref.server", "org.smmuref.launcher"},
+/** Runs the project's layering rules over the front end, its client and the launcher. */
+@AnalyzeClasses(packages = {"org.smmuref.server", "org.smmuref.client", "org.smmuref.launcher"},
     importOptions = ImportOption.DoNotIncludeTests.class)
 class ServerArchitectureTest {
     @ArchTest

@@ -361,7 +361,7 @@ public final class ArmSmmuV3 implements IommuInstance {
 
     /** A VMID error with the same errno for userspace. */
     static IommufdException asIommufd(VmidException e) {
-        return new IommufdException(Errno.valueOf(e.errno().name()), e.getMessage());
+        return new IommufdException(Errno.valueOf(e.errno().name()), e.reason());
     }
 
     /** Every master currently attached to a nested domain of {@code vsmmu}. */
@@ -449,6 +449,17 @@ public final class ArmSmmuV3 implements IommuInstance {
     /** The events the host kept, oldest first. */
     public synchronized List<HostEvent> hostEvents() {
         return Collections.unmodifiableList(new ArrayList<>(hostEvents));
+    }
+
+    /** How many records the host kept so far (the index the next one gets). */
+    public synchronized int hostEventCount() {
+        return hostEvents.size();
+    }
+
+    /** The records the host kept from index {@code from} on, at most {@code max} of them. */
+    public synchronized List<HostEvent> hostEvents(int from, int max) {
+        int start = Math.min(Math.max(from, 0), hostEvents.size());
+        return List.copyOf(hostEvents.subList(start, Math.min(hostEvents.size(), start + Math.max(max, 0))));
     }
 
     /** How many events went to a vEVENTQ. */

@@ -1,6 +1,7 @@
 package org.smmuref.smmu.hw;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.StampedLock;
 
 /**
@@ -78,6 +79,9 @@ public final class Tlb {
     private final int slotMask;
     private final int runShift; // 64 - log2(number of runs of 16 slots)
     private final StampedLock lock = new StampedLock();
+    /** Lookup outcomes for statistics: striped counters, so concurrent DMA does not contend on one word. */
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
     private final int[] sizeCount = new int[64];
     private volatile long presentSizes;
     // Splintered combined entries (stage-1 span larger than the entry) per stage-1 span size: a VA invalidation
@@ -337,12 +341,22 @@ public final class Tlb {
         int slot = probeBoth(asidKey, globalKey, flavor, sizes, address);
         Translation t = slot < 0 ? null : values[slot];
         if (!lock.validate(stamp)) {
-            return lookupLocked(asidKey, globalKey, flavor, sizes, address);
-        }
-        if (t != null) {
+            t = lookupLocked(asidKey, globalKey, flavor, sizes, address);
+        } else if (t != null) {
             markReferenced(slot);
         }
+        (t == null ? misses : hits).increment();
         return t;
+    }
+
+    /** How many lookups found an entry since the TLB was made. */
+    public long hits() {
+        return hits.sum();
+    }
+
+    /** How many lookups found no entry since the TLB was made. */
+    public long misses() {
+        return misses.sum();
     }
 
     /** The lookup under the read lock, after a writer invalidated the optimistic one (kept out of the hit path). */

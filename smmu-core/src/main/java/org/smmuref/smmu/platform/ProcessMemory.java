@@ -29,28 +29,58 @@ public final class ProcessMemory implements UserMemory {
         this.pool = Objects.requireNonNull(pool);
     }
 
-    /** Maps fresh zeroed pages at {@code [va, va + length)} (page aligned, nothing mapped there). */
+    /**
+     * Maps fresh zeroed pages at {@code [va, va + length)} (page aligned, nothing mapped there). All or nothing: when
+     * the machine runs out of pages, the ones taken are given back before the failure is thrown.
+     */
     public synchronized void mmap(long va, long length) {
         checkRange(va, length);
-        for (long p = va >>> 12; p < (va + length) >>> 12; p++) {
-            if (pages.containsKey(p)) {
-                throw new IllegalArgumentException("VA 0x" + Long.toHexString(p << 12) + " is already mapped");
-            }
+        java.util.SortedMap<Long, Long> range = range(va, length);
+        if (!range.isEmpty()) {
+            throw new IllegalArgumentException("VA 0x" + Long.toHexString(range.firstKey() << 12)
+                + " is already mapped");
         }
-        for (long p = va >>> 12; p < (va + length) >>> 12; p++) {
-            pages.put(p, pool.allocate());
+        long first = va >>> 12;
+        long count = length >>> 12;
+        try {
+            for (long i = 0; i < count; i++) {
+                pages.put(first + i, pool.allocate());
+            }
+        } catch (RuntimeException e) {
+            range(va, length).values().forEach(pool::free);
+            range(va, length).clear();
+            throw e;
         }
     }
 
     /** Unmaps {@code [va, va + length)}; pinned backing pages stay until unpinned. */
     public synchronized void munmap(long va, long length) {
         checkRange(va, length);
-        for (long p = va >>> 12; p < (va + length) >>> 12; p++) {
-            Long pa = pages.remove(p);
-            if (pa != null && !pins.containsKey(pa)) {
+        // only the pages that are mapped are visited, however large the range
+        java.util.SortedMap<Long, Long> range = range(va, length);
+        for (Long pa : range.values()) {
+            if (!pins.containsKey(pa)) {
                 pool.free(pa);
             }
         }
+        range.clear();
+    }
+
+    /** The mapped pages of {@code [va, va + length)} (a checked, page-aligned range), as a live view. */
+    private java.util.SortedMap<Long, Long> range(long va, long length) {
+        long first = va >>> 12;
+        long last = ((va + length) >>> 12) - 1 & (-1L >>> 12);
+        return pages.subMap(first, true, last, true);
+    }
+
+    /** Unmaps everything (the process exits); pinned backing pages stay until unpinned. */
+    public synchronized void unmapAll() {
+        for (Long pa : pages.values()) {
+            if (!pins.containsKey(pa)) {
+                pool.free(pa);
+            }
+        }
+        pages.clear();
     }
 
     /** The PA backing {@code va}; EFAULT if it is not mapped. */

@@ -130,6 +130,11 @@ public final class SmmuPlatform implements IommufdPlatform {
         return processMemory;
     }
 
+    /** A new, empty process address space on this machine's page pool (another VMM process). */
+    ProcessMemory newProcessMemory() {
+        return new ProcessMemory(memory, pool);
+    }
+
     // ------------------------------------------------------------------ KVM VM files
 
     /**

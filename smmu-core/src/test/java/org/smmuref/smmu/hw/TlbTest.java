@@ -376,6 +376,19 @@ class TlbTest {
         assertThat(t.size()).isZero();
     }
 
+    @Test
+    void lookups_are_counted_as_hits_and_misses() {
+        assertThat(tlb.hits()).isZero();
+        assertThat(tlb.misses()).isZero();
+        assertThat(has(EL1, 1, 10, false, 0x1000)).isFalse();
+        put(EL1, 1, 10, false, 0x1000, 12, false);
+        assertThat(has(EL1, 1, 10, false, 0x1000)).isTrue();
+        assertThat(has(EL1, 1, 10, false, 0x1800)).isTrue();
+        assertThat(hasIpa(1, 0x5000)).isFalse();
+        assertThat(tlb.hits()).isEqualTo(2);
+        assertThat(tlb.misses()).isEqualTo(2);
+    }
+
     /**
      * Arm ARM D8.17 (splintering): the 4K splinters of a stage-1 2 MiB block all go on a VA invalidation at any one
      * address of the block, whether the command probes page by page (a big scope list) or scans its list (a small

@@ -9,6 +9,8 @@ import com.google.inject.TypeLiteral;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.smmuref.iommufd.Iommufd;
+import org.smmuref.iommufd.IommufdAbi;
+import org.smmuref.iommufd.platform.ModelPlatform;
 import org.smmuref.iommufd.spi.IommufdPlatform;
 import org.smmuref.iommufd.wiring.IommufdModule;
 import org.smmuref.kvm.Kvm;
@@ -29,5 +31,19 @@ class SmmuModuleTest {
         int ctx = iommufd.open();
         assertThat(iommufd.bindDevice(ctx, 0, 0x8)).isPositive();
         assertThat(platform.driver(0).vmids().btmEnabled()).as(platform.driver(0).vmids().btmDecision()).isTrue();
+    }
+
+    @Test
+    void theModelPlatformServesTheSameMachineAndCoreUnderItsName() {
+        Injector injector = Guice.createInjector(new IommufdModule(), new SmmuModule("node-2"));
+        ModelPlatform model = injector.getInstance(ModelPlatform.class);
+        assertThat(model.describe().name()).isEqualTo("node-2");
+        assertThat(model.describe().iommus()).hasSize(1);
+        int ctx = model.openContext(IommufdAbi.UPSTREAM);
+        // the context is one of the service's: the service binds devices in it
+        assertThat(injector.getInstance(Iommufd.class).bindDevice(ctx, 0, 0x9)).isPositive();
+        assertThat(injector.getInstance(ModelPlatform.class)).isSameAs(model);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SmmuModule("Bad Name"))
+            .isInstanceOf(IllegalArgumentException.class);
     }
 }
