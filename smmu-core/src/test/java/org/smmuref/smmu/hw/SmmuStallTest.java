@@ -133,4 +133,13 @@ class SmmuStallTest {
         bed.submitSync(new Command.TlbiS12Vmall(4), new Command.Resume(SID, p.stag(), true, false));
         assertThat(p.await(1, TimeUnit.SECONDS)).isInstanceOf(DmaOutcome.Translated.class);
     }
+
+    @Test
+    void a_stall_whose_record_cannot_be_written_is_aborted_instead_smmu_3_12_2() throws Exception {
+        stallingStream(SID, SmmuBed.CDS);
+        bed.writeCr0(SmmuRegisters.CR0_SMMUEN | SmmuRegisters.CR0_CMDQEN); // EVENTQEN = 0
+        PendingDma p = bed.smmu.translateStallable(SID, Smmu.NO_SUBSTREAM, VA, Access.WRITE);
+        assertThat(p.await(1, TimeUnit.SECONDS)).isInstanceOf(DmaOutcome.Aborted.class);
+        assertThat(bed.smmu.stalledTransactions()).isZero();
+    }
 }
