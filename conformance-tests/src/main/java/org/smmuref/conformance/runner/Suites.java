@@ -9,6 +9,7 @@ import org.smmuref.conformance.suites.LifecycleVerification;
 import org.smmuref.conformance.suites.NestingVerification;
 import org.smmuref.conformance.suites.UapiVerification;
 import org.smmuref.conformance.suites.VeventqVerification;
+import org.smmuref.conformance.suites.VmidVerification;
 
 /** The suites by the name {@code --suite} takes. */
 public final class Suites {
@@ -22,6 +23,7 @@ public final class Suites {
         m.put("nesting", NestingVerification.class);
         m.put("invalidation", InvalidationVerification.class);
         m.put("veventq", VeventqVerification.class);
+        m.put("vmid", VmidVerification.class);
         m.put("hardware", HardwareVerification.class);
         ALL = java.util.Collections.unmodifiableMap(m);
     }

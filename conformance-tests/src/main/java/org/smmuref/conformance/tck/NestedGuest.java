@@ -34,7 +34,15 @@ public final class NestedGuest {
 
     /** Builds the setup with a vEVENTQ of {@code depth}. */
     public NestedGuest(Vmm vmm, int depth) {
+        this(vmm, depth, null);
+    }
+
+    /** The same, with the context first associated with the KVM VM {@code vm} (null: none). */
+    public NestedGuest(Vmm vmm, int depth, org.smmuref.iommufd.KvmVmFile vm) {
         this.vmm = vmm;
+        if (vm != null) {
+            vmm.iommufd.associateKvm(vmm.ctx, vm);
+        }
         this.dev = vmm.bind(0);
         int parent = vmm.nestParent(dev);
         this.viommu = vmm.viommu(dev, parent);
