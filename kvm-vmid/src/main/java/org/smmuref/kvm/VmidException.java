@@ -12,11 +12,18 @@ public final class VmidException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final VmidErrno errno;
+    private final String reason;
 
     /** Creates the exception; the message reads {@code "<ERRNO>: <reason>"}. */
     public VmidException(VmidErrno errno, String reason) {
         super(Objects.requireNonNull(errno, "errno").name() + ": " + Objects.requireNonNull(reason, "reason"));
         this.errno = errno;
+        this.reason = reason;
+    }
+
+    /** Why the request was refused, without the errno prefix (layers that add their own prefix use this). */
+    public String reason() {
+        return reason;
     }
 
     /** The errno the kernel would return. */

@@ -361,7 +361,7 @@ public final class ArmSmmuV3 implements IommuInstance {
 
     /** A VMID error with the same errno for userspace. */
     static IommufdException asIommufd(VmidException e) {
-        return new IommufdException(Errno.valueOf(e.errno().name()), e.getMessage());
+        return new IommufdException(Errno.valueOf(e.errno().name()), e.reason());
     }
 
     /** Every master currently attached to a nested domain of {@code vsmmu}. */

@@ -64,15 +64,18 @@ public record PlatformConfig(List<RamRange> ram, List<SmmuConfig> smmus, Optiona
     }
 
     /**
-     * The default machine: 1 GiB of RAM at 0x4000_0000 (the Arm virt layout), one reference SMMUv3.2 (nesting, BTM,
-     * 16-bit VMIDs) with four devices at StreamIDs 0x8..0xb, all marked CANWBS by firmware (fully coherent, so a
+     * The default machine (what {@code ./smmuref serve} runs): 1 GiB of RAM at 0x4000_0000 (the Arm virt layout), one
+     * reference SMMUv3.2 (S1P, S2P, BTM, VMID16, 2-level stream tables, RIL) with ATS, eight devices at StreamIDs
+     * 0x8..0xf of which 0xc..0xf are ATS-capable endpoints, all marked CANWBS by firmware (fully coherent, so a
      * vIOMMU works for them even on an SMMU variant without S2FWB), and a 4-CPU KVM host with 16-bit VMIDs that can pin and
      * keeps 256 VMIDs for the SMMU's private use; VMID policy AUTO.
      */
     public static PlatformConfig defaults() {
         return new PlatformConfig(List.of(new RamRange(DEFAULT_RAM_BASE, DEFAULT_RAM_SIZE)),
-            List.of(SmmuConfig.of(SmmuFeatures.reference().build(), new MasterSpec(0x8, false, true),
-                new MasterSpec(0x9, false, true), new MasterSpec(0xa, false, true), new MasterSpec(0xb, false, true))),
+            List.of(SmmuConfig.of(SmmuFeatures.reference().ats(true).build(), new MasterSpec(0x8, false, true),
+                new MasterSpec(0x9, false, true), new MasterSpec(0xa, false, true), new MasterSpec(0xb, false, true),
+                new MasterSpec(0xc, true, true), new MasterSpec(0xd, true, true), new MasterSpec(0xe, true, true),
+                new MasterSpec(0xf, true, true))),
             Optional.of(KvmConfig.of(16, 4).withSmmuPrivateVmids(256)), VmidPolicyConfig.DEFAULT);
     }
 }

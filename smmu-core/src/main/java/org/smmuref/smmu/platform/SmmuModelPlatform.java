@@ -605,7 +605,7 @@ public final class SmmuModelPlatform implements ModelPlatform {
         } catch (VmidException e) {
             Errno errno = java.util.Arrays.stream(Errno.values()).filter(x -> x.name().equals(e.errno().name()))
                 .findFirst().orElse(Errno.EINVAL);
-            throw new IommufdException(errno, e.getMessage());
+            throw new IommufdException(errno, e.reason());
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new IommufdException(Errno.EINVAL, e.getMessage());
         }

@@ -50,6 +50,10 @@ class V1AbiOverBusTest {
         assertThat(failure(c.ioctlJson(ctx, IommufdCommand.HWPT_ALLOC, new JsonObject().put("dev_id", dev)
             .put("pt_id", parent).put("data_type", 2).put("data", v1.copy().put("s2vmid", 9)))).failureCode())
             .as("s2vmid without the flag").isEqualTo(95);
+        // The refusal reads "EOPNOTSUPP: <why>" once: the errno prefix is the API's, not part of the reason.
+        assertThat(failure(c.ioctlJson(ctx, IommufdCommand.HWPT_ALLOC, new JsonObject().put("dev_id", dev)
+            .put("pt_id", parent).put("data_type", 2).put("data", v1.copy().put("flags", 2).put("s2vmid", 9))))
+            .getMessage()).as("FLAG_VMID refusal").startsWith("EOPNOTSUPP: a user-chosen stage-2 VMID");
         int nested = await(c.ioctlJson(ctx, IommufdCommand.HWPT_ALLOC, new JsonObject().put("dev_id", dev)
             .put("pt_id", parent).put("data_type", 2).put("data", v1))).getInteger("out_hwpt_id");
         assertThat(await(c.attach(ctx, dev, nested))).isEqualTo(nested);
