@@ -35,7 +35,7 @@ public final class ConformanceCommand implements Callable<Integer> {
     private String target;
 
     @Option(names = "--suite", split = ",", paramLabel = "SUITE",
-        description = "suites to run (default: all): uapi, lifecycle, nesting, invalidation, veventq, hardware")
+        description = "suites to run (default: all): uapi, lifecycle, nesting, invalidation, veventq, vmid, hardware")
     private List<String> suites = new ArrayList<>();
 
     @Option(names = "--report", paramLabel = "DIR", description = "where to write TEST-*.xml and conformance.html")

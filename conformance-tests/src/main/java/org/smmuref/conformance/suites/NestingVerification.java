@@ -93,4 +93,25 @@ public class NestingVerification extends Verification {
         check("event type", Smmu.F_TRANSLATION, events.get(0).type());
         check("input address", va, events.get(0).inputAddress());
     }
+
+    /**
+     * A stage-2 fault on the guest's output IPA (outside the IOAS) reaches the vEVENTQ as F_TRANSLATION with S2 = 1
+     * (dword 1 bit 39), CLASS = IN (dword 1 [41:40] = 0b10) and the IPA in dword 3 [55:12] (SMMUv3 event record).
+     */
+    @Test
+    public void required_nest_0302_stage2FaultCarriesS2ClassAndIpa() {
+        NestedGuest g = new NestedGuest(vmm(), 8);
+        long va = NestedGuest.DMA_VA + 0x20_0000;
+        long ipa = Vmm.GUEST_IPA + Vmm.GUEST_SIZE + 0x10_0000;
+        g.vmm.platform.mapStage1(g.vmm.ctx, g.table.id(), va, ipa, 0x1000, "rwun");
+        check("DMA read through an IPA outside the IOAS proceeds", false, g.vmm.read(0, va + 0x18, 4).proceeded());
+        var events = g.events();
+        check("vEVENTQ records", 1, events.size());
+        long[] evt = events.get(0).evt();
+        check("event type", Smmu.F_TRANSLATION, events.get(0).type());
+        check("S2", 1L, (evt[1] >>> 39) & 1);
+        check("CLASS (IN = 2)", 2L, (evt[1] >>> 40) & 3);
+        check("input address", va + 0x18, evt[2]);
+        check("IPA", ipa, evt[3] & 0x00ff_ffff_ffff_f000L);
+    }
 }

@@ -6,8 +6,11 @@ import org.smmuref.iommufd.KvmVmFile;
 import org.smmuref.iommufd.uapi.IommuDestroy;
 import org.smmuref.iommufd.uapi.IommuFaultAlloc;
 import org.smmuref.iommufd.uapi.IommuHwInfo;
+import org.smmuref.iommufd.uapi.IommuHwQueueAlloc;
 import org.smmuref.iommufd.uapi.IommuHwptAlloc;
+import org.smmuref.iommufd.uapi.IommuHwptGetDirtyBitmap;
 import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
+import org.smmuref.iommufd.uapi.IommuHwptSetDirtyTracking;
 import org.smmuref.iommufd.uapi.IommuIoasAlloc;
 import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
 import org.smmuref.iommufd.uapi.IommuIoasCopy;
@@ -46,6 +49,16 @@ class ForwardingIommufd implements Iommufd {
     @Override
     public byte[] read(int fd, int count) {
         return delegate.read(fd, count);
+    }
+
+    @Override
+    public int write(int fd, byte[] data) {
+        return delegate.write(fd, data);
+    }
+
+    @Override
+    public int poll(int fd) {
+        return delegate.poll(fd);
     }
 
     @Override
@@ -156,5 +169,20 @@ class ForwardingIommufd implements Iommufd {
     @Override
     public IommuVeventqAlloc veventqAlloc(int ctx, IommuVeventqAlloc cmd) {
         return delegate.veventqAlloc(ctx, cmd);
+    }
+
+    @Override
+    public IommuHwQueueAlloc hwQueueAlloc(int ctx, IommuHwQueueAlloc cmd) {
+        return delegate.hwQueueAlloc(ctx, cmd);
+    }
+
+    @Override
+    public IommuHwptSetDirtyTracking hwptSetDirtyTracking(int ctx, IommuHwptSetDirtyTracking cmd) {
+        return delegate.hwptSetDirtyTracking(ctx, cmd);
+    }
+
+    @Override
+    public IommuHwptGetDirtyBitmap hwptGetDirtyBitmap(int ctx, IommuHwptGetDirtyBitmap cmd) {
+        return delegate.hwptGetDirtyBitmap(ctx, cmd);
     }
 }
