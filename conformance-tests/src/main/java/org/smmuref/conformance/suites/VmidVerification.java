@@ -54,8 +54,8 @@ public class VmidVerification extends Verification {
     public void required_vmid_0101_nestedSteUsesTheVmsKvmVmid() {
         requires(Capability.HARDWARE);
         requires(Capability.BTM);
-        KvmVmFile vm = target.platform().createVm();
-        NestedGuest g = new NestedGuest(vmm(), 8, vm);
+        NestedGuest g = new NestedGuest(vmm(), 8);
+        KvmVmFile vm = g.vmm.vm;
         long[] ste = ste(target.platform(), target.iommu(), g.vmm.streamIds().get(0));
         check("STE.Config of the attached device (nested = 7)", 7L, (ste[0] >>> 1) & 7);
         check("STE.S2VMID vs the VM's VMID", (long) (target.platform().vmInfo(vm).vmid() & 0xffff), ste[2] & 0xffff);
@@ -68,8 +68,8 @@ public class VmidVerification extends Verification {
     @Test
     public void required_vmid_0201_broadcastTlbiReachesTheSmmu() {
         requires(Capability.BTM);
-        KvmVmFile vm = target.platform().createVm();
-        NestedGuest g = new NestedGuest(vmm(), 8, vm);
+        NestedGuest g = new NestedGuest(vmm(), 8);
+        KvmVmFile vm = g.vmm.vm;
         check("DMA read before the unmap proceeds", true, g.vmm.read(0, NestedGuest.DMA_VA, 4).proceeded());
         g.vmm.platform.unmapStage1(g.vmm.ctx, g.table.id(), NestedGuest.DMA_VA, 0x1000);
         int vcpu = target.platform().createVcpu(vm);

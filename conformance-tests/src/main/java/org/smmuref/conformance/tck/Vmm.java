@@ -18,7 +18,8 @@ import org.smmuref.iommufd.uapi.IommuViommuAlloc;
 import org.smmuref.iommufd.uapi.IommufdConstants;
 
 /**
- * A VMM the suites drive through the target's public interfaces only: one context (its own process), 16 MiB of
+ * A VMM the suites drive through the target's public interfaces only: one context (its own process) tied to a KVM VM
+ * when the target has KVM, 16 MiB of
  * guest RAM at IPA {@link #GUEST_IPA} mapped into one IOAS at IOVA = IPA, scratch memory for ioctl arguments, and
  * the nesting steps of a real VMM (nest parent, vIOMMU, vDEVICE, vEVENTQ, nested HWPT, attach).
  */
@@ -43,6 +44,8 @@ public final class Vmm {
     public final int ctx;
     /** The IOAS holding guest RAM. */
     public final int ioas;
+    /** The KVM VM the context is tied to (null when the target has no KVM). */
+    public final org.smmuref.iommufd.KvmVmFile vm;
     private long scratchNext = SCRATCH_VA;
 
     Vmm(ConformanceTarget target) {
@@ -50,6 +53,13 @@ public final class Vmm {
         this.iommufd = target.iommufd();
         this.platform = target.platform();
         this.ctx = platform.openContext(IommufdAbi.UPSTREAM);
+        // a VMM hands KVM its VFIO files before it creates vIOMMUs; a BTM SMMU refuses a vIOMMU of an untied context
+        if (target.capabilities().has(org.smmuref.conformance.Capability.KVM)) {
+            this.vm = platform.createVm();
+            iommufd.associateKvm(ctx, vm);
+        } else {
+            this.vm = null;
+        }
         platform.mmap(ctx, SCRATCH_VA, SCRATCH_SIZE);
         platform.addGuestRam(ctx, GUEST_VA, GUEST_IPA, GUEST_SIZE);
         this.ioas = iommufd.ioasAlloc(ctx, new IommuIoasAlloc(IommuIoasAlloc.SIZE, 0, 0)).outIoasId();
