@@ -13,13 +13,16 @@ import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
 import org.smmuref.iommufd.uapi.IommuHwptSetDirtyTracking;
 import org.smmuref.iommufd.uapi.IommuIoasAlloc;
 import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
+import org.smmuref.iommufd.uapi.IommuIoasChangeProcess;
 import org.smmuref.iommufd.uapi.IommuIoasCopy;
 import org.smmuref.iommufd.uapi.IommuIoasIovaRanges;
 import org.smmuref.iommufd.uapi.IommuIoasMap;
+import org.smmuref.iommufd.uapi.IommuIoasMapFile;
 import org.smmuref.iommufd.uapi.IommuIoasUnmap;
 import org.smmuref.iommufd.uapi.IommuOption;
 import org.smmuref.iommufd.uapi.IommuVdeviceAlloc;
 import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
+import org.smmuref.iommufd.uapi.IommuVfioIoas;
 import org.smmuref.iommufd.uapi.IommuViommuAlloc;
 import org.smmuref.iommufd.uapi.UserBuffer;
 
@@ -184,5 +187,25 @@ class ForwardingIommufd implements Iommufd {
     @Override
     public IommuHwptGetDirtyBitmap hwptGetDirtyBitmap(int ctx, IommuHwptGetDirtyBitmap cmd) {
         return delegate.hwptGetDirtyBitmap(ctx, cmd);
+    }
+
+    @Override
+    public long vfioIoctl(int ctx, int request, long arg) {
+        return delegate.vfioIoctl(ctx, request, arg);
+    }
+
+    @Override
+    public IommuVfioIoas vfioIoas(int ctx, IommuVfioIoas cmd) {
+        return delegate.vfioIoas(ctx, cmd);
+    }
+
+    @Override
+    public IommuIoasMapFile ioasMapFile(int ctx, IommuIoasMapFile cmd) {
+        return delegate.ioasMapFile(ctx, cmd);
+    }
+
+    @Override
+    public IommuIoasChangeProcess ioasChangeProcess(int ctx, IommuIoasChangeProcess cmd) {
+        return delegate.ioasChangeProcess(ctx, cmd);
     }
 }
