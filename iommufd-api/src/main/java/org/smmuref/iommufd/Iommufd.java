@@ -10,13 +10,16 @@ import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
 import org.smmuref.iommufd.uapi.IommuHwptSetDirtyTracking;
 import org.smmuref.iommufd.uapi.IommuIoasAlloc;
 import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
+import org.smmuref.iommufd.uapi.IommuIoasChangeProcess;
 import org.smmuref.iommufd.uapi.IommuIoasCopy;
 import org.smmuref.iommufd.uapi.IommuIoasIovaRanges;
 import org.smmuref.iommufd.uapi.IommuIoasMap;
+import org.smmuref.iommufd.uapi.IommuIoasMapFile;
 import org.smmuref.iommufd.uapi.IommuIoasUnmap;
 import org.smmuref.iommufd.uapi.IommuOption;
 import org.smmuref.iommufd.uapi.IommuVdeviceAlloc;
 import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
+import org.smmuref.iommufd.uapi.IommuVfioIoas;
 import org.smmuref.iommufd.uapi.IommuViommuAlloc;
 import org.smmuref.iommufd.uapi.UserBuffer;
 
@@ -75,6 +78,15 @@ public interface Iommufd {
      * context's process memory. Commands smmuref does not implement are EOPNOTSUPP after the generic checks.
      */
     void ioctl(int ctx, int request, UserBuffer arg);
+
+    /**
+     * The VFIO type1 container ioctls an iommufd fd serves ({@code iommufd_vfio_ioctl}): VFIO_GET_API_VERSION,
+     * VFIO_CHECK_EXTENSION and VFIO_SET_IOMMU take {@code arg} as an integer; VFIO_IOMMU_GET_INFO, _MAP_DMA and
+     * _UNMAP_DMA as a pointer into the context's process memory. Returns the ioctl's result (the API version, 1/0 for
+     * an extension, else 0). Any other request is ENOTTY. They act on the IOAS chosen with IOMMU_VFIO_IOAS (ENODEV
+     * when none is).
+     */
+    long vfioIoctl(int ctx, int request, long arg);
 
     /**
      * VFIO_DEVICE_BIND_IOMMUFD: binds the device with {@code streamId} behind IOMMU instance {@code iommuInstance}
@@ -141,8 +153,23 @@ public interface Iommufd {
      */
     IommuIoasIovaRanges ioasIovaRanges(int ctx, IommuIoasIovaRanges cmd);
 
+    /** IOMMU_VFIO_IOAS: gets ({@code ioas_id} set), sets or clears the IOAS the VFIO compatibility ioctls use. */
+    IommuVfioIoas vfioIoas(int ctx, IommuVfioIoas cmd);
+
     /** IOMMU_IOAS_MAP: sets {@code iova} when it was allocated. */
     IommuIoasMap ioasMap(int ctx, IommuIoasMap cmd);
+
+    /**
+     * IOMMU_IOAS_MAP_FILE: maps {@code [start, +length)} of the memfd open on {@code fd} (EBADF if none); sets
+     * {@code iova} when it was allocated. The pages are pinned when a domain needs them (EINVAL past the file's end).
+     */
+    IommuIoasMapFile ioasMapFile(int ctx, IommuIoasMapFile cmd);
+
+    /**
+     * IOMMU_IOAS_CHANGE_PROCESS: charges the pinned pages of every IOAS of the context to the calling process; EINVAL
+     * if any IOAS maps user addresses rather than files.
+     */
+    IommuIoasChangeProcess ioasChangeProcess(int ctx, IommuIoasChangeProcess cmd);
 
     /** IOMMU_IOAS_UNMAP: sets {@code length} to the bytes unmapped. */
     IommuIoasUnmap ioasUnmap(int ctx, IommuIoasUnmap cmd);

@@ -12,19 +12,32 @@ import org.smmuref.iommufd.spi.UserMemory;
  */
 final class Context {
     final int fd;
-    final UserMemory memory;
+    /** The process that opened the context. */
+    final UserMemory opener;
+    /** The process making the current call when it is not the opener (IommufdCore.callAs), else null. */
+    UserMemory caller;
     final IommufdAbi abi;
     final ObjectTable objects = new ObjectTable();
     /** The event fds (vEVENTQ, fault queue) this context handed out. */
     final TreeSet<Integer> eventFds = new TreeSet<>();
     /** RLIMIT_MODE: pinned pages accounted per mm (true) or per user (false, the default). */
     boolean accountPerMm;
+    /** The IOAS the VFIO compatibility ioctls use (the kernel's {@code ictx->vfio_ioas}); see {@link VfioCompat}. */
+    Ioas vfioIoas;
     /** The VM reference taken by associateKvm, dropped when the context closes. */
     Optional<KvmReference> kvm = Optional.empty();
 
+    /**
+     * The calling process ({@code current}): where the call's user pointers point and whose pages a new mapping
+     * takes; the opener unless the call is made by another process holding the fd.
+     */
+    UserMemory memory() {
+        return caller != null ? caller : opener;
+    }
+
     Context(int fd, UserMemory memory, IommufdAbi abi) {
         this.fd = fd;
-        this.memory = memory;
+        this.opener = memory;
         this.abi = abi;
     }
 }

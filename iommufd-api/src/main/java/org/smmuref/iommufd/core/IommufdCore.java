@@ -26,6 +26,7 @@ import org.smmuref.iommufd.spi.PageFault;
 import org.smmuref.iommufd.spi.IommufdPlatform;
 import org.smmuref.iommufd.spi.KvmReference;
 import org.smmuref.iommufd.spi.ProcessCapability;
+import org.smmuref.iommufd.spi.UserFile;
 import org.smmuref.iommufd.spi.UserMemory;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.ExtensibleStructs;
@@ -41,13 +42,16 @@ import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
 import org.smmuref.iommufd.uapi.IommuHwptSetDirtyTracking;
 import org.smmuref.iommufd.uapi.IommuIoasAlloc;
 import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
+import org.smmuref.iommufd.uapi.IommuIoasChangeProcess;
 import org.smmuref.iommufd.uapi.IommuIoasCopy;
 import org.smmuref.iommufd.uapi.IommuIoasIovaRanges;
 import org.smmuref.iommufd.uapi.IommuIoasMap;
+import org.smmuref.iommufd.uapi.IommuIoasMapFile;
 import org.smmuref.iommufd.uapi.IommuIoasUnmap;
 import org.smmuref.iommufd.uapi.IommuOption;
 import org.smmuref.iommufd.uapi.IommuVdeviceAlloc;
 import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
+import org.smmuref.iommufd.uapi.IommuVfioIoas;
 import org.smmuref.iommufd.uapi.IommuViommuAlloc;
 import org.smmuref.iommufd.uapi.UapiException;
 import org.smmuref.iommufd.uapi.UserBuffer;
@@ -703,11 +707,12 @@ public final class IommufdCore implements Iommufd, IopfReporter {
                 case VIOMMU_ALLOC -> NestingCommands.viommuAlloc(c, (IommuViommuAlloc) a, lock);
                 case VDEVICE_ALLOC -> NestingCommands.vdeviceAlloc(c, (IommuVdeviceAlloc) a);
                 case VEVENTQ_ALLOC -> veventqAlloc(c, (IommuVeventqAlloc) a);
+                case VFIO_IOAS -> VfioCompat.vfioIoas(c, (IommuVfioIoas) a);
+                case IOAS_MAP_FILE -> mapFile(c, (IommuIoasMapFile) a);
+                case IOAS_CHANGE_PROCESS -> IoasCommands.changeProcess(c, (IommuIoasChangeProcess) a);
                 case HWPT_SET_DIRTY_TRACKING -> DirtyCommands.setDirtyTracking(c, (IommuHwptSetDirtyTracking) a);
                 case HWPT_GET_DIRTY_BITMAP -> DirtyCommands.getDirtyBitmap(c, (IommuHwptGetDirtyBitmap) a);
                 case HW_QUEUE_ALLOC -> HwQueueCommands.alloc(c, (IommuHwQueueAlloc) a);
-                case VFIO_IOAS, IOAS_MAP_FILE, IOAS_CHANGE_PROCESS -> throw new IommufdException(Errno.EOPNOTSUPP, call.command().ioctlName()
-                    + " is not implemented by smmuref");
             };
         } catch (IommufdException e) {
             throw e;
@@ -742,8 +747,54 @@ public final class IommufdCore implements Iommufd, IopfReporter {
     }
 
     @Override
+    public IommuVfioIoas vfioIoas(int ctx, IommuVfioIoas cmd) {
+        return typed(ctx, cmd, IommuVfioIoas.class);
+    }
+
+    @Override
+    public long vfioIoctl(int ctx, int request, long arg) {
+        synchronized (lock) {
+            Context c = context(ctx);
+            try {
+                return VfioCompat.ioctl(c, request, arg);
+            } catch (UapiException e) {
+                throw IommufdException.of(e);
+            }
+        }
+    }
+
+    @Override
     public IommuIoasMap ioasMap(int ctx, IommuIoasMap cmd) {
         return typed(ctx, cmd, IommuIoasMap.class);
+    }
+
+    @Override
+    public IommuIoasMapFile ioasMapFile(int ctx, IommuIoasMapFile cmd) {
+        return typed(ctx, cmd, IommuIoasMapFile.class);
+    }
+
+    @Override
+    public IommuIoasChangeProcess ioasChangeProcess(int ctx, IommuIoasChangeProcess cmd) {
+        return typed(ctx, cmd, IommuIoasChangeProcess.class);
+    }
+
+    /**
+     * Runs {@code call} (calls on this core) as made by {@code process}, another process holding the context's fd (a
+     * forked child, say): during it, the context's user pointers resolve in that process's memory, new mappings take
+     * its pages, and IOAS_CHANGE_PROCESS charges it. Without this, calls are the opener's.
+     */
+    public <T> T callAs(UserMemory process, int ctx, java.util.function.Supplier<T> call) {
+        Objects.requireNonNull(process);
+        synchronized (lock) {
+            Context c = context(ctx);
+            UserMemory before = c.caller;
+            c.caller = process;
+            try {
+                return call.get();
+            } finally {
+                c.caller = before;
+            }
+        }
     }
 
     @Override
@@ -808,6 +859,13 @@ public final class IommufdCore implements Iommufd, IopfReporter {
 
     // ------------------------------------------------------------------ generic handlers
 
+    /** IOAS_MAP_FILE: {@code fget} looks in the process's memfds, then in this core's fds (files of another kind). */
+    private IommuIoasMapFile mapFile(Context c, IommuIoasMapFile cmd) {
+        UserFile file = c.memory().file(cmd.fd()).orElseGet(() -> fds.containsKey(cmd.fd())
+            ? IoasCommands.unpinnableFile(cmd.fd()) : null);
+        return IoasCommands.mapFile(c, cmd, file);
+    }
+
     private static IommuDestroy destroy(Context c, IommuDestroy cmd) {
         c.objects.destroyUser(cmd.id());
         return cmd;
@@ -847,7 +905,7 @@ public final class IommufdCore implements Iommufd, IopfReporter {
             return c.accountPerMm ? 1 : 0;
         }
         if (cmd.op() == IOMMU_OPTION_OP_SET) {
-            if (!c.memory.capable(ProcessCapability.CAP_SYS_RESOURCE)) {
+            if (!c.memory().capable(ProcessCapability.CAP_SYS_RESOURCE)) {
                 throw new IommufdException(Errno.EPERM, "setting RLIMIT_MODE needs CAP_SYS_RESOURCE");
             }
             if (!c.objects.isEmpty()) {

@@ -62,7 +62,7 @@ final class NestingCommands {
         BoundDevice dev = device(c, cmd.devId());
         IommufdObject pt = c.objects.getAny(cmd.ptId(), Errno.EINVAL);
         UserData data = none ? null
-            : new UserData(c.memory, cmd.dataType(), Integer.toUnsignedLong(cmd.dataLen()), cmd.dataUptr());
+            : new UserData(c.memory(), cmd.dataType(), Integer.toUnsignedLong(cmd.dataLen()), cmd.dataUptr());
         Hwpt hwpt = switch (pt.type) {
             case IOAS -> allocPaging(c, (Ioas) pt, dev, cmd.flags(), data, false);
             case HWPT_PAGING -> allocNestedOnParent(c, (HwptPaging) pt, dev, cmd.flags(), data);
@@ -206,10 +206,10 @@ final class NestingCommands {
         int outType = info.map(HwInfo::type).orElse(IOMMU_HW_INFO_TYPE_NONE);
         long userLen = Integer.toUnsignedLong(cmd.dataLen());
         int copy = (int) Math.min(userLen, data.length);
-        c.memory.write(cmd.dataUptr(), data, 0, copy);
+        c.memory().write(cmd.dataUptr(), data, 0, copy);
         byte[] zeros = new byte[ZERO_CHUNK];
         for (long at = copy; at < userLen; at += ZERO_CHUNK) {
-            c.memory.write(cmd.dataUptr() + at, zeros, 0, (int) Math.min(ZERO_CHUNK, userLen - at));
+            c.memory().write(cmd.dataUptr() + at, zeros, 0, (int) Math.min(ZERO_CHUNK, userLen - at));
         }
         DeviceCapabilities caps = dev.device.capabilities();
         long capabilities = caps.dirtyTracking() ? IOMMU_HW_CAP_DIRTY_TRACKING : 0;
@@ -230,7 +230,7 @@ final class NestingCommands {
      * failures before the driver ran (the kernel writes it back either way).
      */
     static IommuHwptInvalidate hwptInvalidate(Context c, IommuHwptInvalidate cmd) {
-        UserDataArray entries = new UserDataArray(c.memory, cmd.dataType(), cmd.dataUptr(), cmd.entryLen(),
+        UserDataArray entries = new UserDataArray(c.memory(), cmd.dataType(), cmd.dataUptr(), cmd.entryLen(),
             cmd.entryNum());
         int done = 0;
         try {
@@ -288,7 +288,7 @@ final class NestingCommands {
         c.objects.reserve(viommu);
         try {
             UserData data = cmd.dataLen() == 0 ? null
-                : new UserData(c.memory, cmd.type(), Integer.toUnsignedLong(cmd.dataLen()), cmd.dataUptr());
+                : new UserData(c.memory(), cmd.type(), Integer.toUnsignedLong(cmd.dataLen()), cmd.dataUptr());
             ViommuDriver driver = instance.initViommu(viommu, parent.domain, dev.device, data);
             if (driver == null) {
                 throw new IllegalStateException("driver " + instance.driverName() + " returned no vIOMMU");
