@@ -111,6 +111,21 @@ public interface Iommufd {
     void detachDevice(int ctx, int devId);
 
     /**
+     * VFIO_DEVICE_ATTACH_IOMMUFD_PT with VFIO_DEVICE_ATTACH_PASID: attaches the device's DMA tagged with
+     * {@code pasid} to a HWPT, or to an IOAS through an automatic PASID-capable domain, and returns the HWPT id; an
+     * attached PASID is replaced, as VFIO does. The HWPT must be PASID-compatible (IOMMU_HWPT_ALLOC_PASID) and so
+     * must the one on the device's RID, if any (EINVAL); {@code pasid} must be non-zero and below the device's
+     * PASID count (EINVAL); a driver without PASID support answers EOPNOTSUPP.
+     */
+    int attachDevicePasid(int ctx, int devId, int pasid, int ptId);
+
+    /** Replaces the page table at an attached PASID (EINVAL if that PASID is not attached); returns the HWPT id. */
+    int replaceDevicePasid(int ctx, int devId, int pasid, int ptId);
+
+    /** VFIO_DEVICE_DETACH_IOMMUFD_PT with VFIO_DEVICE_DETACH_PASID: blocks that PASID; nothing if not attached. */
+    void detachDevicePasid(int ctx, int devId, int pasid);
+
+    /**
      * Associates the context with the KVM VM behind {@code vm}, an open VM file its VMM holds (the VMM's
      * KVM_DEV_VFIO_FILE_ADD, which hands KVM the device file and gives VFIO the VM): vIOMMUs created afterwards know
      * their VM, which a VMID policy sharing KVM's VMIDs needs. The context takes a VM reference

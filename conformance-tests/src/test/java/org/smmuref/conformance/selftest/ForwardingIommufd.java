@@ -95,6 +95,43 @@ class ForwardingIommufd implements Iommufd {
     }
 
     @Override
+    public long vfioIoctl(int ctx, int request, long arg) {
+        return delegate.vfioIoctl(ctx, request, arg);
+    }
+
+    @Override
+    public org.smmuref.iommufd.uapi.IommuVfioIoas vfioIoas(int ctx, org.smmuref.iommufd.uapi.IommuVfioIoas cmd) {
+        return delegate.vfioIoas(ctx, cmd);
+    }
+
+    @Override
+    public org.smmuref.iommufd.uapi.IommuIoasMapFile ioasMapFile(int ctx,
+            org.smmuref.iommufd.uapi.IommuIoasMapFile cmd) {
+        return delegate.ioasMapFile(ctx, cmd);
+    }
+
+    @Override
+    public int attachDevicePasid(int ctx, int devId, int pasid, int ptId) {
+        return delegate.attachDevicePasid(ctx, devId, pasid, ptId);
+    }
+
+    @Override
+    public int replaceDevicePasid(int ctx, int devId, int pasid, int ptId) {
+        return delegate.replaceDevicePasid(ctx, devId, pasid, ptId);
+    }
+
+    @Override
+    public void detachDevicePasid(int ctx, int devId, int pasid) {
+        delegate.detachDevicePasid(ctx, devId, pasid);
+    }
+
+    @Override
+    public org.smmuref.iommufd.uapi.IommuIoasChangeProcess ioasChangeProcess(int ctx,
+            org.smmuref.iommufd.uapi.IommuIoasChangeProcess cmd) {
+        return delegate.ioasChangeProcess(ctx, cmd);
+    }
+
+    @Override
     public void associateKvm(int ctx, KvmVmFile vm) {
         delegate.associateKvm(ctx, vm);
     }

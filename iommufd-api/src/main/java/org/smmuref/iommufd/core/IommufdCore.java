@@ -1,5 +1,6 @@
 package org.smmuref.iommufd.core;
 
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_ALLOC_PASID;
 import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_OPTION_HUGE_PAGES;
 import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_OPTION_OP_GET;
 import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_OPTION_OP_SET;
@@ -325,6 +326,9 @@ public final class IommufdCore implements Iommufd, IopfReporter {
     }
 
     private void unbind(Context c, BoundDevice dev) {
+        for (int pasid : List.copyOf(dev.pasids.keySet())) {
+            detachPasid(c, dev, pasid);
+        }
         if (dev.attached != null) {
             detach(c, dev);
         }
@@ -371,6 +375,121 @@ public final class IommufdCore implements Iommufd, IopfReporter {
                 detach(c, dev);
             }
         }
+    }
+
+    @Override
+    public int attachDevicePasid(int ctx, int devId, int pasid, int ptId) {
+        synchronized (lock) {
+            Context c = context(ctx);
+            BoundDevice dev = NestingCommands.device(c, devId);
+            checkPasid(dev, pasid);
+            return changePasidPt(c, dev, pasid, ptId);
+        }
+    }
+
+    @Override
+    public int replaceDevicePasid(int ctx, int devId, int pasid, int ptId) {
+        synchronized (lock) {
+            Context c = context(ctx);
+            BoundDevice dev = NestingCommands.device(c, devId);
+            checkPasid(dev, pasid);
+            if (!dev.pasids.containsKey(pasid)) {
+                // iommufd_device_replace: iommufd_device_is_attached() is false for this PASID.
+                throw new IommufdException(Errno.EINVAL, "device " + devId + " has nothing attached at PASID " + pasid);
+            }
+            return changePasidPt(c, dev, pasid, ptId);
+        }
+    }
+
+    @Override
+    public void detachDevicePasid(int ctx, int devId, int pasid) {
+        synchronized (lock) {
+            Context c = context(ctx);
+            BoundDevice dev = NestingCommands.device(c, devId);
+            checkPasid(dev, pasid);
+            if (dev.pasids.containsKey(pasid)) {
+                detachPasid(c, dev, pasid);
+            }
+        }
+    }
+
+    /** iommu_attach_device_pasid: IOMMU_NO_PASID (0) and a PASID beyond the device's {@code max_pasids} are EINVAL. */
+    private static void checkPasid(BoundDevice dev, int pasid) {
+        int max = dev.device.capabilities().maxPasids();
+        if (pasid == 0 || Integer.compareUnsigned(pasid, max) >= 0) {
+            throw new IommufdException(Errno.EINVAL, "PASID " + Integer.toUnsignedString(pasid)
+                + " is not usable on a device with " + max + " PASIDs (0 is the RID)");
+        }
+    }
+
+    private int changePasidPt(Context c, BoundDevice dev, int pasid, int ptId) {
+        IommufdObject pt = c.objects.getAny(ptId, Errno.ENOENT);
+        switch (pt.type) {
+            case HWPT_PAGING, HWPT_NESTED -> {
+                attachPasidHwpt(c, dev, pasid, (Hwpt) pt);
+                return pt.id;
+            }
+            case IOAS -> {
+                Ioas ioas = (Ioas) pt;
+                for (HwptPaging hwpt : List.copyOf(ioas.hwpts)) {
+                    if (!hwpt.autoDomain) {
+                        continue;
+                    }
+                    try {
+                        attachPasidHwpt(c, dev, pasid, hwpt);
+                        return hwpt.id;
+                    } catch (IommufdException e) {
+                        if (e.errno() != Errno.EINVAL) {
+                            throw e;
+                        }
+                    }
+                }
+                // iommufd_device_auto_get_domain: a domain made for a PASID is allocated PASID-capable.
+                HwptPaging hwpt = NestingCommands.allocPaging(c, ioas, dev, IOMMU_HWPT_ALLOC_PASID, null, true);
+                try {
+                    attachPasidHwpt(c, dev, pasid, hwpt);
+                } catch (RuntimeException e) {
+                    c.objects.abort(hwpt);
+                    throw e;
+                }
+                c.objects.finalizeObject(hwpt);
+                return hwpt.id;
+            }
+            default -> throw new IommufdException(Errno.EINVAL, pt + " is not an IOAS or a HWPT");
+        }
+    }
+
+    /**
+     * iommufd_hwpt_pasid_compat, PASID side: the HWPT and the RID's HWPT (if any) must both be PASID-compatible.
+     * On a failure the PASID keeps its old page table.
+     */
+    private void attachPasidHwpt(Context c, BoundDevice dev, int pasid, Hwpt hwpt) {
+        Hwpt old = dev.pasids.get(pasid);
+        if (old == hwpt) {
+            return;
+        }
+        if (hwpt.domain().owner() != dev.device.instance()) {
+            throw new IommufdException(Errno.EINVAL, hwpt + " belongs to another IOMMU instance");
+        }
+        if (!hwpt.pasidCompat) {
+            throw new IommufdException(Errno.EINVAL, hwpt + " was not allocated with IOMMU_HWPT_ALLOC_PASID");
+        }
+        if (dev.attached != null && !dev.attached.pasidCompat) {
+            throw new IommufdException(Errno.EINVAL, "the device's RID is attached to " + dev.attached
+                + ", which is not PASID-compatible");
+        }
+        dev.device.attachPasid(pasid, hwpt.domain());
+        hwpt.addUser();
+        dev.pasids.put(pasid, hwpt);
+        if (old != null) {
+            putHwpt(c, old);
+        }
+    }
+
+    private void detachPasid(Context c, BoundDevice dev, int pasid) {
+        Hwpt old = dev.pasids.remove(pasid);
+        dev.device.blockPasid(pasid);
+        putHwpt(c, old);
     }
 
     private int changePt(Context c, BoundDevice dev, int ptId) {
@@ -424,6 +543,11 @@ public final class IommufdCore implements Iommufd, IopfReporter {
         }
         if (hwpt.domain().owner() != dev.device.instance()) {
             throw new IommufdException(Errno.EINVAL, hwpt + " belongs to another IOMMU instance");
+        }
+        if (!hwpt.pasidCompat && !dev.pasids.isEmpty()) {
+            // iommufd_hwpt_pasid_compat, RID side: PASIDs are attached, so the RID's domain must be compatible.
+            throw new IommufdException(Errno.EINVAL, hwpt + " is not PASID-compatible and device has PASIDs "
+                + dev.pasids.keySet() + " attached");
         }
         Ioas newIoas = hwpt instanceof HwptPaging p ? p.ioas : null;
         Ioas oldIoas = old instanceof HwptPaging p ? p.ioas : null;

@@ -100,6 +100,7 @@ final class NestingCommands {
             throw new IommufdException(Errno.EOPNOTSUPP, "a nesting parent cannot take a fault queue");
         }
         HwptPaging hwpt = new HwptPaging(ioas, auto, (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) != 0);
+        hwpt.pasidCompat = (flags & IOMMU_HWPT_ALLOC_PASID) != 0;
         c.objects.reserve(hwpt);
         try {
             IommuInstance instance = dev.device.instance();
@@ -138,6 +139,7 @@ final class NestingCommands {
             throw new IommufdException(Errno.EINVAL, parent + " is not a nesting parent of this driver");
         }
         HwptNested hwpt = new HwptNested(parent, null);
+        hwpt.pasidCompat = (flags & IOMMU_HWPT_ALLOC_PASID) != 0;
         c.objects.reserve(hwpt);
         try {
             int driverFlags = flags & ~IOMMU_HWPT_FAULT_ID_VALID;
@@ -169,6 +171,7 @@ final class NestingCommands {
             throw new IommufdException(Errno.EOPNOTSUPP, "the vIOMMU driver has no alloc_domain_nested");
         }
         HwptNested hwpt = new HwptNested(viommu.parent, viommu);
+        hwpt.pasidCompat = (flags & IOMMU_HWPT_ALLOC_PASID) != 0;
         c.objects.reserve(hwpt);
         try {
             NestedDomain domain = viommu.driver.allocDomainNested(dev.device, flags & ~IOMMU_HWPT_FAULT_ID_VALID, data);
