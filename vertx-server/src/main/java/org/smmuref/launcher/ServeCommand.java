@@ -12,16 +12,16 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.smmuref.server.Addresses;
 import org.smmuref.iommufd.core.IommufdCore;
 import org.smmuref.iommufd.uapi.KernelProfile;
+import org.smmuref.server.Addresses;
 import org.smmuref.server.ClusterOptions;
 import org.smmuref.server.ServerOptions;
 import org.smmuref.server.SmmurefServer;
 import org.smmuref.smmu.platform.PlatformConfig;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code smmuref serve}: runs the event-bus server, its TCP bridge and HTTP endpoints until stopped. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
