@@ -19,7 +19,7 @@ import org.smmuref.smmu.hw.SmmuFeatures;
 class ArmDriverErrnoTest {
     private static final int ARM_DATA = IommufdConstants.IOMMU_HWPT_DATA_ARM_SMMUV3;
 
-    private final NestingBed vmm = new NestingBed(Machines.reference());
+    private final NestingBed vmm = new NestingBed(Machines.reference()).tie();
     private final int dev = vmm.bind(0x8);
     private final int parent = vmm.nestParent(dev);
     private final int viommu = vmm.viommu(dev, parent);
@@ -74,7 +74,7 @@ class ArmDriverErrnoTest {
     void everythingMustSitOnOneSmmu() {
         SmmuPlatform two = Machines.machine(VmidPolicyConfig.Mode.AUTO, ArmSmmuV3Options.DEFAULT,
             SmmuFeatures.reference().build(), SmmuFeatures.reference().build());
-        NestingBed b = new NestingBed(two);
+        NestingBed b = new NestingBed(two).tie();
         int d0 = b.bind(0x8);
         int d1 = b.iommufd.bindDevice(b.ctx, 1, 0x8);
         int p0 = b.nestParent(d0);
@@ -97,7 +97,7 @@ class ArmDriverErrnoTest {
 
         SmmuPlatform s2only = Machines.machine(VmidPolicyConfig.Mode.AUTO, ArmSmmuV3Options.DEFAULT,
             SmmuFeatures.reference().s1p(false).hyp(false).build());
-        NestingBed b = new NestingBed(s2only);
+        NestingBed b = new NestingBed(s2only).tie();
         int d = b.bind(0x8);
         assertThat(errno(() -> b.nestParent(d))).isEqualTo(Errno.EOPNOTSUPP);
         int plain = b.iommufd.hwptAlloc(b.ctx, Requests.hwptAlloc(0, d, b.ioas)).outHwptId();

@@ -25,7 +25,7 @@ class KernelProfileDriverTest {
 
     /** A VMM of {@code profile} with a vIOMMU but no vDEVICE; returns the errno of attaching a vSTE, or null. */
     private static Errno attachWithoutVdevice(KernelProfile profile, long ste0) {
-        NestingBed vmm = new NestingBed(Machines.reference(), profile);
+        NestingBed vmm = new NestingBed(Machines.reference(), profile).tie();
         int dev = vmm.bind(0x8);
         int viommu = vmm.viommu(dev, vmm.nestParent(dev));
         int hwpt = vmm.nested(dev, viommu, ste0, 0);
@@ -56,7 +56,7 @@ class KernelProfileDriverTest {
     @Test
     void anEmptyArrayIsAProbeOnlyFromV74() {
         for (KernelProfile p : KernelProfile.all()) {
-            NestingBed vmm = new NestingBed(Machines.reference(), p);
+            NestingBed vmm = new NestingBed(Machines.reference(), p).tie();
             int dev = vmm.bind(0x8);
             int viommu = vmm.viommu(dev, vmm.nestParent(dev));
             Errno e = errno(() -> vmm.iommufd.hwptInvalidate(vmm.ctx, Requests.hwptInvalidate(viommu, 0,

@@ -34,7 +34,7 @@ class ViommuInvalidationTest {
         }
 
         Fixture(SmmuPlatform platform, KernelProfile profile) {
-            vmm = new NestingBed(platform, profile);
+            vmm = new NestingBed(platform, profile).tie();
             dev = vmm.bind(0x8);
             int parent = vmm.nestParent(dev);
             viommu = vmm.viommu(dev, parent);

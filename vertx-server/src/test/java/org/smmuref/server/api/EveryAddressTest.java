@@ -154,7 +154,9 @@ class EveryAddressTest {
             EEXIST);
         int parent = ok("iommufd.hwpt_alloc", c().put("flags", 1).put("dev_id", n.dev()).put("pt_id", n.ioas()))
             .getInteger("out_hwpt_id");
-        int viommu2 = ok("iommufd.viommu_alloc", c().put("type", 1).put("dev_id", n.dev()).put("hwpt_id", parent))
+        // the second vIOMMU on the first parent: under BTM one VM's VMID tags one stage-2 table
+        err("iommufd.viommu_alloc", c().put("type", 1).put("dev_id", n.dev()).put("hwpt_id", parent), EBUSY);
+        int viommu2 = ok("iommufd.viommu_alloc", c().put("type", 1).put("dev_id", n.dev()).put("hwpt_id", n.parent()))
             .getInteger("out_viommu_id");
         JsonObject q2 = ok("iommufd.veventq_alloc", c().put("viommu_id", viommu2).put("type", 1)
             .put("veventq_depth", 4));
@@ -200,9 +202,11 @@ class EveryAddressTest {
         err("kvm.vm_info", new JsonObject(), EINVAL);
         ok("kvm.vcpu_put", vmBody.copy().put("vcpu", vcpu));
         err("kvm.vcpu_put", vmBody.copy().put("vcpu", vcpu), EINVAL);
-        ok("kvm.associate", c().put("vm", vm));
+        // The nested setup's context is already tied to its own VM: associate a fresh context.
+        String fresh = ok("iommufd.open", new JsonObject()).getString("ctx");
+        ok("kvm.associate", new JsonObject().put("ctx", fresh).put("vm", vm));
         String vm2 = ok("kvm.create_vm", new JsonObject()).getString("vm");
-        err("kvm.associate", c().put("vm", vm2), EBUSY);
+        err("kvm.associate", new JsonObject().put("ctx", fresh).put("vm", vm2), EBUSY);
         ok("kvm.destroy_vm", new JsonObject().put("vm", vm2));
         err("kvm.destroy_vm", new JsonObject().put("vm", vm2), EBADF);
 
