@@ -110,7 +110,7 @@ class ArmDriverErrnoTest {
      */
     @Test
     void hwQueueAllocIsEopnotsuppWithoutCmdqv() {
-        int parent = vmm.nestParent(dev);
+        // The set-up's nest parent: under BTM a second one for the same VM and SMMU would be EBUSY.
         int viommu = vmm.viommu(dev, parent);
         assertThat(errno(() -> vmm.iommufd.hwQueueAlloc(vmm.ctx, Requests.hwQueueAlloc(0, viommu,
             IommufdConstants.IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV, 0, 0, 1 << 12)))).isEqualTo(Errno.EOPNOTSUPP);
