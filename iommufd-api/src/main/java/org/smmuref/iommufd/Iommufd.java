@@ -21,6 +21,7 @@ import org.smmuref.iommufd.uapi.IommuVdeviceAlloc;
 import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
 import org.smmuref.iommufd.uapi.IommuVfioIoas;
 import org.smmuref.iommufd.uapi.IommuViommuAlloc;
+import org.smmuref.iommufd.uapi.KernelProfile;
 import org.smmuref.iommufd.uapi.UserBuffer;
 
 /**
@@ -48,6 +49,12 @@ public interface Iommufd {
      * the context's life ({@link IommufdAbi#V1_2023} serves the March 2023 v1 nesting structs besides upstream's).
      */
     int open(IommufdAbi abi);
+
+    /**
+     * Opens a context for {@code abi} that behaves as kernel release {@code profile} for its whole life: its command
+     * table, struct sizes, capability bits and driver contracts ({@link KernelProfile}).
+     */
+    int open(IommufdAbi abi, KernelProfile profile);
 
     /** Closes an fd: a context (destroying everything in it) or an event queue fd. */
     void close(int fd);

@@ -5,10 +5,11 @@ import java.util.TreeSet;
 import org.smmuref.iommufd.IommufdAbi;
 import org.smmuref.iommufd.spi.KvmReference;
 import org.smmuref.iommufd.spi.UserMemory;
+import org.smmuref.iommufd.uapi.KernelProfile;
 
 /**
- * One open {@code /dev/iommu}: its object table, the process memory its pointers refer to, the uAPI generation it
- * was opened for, and its options.
+ * One open {@code /dev/iommu}: its object table, the process memory its pointers refer to, the uAPI generation and
+ * the kernel release it was opened for, and its options.
  */
 final class Context {
     final int fd;
@@ -17,6 +18,8 @@ final class Context {
     /** The process making the current call when it is not the opener (IommufdCore.callAs), else null. */
     UserMemory caller;
     final IommufdAbi abi;
+    /** The kernel release whose rules this context's ioctls follow. */
+    final KernelProfile profile;
     final ObjectTable objects = new ObjectTable();
     /** The event fds (vEVENTQ, fault queue) this context handed out. */
     final TreeSet<Integer> eventFds = new TreeSet<>();
@@ -35,9 +38,10 @@ final class Context {
         return caller != null ? caller : opener;
     }
 
-    Context(int fd, UserMemory memory, IommufdAbi abi) {
+    Context(int fd, UserMemory memory, IommufdAbi abi, KernelProfile profile) {
         this.fd = fd;
         this.opener = memory;
         this.abi = abi;
+        this.profile = profile;
     }
 }

@@ -53,6 +53,7 @@ import org.smmuref.iommufd.uapi.IommuVdeviceAlloc;
 import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
 import org.smmuref.iommufd.uapi.IommuVfioIoas;
 import org.smmuref.iommufd.uapi.IommuViommuAlloc;
+import org.smmuref.iommufd.uapi.KernelProfile;
 import org.smmuref.iommufd.uapi.UapiException;
 import org.smmuref.iommufd.uapi.UserBuffer;
 
@@ -84,6 +85,7 @@ public final class IommufdCore implements Iommufd, IopfReporter {
     private final TreeMap<Integer, Object> fds = new TreeMap<>();
     /** Who holds each (instance, StreamID): a device is bound in at most one context. */
     private final Map<Long, Binding> bindings = new HashMap<>();
+    private volatile KernelProfile defaultProfile = KernelProfile.latest();
 
     /** A core serving the platform's IOMMUs, with contexts opened on the platform's process memory. */
     @Inject
@@ -110,12 +112,40 @@ public final class IommufdCore implements Iommufd, IopfReporter {
 
     /** Opens a context for {@code abi} whose user pointers resolve in {@code memory}. */
     public int open(UserMemory memory, IommufdAbi abi) {
+        return open(memory, abi, defaultProfile);
+    }
+
+    @Override
+    public int open(IommufdAbi abi, KernelProfile profile) {
+        return open(platform.processMemory(), abi, profile);
+    }
+
+    /** Opens a context for {@code abi} that behaves as kernel {@code profile}, on {@code memory}. */
+    public int open(UserMemory memory, IommufdAbi abi, KernelProfile profile) {
         Objects.requireNonNull(memory);
         Objects.requireNonNull(abi);
+        Objects.requireNonNull(profile);
         synchronized (lock) {
             int fd = lowestFreeFd();
-            fds.put(fd, new Context(fd, memory, abi));
+            fds.put(fd, new Context(fd, memory, abi, profile));
             return fd;
+        }
+    }
+
+    /** The kernel release contexts opened without one behave as (the server's {@code --kernel}). */
+    public KernelProfile defaultProfile() {
+        return defaultProfile;
+    }
+
+    /** Sets the release that contexts opened from now on without one behave as. */
+    public void setDefaultProfile(KernelProfile profile) {
+        this.defaultProfile = Objects.requireNonNull(profile);
+    }
+
+    /** The kernel release context {@code ctx} behaves as; EBADF if it is not open. */
+    public KernelProfile profile(int ctx) {
+        synchronized (lock) {
+            return context(ctx).profile;
         }
     }
 
@@ -619,7 +649,7 @@ public final class IommufdCore implements Iommufd, IopfReporter {
         Objects.requireNonNull(arg, "arg");
         synchronized (lock) {
             Context c = context(ctx);
-            IoctlCall call = decode(() -> ExtensibleStructs.decodeIoctl(request, arg));
+            IoctlCall call = decode(() -> ExtensibleStructs.decodeIoctl(request, arg, c.profile));
             try {
                 IoctlStruct answer = execute(c, call);
                 writeBack(arg, call, answer);
@@ -655,8 +685,10 @@ public final class IommufdCore implements Iommufd, IopfReporter {
      */
     private <T extends IoctlStruct> T typed(int ctx, T cmd, Class<T> type) {
         Objects.requireNonNull(cmd, "cmd");
-        IoctlCall call = decode(() -> ExtensibleStructs.normalize(cmd));
         synchronized (lock) {
+            // The context's release decides the table and sizes; an fd that is no context decodes as the default.
+            KernelProfile profile = fds.get(ctx) instanceof Context open ? open.profile : defaultProfile;
+            IoctlCall call = decode(() -> ExtensibleStructs.normalize(cmd, profile));
             Context c = context(ctx);
             try {
                 return afterCall(cmd, call, execute(c, call), type);

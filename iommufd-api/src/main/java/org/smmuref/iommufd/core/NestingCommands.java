@@ -193,8 +193,8 @@ final class NestingCommands {
     // ------------------------------------------------------------------ GET_HW_INFO
 
     static IommuHwInfo getHwInfo(Context c, IommuHwInfo cmd) {
-        if ((cmd.flags() & ~IOMMU_HW_INFO_FLAG_INPUT_TYPE) != 0) {
-            throw new IommufdException(Errno.EOPNOTSUPP, "unknown GET_HW_INFO flags");
+        if ((cmd.flags() & ~(IOMMU_HW_INFO_FLAG_INPUT_TYPE & c.profile.hwInfoFlags())) != 0) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "unknown GET_HW_INFO flags for kernel " + c.profile.name());
         }
         if (cmd.reserved().stream().anyMatch(b -> b != 0)) {
             throw new IommufdException(Errno.EOPNOTSUPP, "GET_HW_INFO __reserved must be 0, is " + cmd.reserved());
@@ -219,6 +219,11 @@ final class NestingCommands {
             capabilities |= (caps.pasidExec() ? IOMMU_HW_CAP_PCI_PASID_EXEC : 0) | (caps.pasidPriv() ? IOMMU_HW_CAP_PCI_PASID_PRIV
                 : 0);
         }
+        // A release reports only the capability bits it knows (KernelProfile.hwCapabilities).
+        capabilities &= c.profile.hwCapabilities();
+        if (!c.profile.pasidInHwInfo()) {
+            maxPasidLog2 = 0;
+        }
         return cmd.withDataLen(data.length).withOutDataType(outType).withOutMaxPasidLog2(maxPasidLog2)
             .withOutCapabilities(capabilities);
     }
@@ -231,7 +236,7 @@ final class NestingCommands {
      */
     static IommuHwptInvalidate hwptInvalidate(Context c, IommuHwptInvalidate cmd) {
         UserDataArray entries = new UserDataArray(c.memory(), cmd.dataType(), cmd.dataUptr(), cmd.entryLen(),
-            cmd.entryNum());
+            cmd.entryNum(), c.profile);
         int done = 0;
         try {
             if (cmd.reserved() != 0) {
@@ -284,7 +289,7 @@ final class NestingCommands {
         if (!parent.nestParent) {
             throw new IommufdException(Errno.EINVAL, parent + " was not allocated with NEST_PARENT");
         }
-        Viommu viommu = new Viommu(cmd.type(), parent, instance, c.kvm, lock);
+        Viommu viommu = new Viommu(cmd.type(), parent, instance, c.kvm, lock, c.profile);
         c.objects.reserve(viommu);
         try {
             UserData data = cmd.dataLen() == 0 ? null

@@ -28,6 +28,7 @@ import org.smmuref.iommufd.spi.ProcessCapability;
 import org.smmuref.iommufd.uapi.CField;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.IommufdCommand;
+import org.smmuref.iommufd.uapi.KernelProfile;
 import org.smmuref.iommufd.uapi.IommufdConstants;
 import org.smmuref.iommufd.uapi.VfioConstants;
 import org.smmuref.iommufd.uapi.UserBuffer;
@@ -329,7 +330,8 @@ class IoctlSequenceFuzzTest {
     static final class Run {
         final Reader r;
         final Coverage coverage;
-        final CoreFixture f = new CoreFixture();
+        final CoreFixture f;
+        final KernelProfile profile;
         final List<Integer> eventFds = new ArrayList<>();
         final boolean[] heapUnmapped = new boolean[HEAP_PAGES];
         /** How many complete fault groups were reported: each must be answered once by the end. */
@@ -342,6 +344,13 @@ class IoctlSequenceFuzzTest {
 
         /** A replay that records what it reaches in {@code coverage}. */
         Run(byte[] input, Coverage coverage) {
+            this(input, coverage, KernelProfile.latest());
+        }
+
+        /** A replay against a context that behaves as kernel release {@code profile}. */
+        Run(byte[] input, Coverage coverage, KernelProfile profile) {
+            this.profile = profile;
+            f = new CoreFixture(profile);
             r = new Reader(input);
             this.coverage = coverage;
             f.mem.mmap(HEAP, (long) HEAP_PAGES * PAGE);
@@ -401,6 +410,11 @@ class IoctlSequenceFuzzTest {
             }
             byte[] arg = mode == SIZE_SHORT_BUFFER ? java.util.Arrays.copyOf(buf, r.u8() % c.size()) : buf;
             Errno errno = call(c.ordinal(), () -> f.core.ioctl(f.ctx, c.ioctl(), UserBuffer.wrap(arg)));
+            if (!profile.has(c)) {
+                // A release without the command: ENOTTY before its size is even read.
+                require(errno == Errno.ENOTTY, () -> c + " on kernel " + profile + ": " + errno);
+                return;
+            }
             if (errno == null) {
                 afterSuccess(c, arg);
                 return;
