@@ -75,6 +75,26 @@
     body.replaceChildren(...parts);
   }
 
+  // The VMIDs the SMMU uses right now, as its live STEs carry them (S2VMID of every valid STE with stage 2).
+  function renderVmids(s) {
+    const rows = [];
+    for (const m of s.smmus) {
+      const byVmid = new Map();
+      for (const [key, vmid] of vmidOfStream) {
+        const [smmu, sid] = key.split(':');
+        if (Number(smmu) !== m.id) continue;
+        if (!byVmid.has(vmid)) byVmid.set(vmid, []);
+        byVmid.get(vmid).push(Number(sid));
+      }
+      for (const [vmid, sids] of [...byVmid].sort((a, b) => a[0] - b[0])) {
+        rows.push([m.id, vmid, '0x' + vmid.toString(16), sids.sort((a, b) => a - b).join(', ')]);
+      }
+    }
+    document.getElementById('vmids-body').replaceChildren(rows.length
+      ? table(rows, ['SMMU', 'VMID', 'hex', 'StreamIDs'], {class: 'vmids'})
+      : el('p', {class: 'note'}, 'no valid STE with stage 2 translation'));
+  }
+
   function renderTlb(s) {
     document.getElementById('tlb-body').replaceChildren(table(s.smmus.map(m => {
       const total = m.tlb.hits + m.tlb.misses;
@@ -102,6 +122,7 @@
   function render(s) {
     renderPlatform(s);
     renderStreams(s);
+    renderVmids(s);
     renderTlb(s);
     renderEvents();
     document.body.dataset.snapshots = String(Number(document.body.dataset.snapshots || 0) + 1);

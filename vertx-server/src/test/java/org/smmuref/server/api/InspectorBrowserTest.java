@@ -134,6 +134,15 @@ class InspectorBrowserTest {
             .contains("S1ContextPtr=0x" + Long.toHexString(ste[0] & 0x00FF_FFFF_FFFF_FFC0L));
         assertThat(((ste[2] & 0xFFFF))).as("a VMID other than 0 is assigned").isNotZero();
 
+        // VMIDs: each STE's S2VMID with the StreamIDs carrying it; two VMMs, two VMIDs.
+        long vmid8 = ste[2] & 0xFFFF;
+        long vmid9 = readDwords(injector.getInstance(ModelPlatform.class), Long.decode(
+            streamRow(SID_S2).findElements(By.tagName("td")).get(1).getText()), 8)[2] & 0xFFFF;
+        assertThat(vmid9).as("distinct VMMs get distinct VMIDs").isNotEqualTo(vmid8);
+        String vmids = browser.findElement(By.cssSelector("table.vmids")).getText();
+        assertThat(vmids).contains("0 " + vmid8 + " 0x" + Long.toHexString(vmid8) + " " + SID_NESTED)
+            .contains("0 " + vmid9 + " 0x" + Long.toHexString(vmid9) + " " + SID_S2);
+
         // TLB: the nested DMA looked the TLB up at least once.
         WebElement tlb = browser.findElement(By.cssSelector("table.tlb"));
         List<WebElement> tlbCells = tlb.findElements(By.cssSelector("tr:nth-child(2) td"));
@@ -164,7 +173,7 @@ class InspectorBrowserTest {
         filter.sendKeys(String.valueOf(SID_S2));
         assertThat(browser.findElements(By.cssSelector("#events-table tr.event"))).hasSizeGreaterThanOrEqualTo(2);
 
-        for (String view : List.of("platform", "streams", "tlb", "events")) {
+        for (String view : List.of("platform", "streams", "vmids", "tlb", "events")) {
             screenshot(view);
         }
     }
