@@ -59,7 +59,10 @@ def run(bridge, sid):
     c.check(f"platform '{d['name']}' has StreamID {sid:#x}",
             any(dev["stream_id"] == sid for i in d["iommus"] for dev in i["devices"]))
 
+    # The guest's KVM VM: on a BTM SMMU a vIOMMU uses the VM's pinned VMID, so the context must be tied to it.
+    vm = bridge.request("kvm.create_vm")["vm"]
     ctx = bridge.request("iommufd.open", {"abi": "upstream"})["ctx"]
+    bridge.request("kvm.associate", {"ctx": ctx, "vm": vm})
     io = lambda op, **members: bridge.request("iommufd." + op, dict(members, ctx=ctx))
     pf = lambda op, **members: bridge.request("platform." + op, dict(members, ctx=ctx))
 

@@ -3,8 +3,11 @@ package org.smmuref.iommufd;
 import org.smmuref.iommufd.uapi.IommuDestroy;
 import org.smmuref.iommufd.uapi.IommuFaultAlloc;
 import org.smmuref.iommufd.uapi.IommuHwInfo;
+import org.smmuref.iommufd.uapi.IommuHwQueueAlloc;
 import org.smmuref.iommufd.uapi.IommuHwptAlloc;
+import org.smmuref.iommufd.uapi.IommuHwptGetDirtyBitmap;
 import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
+import org.smmuref.iommufd.uapi.IommuHwptSetDirtyTracking;
 import org.smmuref.iommufd.uapi.IommuIoasAlloc;
 import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
 import org.smmuref.iommufd.uapi.IommuIoasCopy;
@@ -48,6 +51,19 @@ public interface Iommufd {
 
     /** Reads at most {@code count} bytes of queued events from a vEVENTQ or fault fd (empty when none fit). */
     byte[] read(int fd, int count);
+
+    /**
+     * Writes {@code iommu_hwpt_page_response} records to a fault fd and returns the bytes taken (the kernel's
+     * partial-write rule: an error after the first record ends the write with what was taken). A vEVENTQ fd is not
+     * open for writing (EBADF); the context fd has no write (EINVAL).
+     */
+    int write(int fd, byte[] data);
+
+    /**
+     * The fd's poll mask ({@code EPOLLIN | EPOLLRDNORM} while something can be read; a fault fd is always
+     * {@code EPOLLOUT}); a context fd polls 0.
+     */
+    int poll(int fd);
 
     /**
      * The byte-level ioctl, like the kernel's {@code iommufd_fops_ioctl}: {@code arg} is the caller's memory at the
@@ -142,4 +158,13 @@ public interface Iommufd {
 
     /** IOMMU_VEVENTQ_ALLOC: sets {@code out_veventq_id} and {@code out_veventq_fd}. */
     IommuVeventqAlloc veventqAlloc(int ctx, IommuVeventqAlloc cmd);
+
+    /** IOMMU_HW_QUEUE_ALLOC: EOPNOTSUPP after the core's checks while no vIOMMU driver offers HW queues. */
+    IommuHwQueueAlloc hwQueueAlloc(int ctx, IommuHwQueueAlloc cmd);
+
+    /** IOMMU_HWPT_SET_DIRTY_TRACKING: turns dirty tracking of a paging HWPT on or off. */
+    IommuHwptSetDirtyTracking hwptSetDirtyTracking(int ctx, IommuHwptSetDirtyTracking cmd);
+
+    /** IOMMU_HWPT_GET_DIRTY_BITMAP: sets the bits of the dirty pages of an IOVA range in a user bitmap. */
+    IommuHwptGetDirtyBitmap hwptGetDirtyBitmap(int ctx, IommuHwptGetDirtyBitmap cmd);
 }

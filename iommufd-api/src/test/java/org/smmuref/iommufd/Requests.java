@@ -5,7 +5,9 @@ import org.smmuref.iommufd.uapi.IommuDestroy;
 import org.smmuref.iommufd.uapi.IommuFaultAlloc;
 import org.smmuref.iommufd.uapi.IommuHwInfo;
 import org.smmuref.iommufd.uapi.IommuHwptAlloc;
+import org.smmuref.iommufd.uapi.IommuHwptGetDirtyBitmap;
 import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
+import org.smmuref.iommufd.uapi.IommuHwptSetDirtyTracking;
 import org.smmuref.iommufd.uapi.IommuIoasAlloc;
 import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
 import org.smmuref.iommufd.uapi.IommuIoasCopy;
@@ -23,6 +25,22 @@ import org.smmuref.iommufd.uapi.IommuViommuAlloc;
  */
 public final class Requests {
     private Requests() {
+    }
+
+    public static IommuHwptSetDirtyTracking setDirtyTracking(int flags, int hwptId) {
+        return new IommuHwptSetDirtyTracking(IommuHwptSetDirtyTracking.SIZE, flags, hwptId, 0);
+    }
+
+    public static IommuHwptGetDirtyBitmap getDirtyBitmap(int hwptId, int flags, long iova, long length,
+                                                         long pageSize, long data) {
+        return new IommuHwptGetDirtyBitmap(IommuHwptGetDirtyBitmap.SIZE, hwptId, flags, 0, iova, length, pageSize,
+            data);
+    }
+
+    public static org.smmuref.iommufd.uapi.IommuHwQueueAlloc hwQueueAlloc(int flags, int viommuId, int type,
+                                                                         int index, long iova, long length) {
+        return new org.smmuref.iommufd.uapi.IommuHwQueueAlloc(org.smmuref.iommufd.uapi.IommuHwQueueAlloc.SIZE, flags,
+            viommuId, type, index, 0, iova, length);
     }
 
     public static IommuDestroy destroy(int id) {

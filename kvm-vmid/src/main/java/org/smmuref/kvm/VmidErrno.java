@@ -7,6 +7,8 @@ package org.smmuref.kvm;
  * values, so a caller can map them one-to-one onto its own errno type.
  */
 public enum VmidErrno {
+    /** Device or resource busy: a VM's pinned VMID already tags another stage-2 table on this SMMU. */
+    EBUSY(16),
     /** Invalid argument: a request that cannot be served as asked (no VM tied, VM already destroyed). */
     EINVAL(22),
     /** No space left: the pinned-VMID cap or an SMMU's private VMID range is exhausted. */

@@ -20,6 +20,8 @@ import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.KvmVmFile;
 import org.smmuref.iommufd.spi.IommuDevice;
 import org.smmuref.iommufd.spi.IommuInstance;
+import org.smmuref.iommufd.spi.IopfReporter;
+import org.smmuref.iommufd.spi.PageFault;
 import org.smmuref.iommufd.spi.IommufdPlatform;
 import org.smmuref.iommufd.spi.KvmReference;
 import org.smmuref.iommufd.spi.ProcessCapability;
@@ -31,8 +33,11 @@ import org.smmuref.iommufd.uapi.IoctlStruct;
 import org.smmuref.iommufd.uapi.IommuDestroy;
 import org.smmuref.iommufd.uapi.IommuFaultAlloc;
 import org.smmuref.iommufd.uapi.IommuHwInfo;
+import org.smmuref.iommufd.uapi.IommuHwQueueAlloc;
 import org.smmuref.iommufd.uapi.IommuHwptAlloc;
+import org.smmuref.iommufd.uapi.IommuHwptGetDirtyBitmap;
 import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
+import org.smmuref.iommufd.uapi.IommuHwptSetDirtyTracking;
 import org.smmuref.iommufd.uapi.IommuIoasAlloc;
 import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
 import org.smmuref.iommufd.uapi.IommuIoasCopy;
@@ -55,7 +60,11 @@ import org.smmuref.iommufd.uapi.UserBuffer;
  * one table, numbered from 3 like a process's fds after stdio.
  */
 @Singleton
-public final class IommufdCore implements Iommufd {
+public final class IommufdCore implements Iommufd, IopfReporter {
+    /** poll(2) bits. */
+    static final int EPOLLIN = 0x1;
+    static final int EPOLLOUT = 0x4;
+    static final int EPOLLRDNORM = 0x40;
     private static final int FIRST_FD = 3;
 
     private record EventFd(Context context, IommufdObject queue) {
@@ -150,12 +159,99 @@ public final class IommufdCore implements Iommufd {
                 if (e.queue() instanceof Veventq q) {
                     return q.read(count);
                 }
-                return new byte[0];
+                return ((FaultQueue) e.queue()).read(count);
             }
             if (file instanceof Context) {
                 throw new IommufdException(Errno.EINVAL, "/dev/iommu itself cannot be read");
             }
             throw new IommufdException(Errno.EBADF, "fd " + fd + " is not open");
+        }
+    }
+
+    @Override
+    public int write(int fd, byte[] data) {
+        java.util.Objects.requireNonNull(data, "data");
+        synchronized (lock) {
+            Object file = fds.get(fd);
+            if (file instanceof EventFd e && e.queue() instanceof FaultQueue q) {
+                return q.write(data);
+            }
+            if (file instanceof EventFd) {
+                // the vEVENTQ file is opened read-only: vfs_write refuses it
+                throw new IommufdException(Errno.EBADF, "a vEVENTQ fd is not open for writing");
+            }
+            if (file instanceof Context) {
+                throw new IommufdException(Errno.EINVAL, "/dev/iommu itself cannot be written");
+            }
+            throw new IommufdException(Errno.EBADF, "fd " + fd + " is not open");
+        }
+    }
+
+    @Override
+    public int poll(int fd) {
+        synchronized (lock) {
+            Object file = fds.get(fd);
+            if (file instanceof EventFd e) {
+                // iommufd_eventq_fops_poll
+                if (e.queue() instanceof FaultQueue q) {
+                    return EPOLLOUT | (q.readable() ? EPOLLIN | EPOLLRDNORM : 0);
+                }
+                return ((Veventq) e.queue()).queuedRecords() > 0 ? EPOLLIN | EPOLLRDNORM : 0;
+            }
+            if (file instanceof Context) {
+                return 0;
+            }
+            throw new IommufdException(Errno.EBADF, "fd " + fd + " is not open");
+        }
+    }
+
+    /** Partial fault groups per bound device (the kernel's iopf_param partial list), by arrival. */
+    private final Map<BoundDevice, List<PageFault>> partialFaults = new java.util.IdentityHashMap<>();
+
+    /**
+     * iommu_report_device_fault: a fault without LAST_PAGE waits in the device's partial list; the last one takes
+     * every partial fault of its grpid into a group, delivered to the fault queue of the HWPT the device is
+     * attached to (iommufd_fault_iopf_handler), or answered INVALID at once when there is none: a device not bound
+     * here, not attached, or attached to a HWPT without a fault queue.
+     */
+    @Override
+    public void reportPageFault(IommuDevice device, PageFault fault) {
+        Objects.requireNonNull(device);
+        Objects.requireNonNull(fault);
+        synchronized (lock) {
+            Binding b = bindings.get(bindingKey(device.instance().id(), device.streamId()));
+            BoundDevice dev = b == null || b.device().device != device ? null : b.device();
+            if (!fault.lastPage()) {
+                if (dev != null) {
+                    partialFaults.computeIfAbsent(dev, d -> new ArrayList<>()).add(fault);
+                }
+                return;
+            }
+            List<PageFault> group = new ArrayList<>();
+            List<PageFault> partial = dev == null ? null : partialFaults.get(dev);
+            if (partial != null) {
+                partial.removeIf(p -> {
+                    if (p.grpid() == fault.grpid()) {
+                        group.add(p);
+                        return true;
+                    }
+                    return false;
+                });
+            }
+            group.add(fault);
+            if (dev == null || dev.attached == null || dev.attached.fault == null) {
+                int pasid = (fault.flags() & PageFault.FLAG_PASID_VALID) != 0 ? fault.pasid() : -1;
+                device.pageResponse(pasid, fault.grpid(), PageFault.RESP_INVALID);
+                return;
+            }
+            dev.attached.fault.deliver(new FaultQueue.Group(dev, dev.attached, List.copyOf(group)));
+        }
+    }
+
+    /** iommufd_auto_response_faults: the device leaves {@code hwpt}, so its groups there are answered INVALID. */
+    private void autoRespond(BoundDevice dev, Hwpt hwpt) {
+        if (hwpt != null && hwpt.fault != null) {
+            hwpt.fault.autoRespond(g -> g.dev() == dev && g.hwpt() == hwpt);
         }
     }
 
@@ -233,6 +329,7 @@ public final class IommufdCore implements Iommufd {
             c.objects.tombstone(dev.vdevice);
         }
         dev.dropUser();
+        partialFaults.remove(dev);
         c.objects.remove(dev);
         bindings.remove(bindingKey(dev.device.instance().id(), dev.device.streamId()));
     }
@@ -342,6 +439,7 @@ public final class IommufdCore implements Iommufd {
         }
         hwpt.addUser();
         dev.attached = hwpt;
+        autoRespond(dev, old);
         if (old != null) {
             putHwpt(c, old);
         }
@@ -350,6 +448,7 @@ public final class IommufdCore implements Iommufd {
     private void detach(Context c, BoundDevice dev) {
         Hwpt old = dev.attached;
         dev.device.block();
+        autoRespond(dev, old);
         dev.attached = null;
         if (old instanceof HwptPaging p) {
             p.ioas.iopt.unreserve(dev);
@@ -480,8 +579,10 @@ public final class IommufdCore implements Iommufd {
                 case VIOMMU_ALLOC -> NestingCommands.viommuAlloc(c, (IommuViommuAlloc) a, lock);
                 case VDEVICE_ALLOC -> NestingCommands.vdeviceAlloc(c, (IommuVdeviceAlloc) a);
                 case VEVENTQ_ALLOC -> veventqAlloc(c, (IommuVeventqAlloc) a);
-                case VFIO_IOAS, HWPT_SET_DIRTY_TRACKING, HWPT_GET_DIRTY_BITMAP, IOAS_MAP_FILE, IOAS_CHANGE_PROCESS,
-                    HW_QUEUE_ALLOC -> throw new IommufdException(Errno.EOPNOTSUPP, call.command().ioctlName()
+                case HWPT_SET_DIRTY_TRACKING -> DirtyCommands.setDirtyTracking(c, (IommuHwptSetDirtyTracking) a);
+                case HWPT_GET_DIRTY_BITMAP -> DirtyCommands.getDirtyBitmap(c, (IommuHwptGetDirtyBitmap) a);
+                case HW_QUEUE_ALLOC -> HwQueueCommands.alloc(c, (IommuHwQueueAlloc) a);
+                case VFIO_IOAS, IOAS_MAP_FILE, IOAS_CHANGE_PROCESS -> throw new IommufdException(Errno.EOPNOTSUPP, call.command().ioctlName()
                     + " is not implemented by smmuref");
             };
         } catch (IommufdException e) {
@@ -564,6 +665,21 @@ public final class IommufdCore implements Iommufd {
     @Override
     public IommuVeventqAlloc veventqAlloc(int ctx, IommuVeventqAlloc cmd) {
         return typed(ctx, cmd, IommuVeventqAlloc.class);
+    }
+
+    @Override
+    public IommuHwQueueAlloc hwQueueAlloc(int ctx, IommuHwQueueAlloc cmd) {
+        return typed(ctx, cmd, IommuHwQueueAlloc.class);
+    }
+
+    @Override
+    public IommuHwptSetDirtyTracking hwptSetDirtyTracking(int ctx, IommuHwptSetDirtyTracking cmd) {
+        return typed(ctx, cmd, IommuHwptSetDirtyTracking.class);
+    }
+
+    @Override
+    public IommuHwptGetDirtyBitmap hwptGetDirtyBitmap(int ctx, IommuHwptGetDirtyBitmap cmd) {
+        return typed(ctx, cmd, IommuHwptGetDirtyBitmap.class);
     }
 
     // ------------------------------------------------------------------ generic handlers

@@ -102,6 +102,11 @@ final class Veventq extends IommufdObject {
         sequence = next;
     }
 
+    /** How many records (events and a lost-events header) a read would find. */
+    int queuedRecords() {
+        return deliver.size();
+    }
+
     /** How many real events are queued. */
     int queuedEvents() {
         return numEvents;

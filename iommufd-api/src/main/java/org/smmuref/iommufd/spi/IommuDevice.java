@@ -38,4 +38,13 @@ public interface IommuDevice {
 
     /** Blocks all DMA of the device (the state of a bound device with no domain). */
     void block();
+
+    /**
+     * Answers the fault group {@code grpid} (at {@code pasid}, or none with -1) that this device reported through
+     * {@link IopfReporter}, with {@link PageFault#RESP_SUCCESS} or {@link PageFault#RESP_INVALID} (the kernel's
+     * {@code ops->page_response}). Only a driver that reports faults is called here.
+     */
+    default void pageResponse(int pasid, int grpid, int code) {
+        throw new UnsupportedOperationException("page_response: " + getClass().getSimpleName() + " reports no faults");
+    }
 }

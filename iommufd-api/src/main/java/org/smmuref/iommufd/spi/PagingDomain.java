@@ -25,4 +25,30 @@ public interface PagingDomain extends IommuDomain {
 
     /** Unmaps {@code [iova, iova + length)}, which the core mapped earlier with one or more {@link #map} calls. */
     void unmap(long iova, long length);
+
+    /** {@link #readAndClearDirty} flag: report the dirty bits but leave them set (the kernel's IOMMU_DIRTY_NO_CLEAR). */
+    int DIRTY_NO_CLEAR = 1;
+
+    /**
+     * Whether this domain has dirty-tracking ops (the kernel's {@code domain->dirty_ops != NULL}); a driver gives
+     * them to a domain allocated with {@code IOMMU_HWPT_ALLOC_DIRTY_TRACKING}. Without them HWPT_SET_DIRTY_TRACKING
+     * and HWPT_GET_DIRTY_BITMAP are EOPNOTSUPP.
+     */
+    default boolean supportsDirtyTracking() {
+        return false;
+    }
+
+    /** Turns the hardware's dirty tracking of this domain on or off ({@code dirty_ops->set_dirty_tracking}). */
+    default void setDirtyTracking(boolean enable) {
+        throw new UnsupportedOperationException("no dirty_ops");
+    }
+
+    /**
+     * Reports through {@code dirty} every page of {@code [iova, iova + length)} (a range the core mapped) written by
+     * DMA since it was last cleared, and clears it unless {@code flags} has {@link #DIRTY_NO_CLEAR} ({@code
+     * dirty_ops->read_and_clear_dirty}). A failure is an {@code IommufdException}.
+     */
+    default void readAndClearDirty(long iova, long length, int flags, DirtyBitmap dirty) {
+        throw new UnsupportedOperationException("no dirty_ops");
+    }
 }

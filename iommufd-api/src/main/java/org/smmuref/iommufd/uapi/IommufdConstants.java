@@ -65,6 +65,10 @@ public final class IommufdConstants {
     public static final int IOMMU_HWPT_FAULT_ID_VALID = 1 << 2;
     /** The HWPT may be attached to a PASID. */
     public static final int IOMMU_HWPT_ALLOC_PASID = 1 << 3;
+    /** {@code iommu_hwpt_set_dirty_tracking.flags}: turn dirty tracking on (off without it). */
+    public static final int IOMMU_HWPT_DIRTY_TRACKING_ENABLE = 1;
+    /** {@code iommu_hwpt_get_dirty_bitmap.flags}: report the dirty bits without clearing them. */
+    public static final int IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR = 1;
 
     /** {@code data_type} (enum iommu_hwpt_data_type): no driver data, a paging HWPT. */
     public static final int IOMMU_HWPT_DATA_NONE = 0;

@@ -22,6 +22,8 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import org.junit.jupiter.api.AfterAll;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IommuDomain;
+import org.smmuref.iommufd.spi.DeviceCapabilities;
+import org.smmuref.iommufd.spi.PageFault;
 import org.smmuref.iommufd.spi.ProcessCapability;
 import org.smmuref.iommufd.uapi.CField;
 import org.smmuref.iommufd.uapi.Errno;
@@ -55,7 +57,7 @@ class IoctlSequenceFuzzTest {
      */
     enum Op {
         RAW_IOCTL, BIND, UNBIND, ATTACH, REPLACE, DETACH, CLOSE_FD, READ_FD, POKE, TRIGGER_EVENT, TOGGLE_PAGE,
-        INJECT_ENOMEM, TOGGLE_CAP_SYS_RESOURCE
+        INJECT_ENOMEM, TOGGLE_CAP_SYS_RESOURCE, DMA_WRITE, REPORT_FAULT, WRITE_FD, POLL_FD
     }
 
     static final IommufdCommand[] COMMAND_VALUES = IommufdCommand.values();
@@ -131,11 +133,17 @@ class IoctlSequenceFuzzTest {
         // page aligned (iopt_disable_large_pages)
         documented(IommufdCommand.OPTION, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EBUSY, Errno.EPERM, Errno.EADDRINUSE);
         // not implemented by smmuref: EOPNOTSUPP once the size rules pass
-        for (IommufdCommand c : List.of(IommufdCommand.VFIO_IOAS, IommufdCommand.HWPT_SET_DIRTY_TRACKING,
-            IommufdCommand.HWPT_GET_DIRTY_BITMAP, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
-            IommufdCommand.HW_QUEUE_ALLOC)) {
+        // dirty tracking: ENOENT for anything but a paging HWPT (iommufd_get_hwpt_paging), EOPNOTSUPP for flags,
+        // __reserved or a domain without dirty ops; GET also EOVERFLOW (iommufd_check_iova_range). A failing bitmap
+        // walk is not an errno: iommu_read_and_clear_dirty drops it.
+        documented(IommufdCommand.HWPT_SET_DIRTY_TRACKING, Errno.EOPNOTSUPP, Errno.ENOENT);
+        documented(IommufdCommand.HWPT_GET_DIRTY_BITMAP, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EOVERFLOW);
+        for (IommufdCommand c : List.of(IommufdCommand.VFIO_IOAS, IommufdCommand.IOAS_MAP_FILE,
+            IommufdCommand.IOAS_CHANGE_PROCESS)) {
             documented(c, Errno.EOPNOTSUPP);
         }
+        // iommufd_hw_queue_alloc_ioctl up to the driver's missing HW queue ops: EOPNOTSUPP, EOVERFLOW, ENOENT
+        documented(IommufdCommand.HW_QUEUE_ALLOC, Errno.EOPNOTSUPP, Errno.EOVERFLOW, Errno.ENOENT);
         // EADDRINUSE: the new domain's aperture reserves what an allowed range covers; ENOMEM: domain alloc or map
         documented(IommufdCommand.HWPT_ALLOC, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.ENOMEM, Errno.EADDRINUSE);
         documented(IommufdCommand.GET_HW_INFO, Errno.EOPNOTSUPP, Errno.ENOENT);
@@ -158,7 +166,14 @@ class IoctlSequenceFuzzTest {
         DOCUMENTED_OPS.put(Op.REPLACE, DOCUMENTED_OPS.get(Op.ATTACH));
         DOCUMENTED_OPS.put(Op.DETACH, EnumSet.of(Errno.ENOENT));
         DOCUMENTED_OPS.put(Op.CLOSE_FD, EnumSet.of(Errno.EBADF));
-        DOCUMENTED_OPS.put(Op.READ_FD, EnumSet.of(Errno.EBADF, Errno.EINVAL));
+        // ESPIPE: a fault fd reads whole iommu_hwpt_pgfault records (iommufd_fault_fops_read)
+        DOCUMENTED_OPS.put(Op.READ_FD, EnumSet.of(Errno.EBADF, Errno.EINVAL, Errno.ESPIPE));
+        // iommufd_fault_fops_write: ESPIPE for a partial response, EINVAL for a bad code or cookie; EBADF for a
+        // vEVENTQ fd (opened read-only) or no fd, EINVAL for the context (no write op)
+        DOCUMENTED_OPS.put(Op.WRITE_FD, EnumSet.of(Errno.EBADF, Errno.EINVAL, Errno.ESPIPE));
+        DOCUMENTED_OPS.put(Op.POLL_FD, EnumSet.of(Errno.EBADF));
+        // a fault nobody takes is answered INVALID to the driver, not an errno
+        DOCUMENTED_OPS.put(Op.REPORT_FAULT, EnumSet.noneOf(Errno.class));
         // the process writing into a heap page it unmapped (TOGGLE_PAGE)
         DOCUMENTED_OPS.put(Op.POKE, EnumSet.of(Errno.EFAULT));
         // the driver's report fails with EOPNOTSUPP when the vIOMMU has no vEVENTQ of its type (iommufd-driver.md 2.8)
@@ -166,6 +181,7 @@ class IoctlSequenceFuzzTest {
         DOCUMENTED_OPS.put(Op.TOGGLE_PAGE, EnumSet.noneOf(Errno.class));
         DOCUMENTED_OPS.put(Op.INJECT_ENOMEM, EnumSet.noneOf(Errno.class));
         DOCUMENTED_OPS.put(Op.TOGGLE_CAP_SYS_RESOURCE, EnumSet.noneOf(Errno.class));
+        DOCUMENTED_OPS.put(Op.DMA_WRITE, EnumSet.noneOf(Errno.class));
         for (IommufdCommand c : COMMAND_VALUES) {
             if (!DOCUMENTED.containsKey(c)) {
                 throw new IllegalStateException("no documented errnos for " + c);
@@ -296,6 +312,8 @@ class IoctlSequenceFuzzTest {
         final CoreFixture f = new CoreFixture();
         final List<Integer> eventFds = new ArrayList<>();
         final boolean[] heapUnmapped = new boolean[HEAP_PAGES];
+        /** How many complete fault groups were reported: each must be answered once by the end. */
+        int lastPageReports;
         final Map<IommufdObject, Integer> seen = new IdentityHashMap<>();
 
         Run(byte[] input) {
@@ -307,6 +325,8 @@ class IoctlSequenceFuzzTest {
             r = new Reader(input);
             this.coverage = coverage;
             f.mem.mmap(HEAP, (long) HEAP_PAGES * PAGE);
+            // StreamID 5: a device whose IOMMU can track dirty pages (IOMMU_CAP_DIRTY_TRACKING)
+            f.iommu0.addDevice(5, new DeviceCapabilities(true, 0, false, false), List.of());
             // a privileged VMM until TOGGLE_CAP_SYS_RESOURCE takes it away
             f.mem.grant(ProcessCapability.CAP_SYS_RESOURCE);
         }
@@ -329,6 +349,12 @@ class IoctlSequenceFuzzTest {
                 assertThat(m.viommus).allSatisfy(v -> assertThat(v.destroyed).isTrue());
             }
             assertThat(f.mem.totalPins()).isZero();
+            int answered = 0;
+            for (MockIommu.Device d : f.iommu0.devices()) {
+                answered += d.pageResponses.size();
+            }
+            assertThat(answered).as("every reported fault group is answered exactly once by the end")
+                .isEqualTo(lastPageReports);
         }
 
         private void ioctl(IommufdCommand c) {
@@ -454,6 +480,41 @@ class IoctlSequenceFuzzTest {
                         heapUnmapped[page] = !heapUnmapped[page];
                     }
                     case INJECT_ENOMEM -> injectEnomem(r.u8(), r.u8());
+                    case REPORT_FAULT -> {
+                        // a device of instance 0 reports one fault: flags PASID_VALID / LAST_PAGE, a small grpid
+                        MockIommu.Device d = (MockIommu.Device) f.iommu0.device(1 + r.u8() % 5).orElseThrow();
+                        int flags = r.u8() % 4;
+                        int grpid = r.u8() % 4;
+                        if ((flags & PageFault.FLAG_LAST_PAGE) != 0) {
+                            lastPageReports++;
+                        }
+                        f.core.reportPageFault(d, new PageFault(flags, 1, grpid, PageFault.PERM_READ,
+                            (1L << 24) + (long) grpid * PAGE));
+                    }
+                    case WRITE_FD -> {
+                        int fd = pickFd(r.u8());
+                        int n = r.u8() % 4;
+                        ByteBuffer b = ByteBuffer.allocate(8 * n + 1).order(ByteOrder.LITTLE_ENDIAN);
+                        for (int i = 0; i < n; i++) {
+                            b.putInt(r.u8() % 4).putInt(r.u8() % 3);
+                        }
+                        int length = 8 * n + (r.u8() % 8 == 7 ? 1 : 0);
+                        f.core.write(fd, java.util.Arrays.copyOf(b.array(), length));
+                    }
+                    case POLL_FD -> f.core.poll(pickFd(r.u8()));
+                    case DMA_WRITE -> {
+                        // a device writes one page at (1 << 24) + k * PAGE through one of the paging domains
+                        List<MockIommu.Paging> domains = new ArrayList<>(f.iommu0.pagingDomains);
+                        domains.addAll(f.iommu1.pagingDomains);
+                        int which = r.u8();
+                        long iova = (1L << 24) + (long) (r.u8() % 16) * PAGE;
+                        if (!domains.isEmpty()) {
+                            MockIommu.Paging p = domains.get(which % domains.size());
+                            if (!p.freed) {
+                                p.dmaWrite(iova, PAGE);
+                            }
+                        }
+                    }
                     case TOGGLE_CAP_SYS_RESOURCE -> {
                         if (f.mem.capable(ProcessCapability.CAP_SYS_RESOURCE)) {
                             f.mem.revoke(ProcessCapability.CAP_SYS_RESOURCE);
@@ -602,6 +663,8 @@ class IoctlSequenceFuzzTest {
             for (MockIommu m : List.of(f.iommu0, f.iommu1)) {
                 for (MockIommu.Paging p : m.pagingDomains) {
                     require(p.freed || owned.contains(p), () -> "a paging domain of no HWPT is left after step "
+                        + step);
+                    require(p.pages.keySet().containsAll(p.dirty), () -> "a dirty bit outlived its mapping after step "
                         + step);
                 }
                 for (MockIommu.Nested n : m.nestedDomains) {

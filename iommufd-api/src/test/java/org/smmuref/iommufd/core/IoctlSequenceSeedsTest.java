@@ -174,9 +174,8 @@ class IoctlSequenceSeedsTest {
         seeds.put("size_rules_every_command", sizes.bytes());
 
         Seed unimplemented = world();
-        for (IommufdCommand c : new IommufdCommand[] {IommufdCommand.VFIO_IOAS, IommufdCommand.HWPT_SET_DIRTY_TRACKING,
-            IommufdCommand.HWPT_GET_DIRTY_BITMAP, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
-            IommufdCommand.HW_QUEUE_ALLOC}) {
+        for (IommufdCommand c : new IommufdCommand[] {IommufdCommand.VFIO_IOAS, IommufdCommand.IOAS_MAP_FILE,
+            IommufdCommand.IOAS_CHANGE_PROCESS}) {
             unimplemented.ioctl(c, IoctlSequenceFuzzTest.SIZE_SIZEOF).ioctl(c, IoctlSequenceFuzzTest.SIZE_ZERO_TAIL);
         }
         seeds.put("unimplemented_commands", unimplemented.bytes());
@@ -511,6 +510,88 @@ class IoctlSequenceSeedsTest {
                 "iova", 3 * MAPPED_IOVA)
             .ok(IommufdCommand.IOAS_COPY, "flags", RW, "dst_ioas_id", 7, "src_ioas_id", 7, "length", PAGE,
                 "src_iova", 3 * MAPPED_IOVA)
+            .bytes());
+
+        // Dirty tracking on a dirty-capable device (StreamID 5 -> device 7, its DIRTY_TRACKING HWPT 8 on IOAS 1):
+        // iommufd_hwpt_set_dirty_tracking, iommufd_hwpt_get_dirty_bitmap, iommufd_check_iova_range.
+        int dirtyHwpt = 8;
+        seeds.put("dirty_tracking", world()
+            .op(Op.BIND, 0, 5)
+            .ok(IommufdCommand.HWPT_ALLOC, "flags", IommufdConstants.IOMMU_HWPT_ALLOC_DIRTY_TRACKING, "dev_id", 7,
+                "pt_id", IOAS)
+            .ok(IommufdCommand.HWPT_SET_DIRTY_TRACKING, "flags", 2, "hwpt_id", dirtyHwpt)
+            .ok(IommufdCommand.HWPT_SET_DIRTY_TRACKING, "flags", 1, "hwpt_id", NESTED)
+            .ok(IommufdCommand.HWPT_SET_DIRTY_TRACKING, "flags", 1, "hwpt_id", PARENT)
+            .ok(IommufdCommand.HWPT_SET_DIRTY_TRACKING, "flags", 1, "hwpt_id", dirtyHwpt)
+            // live paging domains: 0 the parent, 1 the dirty one
+            .op(Op.DMA_WRITE, 1, 0)
+            .ok(IommufdCommand.HWPT_GET_DIRTY_BITMAP, "hwpt_id", dirtyHwpt, "flags", 2, "iova", MAPPED_IOVA, "length",
+                PAGE, "page_size", PAGE, "data", SCRATCH)
+            .ok(IommufdCommand.HWPT_GET_DIRTY_BITMAP, "hwpt_id", dirtyHwpt, "__reserved", 1, "iova", MAPPED_IOVA,
+                "length", PAGE, "page_size", PAGE, "data", SCRATCH)
+            .ok(IommufdCommand.HWPT_GET_DIRTY_BITMAP, "hwpt_id", NESTED, "iova", MAPPED_IOVA, "length", PAGE,
+                "page_size", PAGE, "data", SCRATCH)
+            .ok(IommufdCommand.HWPT_GET_DIRTY_BITMAP, "hwpt_id", dirtyHwpt, "iova", MAPPED_IOVA, "page_size", PAGE,
+                "data", SCRATCH)
+            .ok(IommufdCommand.HWPT_GET_DIRTY_BITMAP, "hwpt_id", dirtyHwpt, "iova", MAPPED_IOVA + 1, "length", PAGE,
+                "page_size", PAGE, "data", SCRATCH)
+            .ok(IommufdCommand.HWPT_GET_DIRTY_BITMAP, "hwpt_id", PARENT, "iova", MAPPED_IOVA, "length", PAGE,
+                "page_size", PAGE, "data", SCRATCH)
+            .ok(IommufdCommand.HWPT_GET_DIRTY_BITMAP, "hwpt_id", dirtyHwpt, "flags", 1, "iova", MAPPED_IOVA, "length",
+                PAGE, "page_size", PAGE, "data", SCRATCH)
+            .ok(IommufdCommand.HWPT_GET_DIRTY_BITMAP, "hwpt_id", dirtyHwpt, "iova", MAPPED_IOVA, "length", 4 * PAGE,
+                "page_size", PAGE, "data", SCRATCH)
+            .ok(IommufdCommand.HWPT_SET_DIRTY_TRACKING, "hwpt_id", dirtyHwpt)
+            // ATTACH's EADDRINUSE (iopt_table_add_domain): the automatic domain's aperture would reserve an allowed
+            // range of IOAS 9 (live index 8); device 7 is live index 6
+            .ok(IommufdCommand.IOAS_ALLOC)
+            .poke(2 * PAGE + 256, u64s(0x1000, 0x1fff))
+            .ok(IommufdCommand.IOAS_ALLOW_IOVAS, "ioas_id", 9, "num_iovas", 1, "allowed_iovas", SCRATCH + 256)
+            .op(Op.ATTACH, 6, 8)
+            .bytes());
+
+        // HW_QUEUE_ALLOC (iommufd_hw_queue_alloc_ioctl): flags / DEFAULT type, length 0, a wrapping range, no
+        // vIOMMU, then the mock's vIOMMU without HW queue ops
+        int cmdqv = IommufdConstants.IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV;
+        seeds.put("hw_queue_alloc", world()
+            .ok(IommufdCommand.HW_QUEUE_ALLOC, "flags", 1, "viommu_id", VIOMMU, "type", cmdqv, "length", PAGE)
+            .ok(IommufdCommand.HW_QUEUE_ALLOC, "viommu_id", VIOMMU, "length", PAGE)
+            .ok(IommufdCommand.HW_QUEUE_ALLOC, "viommu_id", VIOMMU, "type", cmdqv)
+            .ok(IommufdCommand.HW_QUEUE_ALLOC, "viommu_id", VIOMMU, "type", cmdqv, "nesting_parent_iova", -PAGE,
+                "length", 2 * PAGE)
+            .ok(IommufdCommand.HW_QUEUE_ALLOC, "viommu_id", IOAS, "type", cmdqv, "length", PAGE)
+            .ok(IommufdCommand.HW_QUEUE_ALLOC, "viommu_id", VIOMMU, "type", cmdqv, "nesting_parent_iova",
+                MAPPED_IOVA, "length", PAGE)
+            .bytes());
+
+        // Fault queues (fault.c, eventq.c): FAULT 7 (fd 4), paging HWPT 8 on IOAS 1 naming it, device 2 attached
+        // (live indexes 1 and 7); faults reported, read, answered; the read / write / poll errnos.
+        seeds.put("fault_queue_read_write_poll", world()
+            .ok(IommufdCommand.FAULT_QUEUE_ALLOC)
+            .ok(IommufdCommand.HWPT_ALLOC, "flags", IommufdConstants.IOMMU_HWPT_FAULT_ID_VALID, "dev_id", DEV,
+                "pt_id", IOAS, "fault_id", 7)
+            .op(Op.ATTACH, 1, 7)
+            // operands: StreamID 1 + k % 5, flags, grpid
+            .op(Op.REPORT_FAULT, 0, 0, 1)
+            .op(Op.REPORT_FAULT, 0, 2, 1)
+            .op(Op.REPORT_FAULT, 0, 2, 2)
+            .op(Op.POLL_FD, 0)
+            .op(Op.POLL_FD, 200)
+            .op(Op.POLL_FD, 250)
+            // 4 * 10 = 40 bytes: one record, so the two-record group does not fit and stays; 4 bytes: ESPIPE
+            .op(Op.READ_FD, 0, 1)
+            .op(Op.READ_FD, 0, 10)
+            .op(Op.READ_FD, 0, 30)
+            // responses: a bad code, an unknown cookie, a partial record, then cookie 1 answered
+            .op(Op.WRITE_FD, 0, 1, 1, 2, 0)
+            .op(Op.WRITE_FD, 0, 1, 3, 0, 0)
+            .op(Op.WRITE_FD, 0, 1, 1, 0, 7)
+            .op(Op.WRITE_FD, 0, 2, 1, 0, 3, 0, 0)
+            .op(Op.WRITE_FD, 200, 0, 0)
+            .op(Op.WRITE_FD, 250, 0, 0)
+            // a device that is not attached: answered INVALID at once
+            .op(Op.REPORT_FAULT, 2, 2, 0)
+            .op(Op.DETACH, 1)
             .bytes());
         return seeds;
     }

@@ -71,6 +71,9 @@ class IoctlTest {
                 case HWPT_INVALIDATE -> Requests.hwptInvalidate(nested, f.put(u32s(0, 1)),
                     MockIommu.INVALIDATE_DATA_SELFTEST, 8, 1, 0);
                 case FAULT_QUEUE_ALLOC -> Requests.faultQueueAlloc(0);
+                case HWPT_SET_DIRTY_TRACKING -> Requests.setDirtyTracking(
+                    IommufdConstants.IOMMU_HWPT_DIRTY_TRACKING_ENABLE, dirtyHwpt());
+                case HWPT_GET_DIRTY_BITMAP -> Requests.getDirtyBitmap(dirtyHwpt(), 0, 1L << 24, PAGE, PAGE, out);
                 case VIOMMU_ALLOC -> Requests.viommuAlloc(0, MockIommu.VIOMMU_TYPE_SELFTEST, dev, parent, 0, 0, 0);
                 case VDEVICE_ALLOC -> Requests.vdeviceAlloc(viommu, f.bind(2), 0x77);
                 case VEVENTQ_ALLOC -> Requests.veventqAlloc(0, viommu, MockIommu.VEVENTQ_TYPE_SELFTEST, 2, 0);
@@ -82,6 +85,15 @@ class IoctlTest {
                 return zero;
             }
             return s.encode();
+        }
+
+        /** A DIRTY_TRACKING HWPT on the IOAS, for a dirty-capable device (StreamID 7) bound for it. */
+        int dirtyHwpt() {
+            f.iommu0.addDevice(7, new org.smmuref.iommufd.spi.DeviceCapabilities(true, 0, false, false),
+                java.util.List.of());
+            int dirtyDev = f.core.bindDevice(f.ctx, 0, 7);
+            return f.core.hwptAlloc(f.ctx, Requests.hwptAlloc(IommufdConstants.IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+                dirtyDev, ioas)).outHwptId();
         }
 
         /** Runs the ioctl on {@code buf} in place; the outcome is the errno or null for success. */
@@ -154,8 +166,8 @@ class IoctlTest {
     @EnumSource(IommufdCommand.class)
     void the_typical_argument_succeeds_or_is_unimplemented(IommufdCommand c) {
         Outcome o = run(c, c.size(), c.size(), (byte) 0);
-        boolean implemented = !List.of(IommufdCommand.VFIO_IOAS, IommufdCommand.HWPT_SET_DIRTY_TRACKING,
-            IommufdCommand.HWPT_GET_DIRTY_BITMAP, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
+        boolean implemented = !List.of(IommufdCommand.VFIO_IOAS, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
+            // a zero argument is type DEFAULT (EOPNOTSUPP), and no driver here has HW queue ops anyway
             IommufdCommand.HW_QUEUE_ALLOC).contains(c);
         assertThat(o.errno()).as(o.toString()).isEqualTo(implemented ? null : Errno.EOPNOTSUPP);
     }

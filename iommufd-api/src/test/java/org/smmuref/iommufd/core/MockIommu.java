@@ -272,6 +272,14 @@ final class MockIommu implements IommuInstance {
             blocked = true;
         }
 
+        /** Every page response the core gave this device: {pasid, grpid, code}. */
+        final List<int[]> pageResponses = new ArrayList<>();
+
+        @Override
+        public void pageResponse(int pasid, int grpid, int code) {
+            pageResponses.add(new int[] {pasid, grpid, code});
+        }
+
         /** The selftest's TRIGGER_VEVENT: reports {virt_id} through the vIOMMU of the attached nested domain. */
         void triggerEvent() {
             if (!(domain instanceof Nested n) || n.viommu == null) {
@@ -287,10 +295,18 @@ final class MockIommu implements IommuInstance {
 
     // ------------------------------------------------------------------ domains
 
-    /** A mock paging domain: IOVA page -> (page address, prot); checks the core never double maps or over-unmaps. */
+    /**
+     * A mock paging domain: IOVA page -> (page address, prot); checks the core never double maps or over-unmaps.
+     * Allocated with DIRTY_TRACKING it has dirty ops, like the selftest's mock domain: a dirty bit per mapped page,
+     * set by {@link #dmaWrite} (the selftest's IOMMU_TEST_OP_DIRTY) while tracking is on.
+     */
     final class Paging implements PagingDomain {
         final int flags;
         final TreeMap<Long, long[]> pages = new TreeMap<>(Long::compareUnsigned);
+        final java.util.TreeSet<Long> dirty = new java.util.TreeSet<>(Long::compareUnsigned);
+        boolean dirtyTracking;
+        /** Every readAndClearDirty call: {iova, length, flags, recording ? 1 : 0}. */
+        final List<long[]> dirtyReads = new ArrayList<>();
         int mapCalls;
         boolean freed;
 
@@ -342,8 +358,55 @@ final class MockIommu implements IommuInstance {
         }
 
         @Override
+        public boolean supportsDirtyTracking() {
+            return (flags & org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_ALLOC_DIRTY_TRACKING) != 0;
+        }
+
+        @Override
+        public void setDirtyTracking(boolean enable) {
+            if (!supportsDirtyTracking()) {
+                throw new IllegalStateException("set_dirty_tracking on a domain without dirty ops");
+            }
+            dirtyTracking = enable;
+        }
+
+        @Override
+        public void readAndClearDirty(long iova, long length, int readFlags,
+                                      org.smmuref.iommufd.spi.DirtyBitmap bitmap) {
+            if (!supportsDirtyTracking()) {
+                throw new IllegalStateException("read_and_clear_dirty on a domain without dirty ops");
+            }
+            dirtyReads.add(new long[] {iova, length, readFlags, bitmap.recording() ? 1 : 0});
+            // mock_domain_read_and_clear_dirty: reading into a bitmap needs tracking on
+            if (!dirtyTracking && bitmap.recording()) {
+                throw new IommufdException(Errno.EINVAL, "dirty tracking is off");
+            }
+            for (long page = iova & -PAGE; Long.compareUnsigned(page, iova + length - 1) <= 0; page += PAGE) {
+                if (dirty.contains(page)) {
+                    if ((readFlags & DIRTY_NO_CLEAR) == 0) {
+                        dirty.remove(page);
+                    }
+                    bitmap.record(page, PAGE);
+                }
+            }
+        }
+
+        /** A device's DMA write to {@code [iova, +length)}: marks the mapped pages dirty while tracking is on. */
+        void dmaWrite(long iova, long length) {
+            if (!dirtyTracking) {
+                return;
+            }
+            for (long page = iova & -PAGE; Long.compareUnsigned(page, iova + length - 1) <= 0; page += PAGE) {
+                if (pages.containsKey(page)) {
+                    dirty.add(page);
+                }
+            }
+        }
+
+        @Override
         public void unmap(long iova, long length) {
             for (long off = 0; off < length; off += PAGE) {
+                dirty.remove(iova + off);
                 if (pages.remove(iova + off) == null) {
                     throw new IllegalStateException("unmap of unmapped IOVA 0x" + Long.toHexString(iova + off));
                 }

@@ -13,8 +13,14 @@ import org.smmuref.kvm.VmidException;
  * private VMID can neither alias a pinned KVM VMID in the SMMU's TLB nor be hit by any VM's broadcast TLBIs.
  */
 public final class SmmuPrivate implements VmidPolicy {
+    /** What the exhaustion error tells the operator for the BTM partition. */
+    public static final String PARTITION_HINT = "on an SMMU with BTM every stage-2 domain (paging or nest parent)"
+        + " takes one VMID of the partition KVM keeps for SMMUs (KvmConfig.smmuPrivateVmids, the same values on every"
+        + " SMMU): free a domain or configure a larger partition";
+
     private final int first;
     private final int last;
+    private final boolean partition;
     private final BitSet used = new BitSet();
 
     /**
@@ -23,6 +29,17 @@ public final class SmmuPrivate implements VmidPolicy {
      * @throws IllegalArgumentException if the range is empty, includes VMID 0 or exceeds 16 bits
      */
     public SmmuPrivate(int first, int last) {
+        this(first, last, false);
+    }
+
+    /**
+     * Creates an allocator over {@code first..last}; {@code partition} says it is the BTM partition KVM keeps, which
+     * the exhaustion error then names.
+     *
+     * @throws IllegalArgumentException if the range is empty, includes VMID 0 or exceeds 16 bits
+     */
+    public SmmuPrivate(int first, int last, boolean partition) {
+        this.partition = partition;
         if (first < 1 || last > 0xffff || first > last) {
             throw new IllegalArgumentException("private VMID range must lie in 1..65535 and not be empty, was "
                 + first + ".." + last);
@@ -68,8 +85,8 @@ public final class SmmuPrivate implements VmidPolicy {
         synchronized (this) {
             vmid = used.nextClearBit(first);
             if (vmid > last) {
-                throw new VmidException(VmidErrno.ENOSPC, "all SMMU-private VMIDs " + first + ".." + last
-                    + " are in use");
+                throw new VmidException(VmidErrno.ENOSPC, "all " + (last - first + 1) + " SMMU-private VMIDs "
+                    + first + ".." + last + " are in use" + (partition ? "; " + PARTITION_HINT : ""));
             }
             used.set(vmid);
         }

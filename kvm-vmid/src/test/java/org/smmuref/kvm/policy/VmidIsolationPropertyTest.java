@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.api.Pair;
@@ -62,8 +63,11 @@ class VmidIsolationPropertyTest {
     record Unpin(int vm) implements Op {
     }
 
-    /** kind: 0 = the SMMU's chooser, 1 = forced SMMU-private, 2 = KVM VMID (pinned, or the unsafe variant). */
-    record CreateDomain(int smmu, int vm, boolean tied, int kind) implements Op {
+    /**
+     * kind: 0 = the SMMU's chooser, 1 = forced SMMU-private, 2 = KVM VMID (pinned, or the unsafe variant); table: which
+     * of the VM's two stage-2 tables (nest parents) the domain sits on.
+     */
+    record CreateDomain(int smmu, int vm, boolean tied, int kind, int table) implements Op {
     }
 
     record DestroyDomain(int domain) implements Op {
@@ -80,6 +84,10 @@ class VmidIsolationPropertyTest {
     }
 
     private static Gen<List<Op>> operations(int maxLength) {
+        return operations(1, maxLength);
+    }
+
+    private static Gen<List<Op>> operations(int minLength, int maxLength) {
         Gen<Integer> pick = Generate.range(0, 63);
         Gen<Op> gen = Generate.frequency(List.of(
             Pair.of(4, Generate.constant((Op) new CreateVm())),
@@ -88,13 +96,13 @@ class VmidIsolationPropertyTest {
             Pair.of(5, pick.map(i -> (Op) new Put(i))),
             Pair.of(3, pick.map(i -> (Op) new Pin(i))),
             Pair.of(3, pick.map(i -> (Op) new Unpin(i))),
-            Pair.of(6, pick.zip(pick, Generate.booleans(), Generate.range(0, 2),
-                (s, v, t, k) -> (Op) new CreateDomain(s, v, t, k))),
+            Pair.of(12, pick.zip(pick, Generate.booleans(), Generate.range(0, 5),
+                (s, v, t, k) -> (Op) new CreateDomain(s, v, t, k % 3, k / 3))),
             Pair.of(4, pick.map(i -> (Op) new DestroyDomain(i))),
             Pair.of(6, pick.zip(Generate.range(0, 7), (c, k) -> (Op) new GuestTlbi(c, k))),
             Pair.of(2, pick.map(i -> (Op) new HostTlbi(i))),
-            Pair.of(3, Generate.range(1, 60).map(n -> (Op) new Churn(n)))));
-        return lists().of(gen).ofSizeBetween(1, maxLength);
+            Pair.of(6, Generate.range(1, 60).map(n -> (Op) new Churn(n)))));
+        return lists().of(gen).ofSizeBetween(minLength, maxLength);
     }
 
     @Test
@@ -115,6 +123,45 @@ class VmidIsolationPropertyTest {
                 most[0] = Math.max(most[0], world.kvm.rollovers());
             });
         assertThat(most[0]).isGreaterThanOrEqualTo(3);
+    }
+
+    /** KvmPinned as it was before the one-table rule: the request's stage-2 table is not passed on. */
+    private static VmidPolicy withoutTableCheck(World world) {
+        return r -> world.kvmPinned.acquire(new VmidRequest(r.vm(), r.userOverride(), OptionalLong.empty(),
+            r.nesting()));
+    }
+
+    @Test
+    void negative_control_one_vmid_over_two_stage2_tables_breaks_isolation_under_the_same_generator() {
+        assertThatThrownBy(() -> qt().withFixedSeed(42).withExamples(60).withShrinkCycles(200)
+            .forAll(operations(400))
+            .checkAssert(ops -> new World(VmidIsolationPropertyTest::withoutTableCheck).replay(ops)))
+            .isInstanceOf(AssertionError.class)
+            .hasMessageContaining(ISOLATION).hasMessageContaining("stage-2 tables");
+    }
+
+    /** How many generated sequences each negative control breaks (printed; most of them must fail). */
+    @Test
+    void the_negative_controls_fail_in_most_examples() {
+        for (Function<World, VmidPolicy> unsafe : List.<Function<World, VmidPolicy>>of(
+            w -> new UnsafeUnpinnedKvmVmid(w.kvm), VmidIsolationPropertyTest::withoutTableCheck)) {
+            int[] counts = new int[2];
+            // Sequences of 200 to 400 steps: long enough for the rollovers an unpinned VMID needs to go wrong.
+            qt().withFixedSeed(5).withExamples(40).withShrinkCycles(0)
+                .forAll(operations(200, 400))
+                .checkAssert(ops -> {
+                    counts[0]++;
+                    try {
+                        new World(unsafe).replay(ops);
+                    } catch (AssertionError e) {
+                        assertThat(e.getMessage()).contains(ISOLATION);
+                        counts[1]++;
+                    }
+                });
+            System.out.println("[vmid-isolation] negative control: " + counts[1] + " of " + counts[0]
+                + " sequences break isolation");
+            assertThat(2 * counts[1]).isGreaterThan(counts[0]);
+        }
     }
 
     @Test
@@ -142,8 +189,11 @@ class VmidIsolationPropertyTest {
         int step;
         Op current;
 
-        record Domain(int smmu, VmidLease lease) {
+        /** A domain and the stage-2 table its VMID tags. */
+        record Domain(int smmu, VmidLease lease, long table) {
         }
+
+        long untiedTables = 1L << 40;
 
         World(Function<World, VmidPolicy> kvmVmidPolicy) {
             VmidPolicyChooser chooser = new VmidPolicyChooser(Optional.of(kvm), VmidPolicyConfig.DEFAULT);
@@ -252,7 +302,9 @@ class VmidIsolationPropertyTest {
         private void createDomain(CreateDomain c) {
             int smmu = c.smmu() % smmus.size();
             Optional<Vm> vm = c.tied() ? pickOpen(c.vm()) : Optional.empty();
-            VmidRequest request = new VmidRequest(vm, Optional.empty());
+            // A VM's tables are (VM, 0) and (VM, 1); every untied domain has a table of its own.
+            long table = vm.isPresent() ? vm.get().number() * 16L + c.table() : untiedTables++;
+            VmidRequest request = new VmidRequest(vm, Optional.empty(), OptionalLong.of(table), vm.isPresent());
             VmidPolicy policy = switch (c.kind()) {
                 case 0 -> smmus.get(smmu);
                 case 1 -> smmus.get(smmu).smmuPrivate();
@@ -264,14 +316,16 @@ class VmidIsolationPropertyTest {
             }
             try {
                 VmidLease lease = policy.acquire(request);
-                domains.add(new Domain(smmu, lease));
+                domains.add(new Domain(smmu, lease, table));
                 if (lease.source() == VmidSource.KVM_PINNED) {
                     recordPin(vm.orElseThrow(), lease.vmid());
                 }
             } catch (VmidException e) {
                 boolean privateFull = e.errno() == VmidErrno.ENOSPC && e.getMessage().contains("SMMU-private");
                 boolean neverRan = policy instanceof UnsafeUnpinnedKvmVmid && vm.orElseThrow().currentVmid() == 0;
-                if (!privateFull && !neverRan) {
+                boolean secondTable = e.errno() == VmidErrno.EBUSY && domains.stream().anyMatch(d -> d.smmu() == smmu
+                    && d.lease().source() == VmidSource.KVM_PINNED && d.lease().vm().equals(vm) && d.table() != table);
+                if (!privateFull && !neverRan && !secondTable) {
                     expectCapReached(vm.orElseThrow(), e);
                 }
             }
@@ -407,9 +461,10 @@ class VmidIsolationPropertyTest {
                 for (int j = i + 1; j < domains.size(); j++) {
                     Domain b = domains.get(j);
                     VmidLease lb = b.lease();
+                    // No exemption for one VM: one VMID tags one stage-2 table (smmuv3.md 7.1).
                     if (a.smmu() == b.smmu() && la.vmid() == lb.vmid()) {
-                        check(la.vm().isPresent() && lb.vm().isPresent() && la.vm().get() == lb.vm().get(),
-                            ISOLATION + "SMMU " + a.smmu() + " domains " + la + " and " + lb + " share a VMID");
+                        check(a.table() == b.table(), ISOLATION + "SMMU " + a.smmu() + " domains " + la + " and "
+                            + lb + " share a VMID over two stage-2 tables");
                     }
                 }
             }

@@ -143,7 +143,7 @@ class VmidPolicyTest {
         assertThat(leases).extracting(VmidLease::vmid).containsExactly(10, 11, 12);
         assertThatThrownBy(() -> policy.acquire(VmidRequest.untied()))
             .isInstanceOfSatisfying(VmidException.class, e -> assertThat(e.errno()).isEqualTo(VmidErrno.ENOSPC))
-            .hasMessage("ENOSPC: all SMMU-private VMIDs 10..12 are in use");
+            .hasMessage("ENOSPC: all 3 SMMU-private VMIDs 10..12 are in use");
         leases.get(1).release(NOTHING_CACHED);
         assertThat(policy.isAllocated(11)).isFalse();
         assertThat(policy.acquire(VmidRequest.untied()).vmid()).isEqualTo(11);
@@ -239,5 +239,45 @@ class VmidPolicyTest {
         assertThat(fresh.currentVmid()).isNotEqualTo(pinned.vmid());
         unsafe.release(NOTHING_CACHED);
         assertThat(a.users()).isEqualTo(1);
+    }
+
+    /** The 2021 review's rule: a nesting context that needs the KVM VMID must be tied to KVM (no private fallback). */
+    @Test
+    void on_a_btm_smmu_an_untied_nesting_request_is_einval_but_an_untied_host_domain_is_private() {
+        SmmuVmids smmu = smmu(BTM8);
+        assertThatThrownBy(() -> smmu.acquire(VmidRequest.nesting(Optional.empty())))
+            .isInstanceOf(VmidException.class).hasMessageContaining(KvmPinned.NO_VM)
+            .extracting(e -> ((VmidException) e).errno()).isEqualTo(VmidErrno.EINVAL);
+        assertThat(smmu.smmuPrivate().allocated()).isZero();
+        assertThat(smmu.acquire(VmidRequest.untied()).source()).isEqualTo(VmidSource.SMMU_PRIVATE);
+        // Without BTM the untied nesting context is served privately: no guest broadcast could reach it anyway.
+        assertThat(smmu(new SmmuVmidFeatures(8, false, false, true)).acquire(VmidRequest.nesting(Optional.empty()))
+            .source()).isEqualTo(VmidSource.SMMU_PRIVATE);
+    }
+
+    /** smmuv3.md 7.1: STEs with different stage-2 table pointers must not share a VMID. */
+    @Test
+    void one_vms_pinned_vmid_tags_one_stage2_table_per_smmu() {
+        SmmuVmids smmu = smmu(BTM8);
+        SmmuVmids other = smmu(BTM8);
+        Vm vm = kvm.createVm();
+        VmidLease a = smmu.acquire(VmidRequest.forVm(vm).onStage2(0x1000));
+        VmidLease again = smmu.acquire(VmidRequest.forVm(vm).onStage2(0x1000));
+        assertThatThrownBy(() -> smmu.acquire(VmidRequest.forVm(vm).onStage2(0x2000)))
+            .isInstanceOf(VmidException.class).hasMessageContaining(KvmPinned.SECOND_STAGE2)
+            .extracting(e -> ((VmidException) e).errno()).isEqualTo(VmidErrno.EBUSY);
+        assertThat(vm.pinCount()).as("the refusal took no pin").isEqualTo(2);
+        VmidLease elsewhere = other.acquire(VmidRequest.forVm(vm).onStage2(0x2000));
+        assertThat(elsewhere.vmid()).as("another SMMU has its own TLB").isEqualTo(a.vmid());
+        a.release(NOTHING_CACHED);
+        assertThatThrownBy(() -> smmu.acquire(VmidRequest.forVm(vm).onStage2(0x2000)))
+            .isInstanceOf(VmidException.class);
+        again.release(NOTHING_CACHED);
+        assertThat(smmu.kvmPinned().orElseThrow().stage2Of(vm)).isEmpty();
+        VmidLease b = smmu.acquire(VmidRequest.forVm(vm).onStage2(0x2000));
+        assertThat(smmu.kvmPinned().orElseThrow().stage2Of(vm)).hasValue(0x2000);
+        b.release(NOTHING_CACHED);
+        elsewhere.release(NOTHING_CACHED);
+        assertThat(vm.isPinned()).isFalse();
     }
 }

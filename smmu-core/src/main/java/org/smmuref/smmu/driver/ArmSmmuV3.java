@@ -303,25 +303,23 @@ public final class ArmSmmuV3 implements IommuInstance {
     }
 
     /** Leases a VMID for a context tied to KVM VM {@code vmNumber} (or none); VmidException maps to its errno. */
-    VmidLease leaseVmid(Optional<KvmReference> kvm) {
+    VmidLease leaseVmid(VmidRequest request) {
         try {
-            return vmids.acquire(vmidRequest(kvm));
+            return vmids.acquire(request);
         } catch (VmidException e) {
             throw asIommufd(e);
         }
     }
 
     /**
-     * The VMID request of a context holding the reference {@code kvm} on its VM, or of an untied one; EINVAL for a
-     * reference this machine cannot resolve.
+     * The VMID request of a nesting context (vIOMMU or v1 nested domain) over {@code parent}, from a context holding
+     * the reference {@code kvm} on its VM or from an untied one; EINVAL for a reference this machine cannot resolve.
+     * It names the parent's stage-2 table, so that under BTM one VM's VMID never tags two tables.
      */
-    VmidRequest vmidRequest(Optional<KvmReference> kvm) {
-        if (kvm.isEmpty()) {
-            return VmidRequest.untied();
-        }
-        Vm vm = vms.apply(kvm.get()).orElseThrow(() -> new IommufdException(Errno.EINVAL,
-            "the context is tied to KVM VM " + kvm.get().vmNumber() + ", which is not a VM of this machine"));
-        return VmidRequest.forVm(vm);
+    VmidRequest nestingRequest(Optional<KvmReference> kvm, S2Domain parent) {
+        Optional<Vm> vm = kvm.map(ref -> vms.apply(ref).orElseThrow(() -> new IommufdException(Errno.EINVAL,
+            "the context is tied to KVM VM " + ref.vmNumber() + ", which is not a VM of this machine")));
+        return VmidRequest.nesting(vm).onStage2(parent.s2Config().ttb());
     }
 
     /** The v1 entry exists on every SMMU; one that cannot nest has no nest-parent HWPT to put it on. */
@@ -566,7 +564,11 @@ public final class ArmSmmuV3 implements IommuInstance {
             throw new IommufdException(Errno.EINVAL, "the parent was not allocated with NEST_PARENT");
         }
         // ARM_SMMUV3 vIOMMUs take no driver data; like the kernel the driver does not look at it.
-        return new ArmVsmmu(this, host, s2, leaseVmid(host.kvm()));
+        if (vmids.viommuVmidFromNestParent()) {
+            // Upstream's arm_vsmmu_init: vsmmu->vmid = s2_parent->s2_cfg.vmid, shared by every vIOMMU on the parent.
+            return new ArmVsmmu(this, host, s2, s2.lease(), false);
+        }
+        return new ArmVsmmu(this, host, s2, leaseVmid(nestingRequest(host.kvm(), s2)), true);
     }
 
     /**

@@ -20,7 +20,7 @@ import org.smmuref.smmu.hw.Commands;
 /**
  * One vSMMU: a VM's slice of an {@link ArmSmmuV3} on a nest-parent {@link S2Domain}. It owns the stage-2 VMID of every
  * nested STE below it, leased from the SMMU's VMID policy (SMMU-private, or the VM's pinned KVM VMID under BTM) and
- * never shown to userspace. It allocates nested domains from guest STEs, runs guest invalidation commands through
+ * never shown to userspace; in upstream VMID mode it uses its parent's VMID instead, as {@code arm_vsmmu_init} does. It allocates nested domains from guest STEs, runs guest invalidation commands through
  * {@link GuestCommands}, and forwards its masters' events to the vEVENTQ.
  */
 public final class ArmVsmmu implements ViommuDriver, NestedContext {
@@ -28,12 +28,15 @@ public final class ArmVsmmu implements ViommuDriver, NestedContext {
     private final ViommuHost host;
     private final S2Domain parent;
     private final VmidLease lease;
+    /** False in upstream VMID mode: the lease is the parent's, released with the parent. */
+    private final boolean ownsLease;
 
-    ArmVsmmu(ArmSmmuV3 smmu, ViommuHost host, S2Domain parent, VmidLease lease) {
+    ArmVsmmu(ArmSmmuV3 smmu, ViommuHost host, S2Domain parent, VmidLease lease, boolean ownsLease) {
         this.smmu = smmu;
         this.host = host;
         this.parent = parent;
         this.lease = lease;
+        this.ownsLease = ownsLease;
         parent.addNested(this);
     }
 
@@ -55,9 +58,14 @@ public final class ArmVsmmu implements ViommuDriver, NestedContext {
         return lease.vmid();
     }
 
-    /** The VMID lease (its source and whether the VM's broadcasts reach the SMMU). */
+    /** The VMID lease (its source and whether the VM's broadcasts reach the SMMU); the parent's in upstream mode. */
     public VmidLease lease() {
         return lease;
+    }
+
+    /** Whether the vIOMMU leased its own VMID (false when it shares its nest parent's, upstream's way). */
+    public boolean ownsVmid() {
+        return ownsLease;
     }
 
     // ------------------------------------------------------------------ nested domains
@@ -144,19 +152,26 @@ public final class ArmVsmmu implements ViommuDriver, NestedContext {
     @Override
     public void destroy() {
         synchronized (smmu) {
-            lease.release(vmid -> {
-                List<long[]> cmds = new ArrayList<>();
-                for (SmmuMaster m : smmu.mastersOf(this)) {
-                    if (m.atsEnabled()) {
-                        cmds.add(Commands.atcInvAll(m.streamId()).encode());
-                    }
-                    m.block();
-                }
-                cmds.add(0, Commands.tlbiS12Vmall(vmid).encode());
-                smmu.issue(cmds);
-            });
+            if (ownsLease) {
+                lease.release(vmid -> quiesce(Commands.tlbiS12Vmall(vmid).encode()));
+            } else {
+                // The VMID stays with the parent (and its stage-2 entries stay valid): drop only the guest's stage 1.
+                quiesce(Commands.tlbiNhAll(lease.vmid()).encode());
+            }
             parent.removeNested(this);
         }
+    }
+
+    private void quiesce(long[] tlbi) {
+        List<long[]> cmds = new ArrayList<>();
+        cmds.add(tlbi);
+        for (SmmuMaster m : smmu.mastersOf(this)) {
+            if (m.atsEnabled()) {
+                cmds.add(Commands.atcInvAll(m.streamId()).encode());
+            }
+            m.block();
+        }
+        smmu.issue(cmds);
     }
 
     @Override

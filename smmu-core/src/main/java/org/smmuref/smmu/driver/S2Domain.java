@@ -2,7 +2,8 @@ package org.smmuref.smmu.driver;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IommuInstance;
@@ -10,6 +11,7 @@ import org.smmuref.iommufd.spi.IovaRange;
 import org.smmuref.iommufd.spi.PagingDomain;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.kvm.policy.VmidLease;
+import org.smmuref.kvm.policy.VmidRequest;
 import org.smmuref.smmu.hw.Commands;
 import org.smmuref.smmu.hw.Granule;
 import org.smmuref.smmu.hw.SmmuFeatures;
@@ -47,7 +49,7 @@ public final class S2Domain implements PagingDomain {
         int ias = Math.max(32, Math.min(48, f.iasBits()));
         this.tables = PageTableBuilder.stage2(TableMemory.physical(smmu.memory()), smmu.pages(), Granule.G4K, ias,
             oas);
-        this.lease = smmu.leaseVmid(Optional.empty());
+        this.lease = smmu.leaseVmid(VmidRequest.untied());
     }
 
     /** The SMMU whose tables these are. */
@@ -63,6 +65,11 @@ public final class S2Domain implements PagingDomain {
     /** The VMID of devices attached directly (vIOMMUs on this parent have their own). */
     public int vmid() {
         return lease.vmid();
+    }
+
+    /** The domain's VMID lease (a vIOMMU on it shares it in upstream VMID mode). */
+    VmidLease lease() {
+        return lease;
     }
 
     /** The stage-2 fields every STE using this domain carries. */
@@ -132,16 +139,19 @@ public final class S2Domain implements PagingDomain {
     /** The commands (without the CMD_SYNC) that make an unmap of {@code [iova, iova + length)} visible. */
     List<long[]> invalidation(long iova, long length) {
         List<long[]> cmds = new ArrayList<>();
-        List<Integer> vmids = new ArrayList<>();
+        // In upstream VMID mode the vIOMMUs share the domain's VMID: each VMID is invalidated once.
+        Set<Integer> vmids = new LinkedHashSet<>();
         vmids.add(vmid());
+        Set<Integer> nestedVmids = new LinkedHashSet<>();
         for (NestedContext n : nested) {
             vmids.add(n.vmid());
+            nestedVmids.add(n.vmid());
         }
         for (int vmid : vmids) {
             cmds.addAll(s2Range(vmid, iova, length));
         }
-        for (NestedContext n : nested) {
-            cmds.add(Commands.tlbiNhAll(n.vmid()).encode());
+        for (int vmid : nestedVmids) {
+            cmds.add(Commands.tlbiNhAll(vmid).encode());
         }
         for (SmmuMaster m : smmu.mastersUsing(this)) {
             if (m.atsEnabled() && m.domain() != this) {

@@ -2,6 +2,7 @@ package org.smmuref.smmu.driver;
 
 import java.util.Optional;
 import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.spi.DeviceCapabilities;
 import org.smmuref.iommufd.spi.HwInfo;
 import org.smmuref.iommufd.spi.IommuDevice;
 import org.smmuref.iommufd.spi.IommuDomain;
@@ -43,6 +44,21 @@ public final class SmmuMaster implements IommuDevice {
     /** Whether firmware marks the device CANWBS (fully coherent, No-Snoop included): {@code arm_smmu_master_canwbs}. */
     public boolean canwbs() {
         return spec.canwbs();
+    }
+
+    /**
+     * The PASIDs the device may use: the iommu core's {@code dev_iommu_get_max_pasids}, the smaller of the PCI
+     * PASID capability's {@code 1 << width} and the SMMU's {@code iommu.max_pasids = 1 << ssid_bits}
+     * (IDR1.SSIDSIZE); none without a PASID capability. No dirty tracking: that needs HTTU
+     * ({@code arm_smmu_dbm_capable}).
+     */
+    @Override
+    public DeviceCapabilities capabilities() {
+        if (spec.pasidBits() == 0) {
+            return DeviceCapabilities.NONE;
+        }
+        int bits = Math.min(spec.pasidBits(), smmu.features().ssidSize());
+        return new DeviceCapabilities(false, 1 << bits, spec.pasidExec(), spec.pasidPriv());
     }
 
     @Override

@@ -62,7 +62,7 @@ public final class V1NestedDomain implements NestedDomain, NestedContext {
             throw new IommufdException(Errno.EOPNOTSUPP, "unknown v1 flags or a non-zero __reserved");
         }
         VsteValidator.Vste vste = toVste(v1);
-        VmidRequest request = smmu.vmidRequest(vm).withUserOverride(new UserVmidOverride(v1.flags(), v1.s2vmid()));
+        VmidRequest request = smmu.nestingRequest(vm, parent).withUserOverride(new UserVmidOverride(v1.flags(), v1.s2vmid()));
         VmidLease lease;
         try {
             lease = smmu.vmids().acquire(request);

@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import org.smmuref.iommufd.KvmVmFile;
 import org.smmuref.iommufd.core.IommufdCore;
 import org.smmuref.iommufd.spi.IommuInstance;
@@ -50,12 +51,20 @@ public final class SmmuPlatform implements IommufdPlatform {
 
     /** Builds and boots the machine: every SMMU is probed and enabled, every device blocked (abort STE). */
     public SmmuPlatform(PlatformConfig config) {
+        this(config, UnaryOperator.identity());
+    }
+
+    /**
+     * The machine with the config's VMID policy chooser changed by {@code chooserHook} (for example
+     * {@link VmidPolicyChooser#withVmPolicy}): the negative controls' way to run an unsafe policy end to end.
+     */
+    SmmuPlatform(PlatformConfig config, UnaryOperator<VmidPolicyChooser> chooserHook) {
         this.config = Objects.requireNonNull(config);
         for (PlatformConfig.RamRange r : config.ram()) {
             memory.addRam(r.base(), r.size());
         }
         this.kvm = config.kvm().map(Kvm::new);
-        VmidPolicyChooser chooser = new VmidPolicyChooser(kvm, config.vmidPolicy());
+        VmidPolicyChooser chooser = chooserHook.apply(new VmidPolicyChooser(kvm, config.vmidPolicy()));
         PlatformConfig.RamRange first = config.ram().get(0);
         long kernel = PlatformConfig.KERNEL_BYTES_PER_SMMU;
         List<long[]> poolRegions = new ArrayList<>();

@@ -19,7 +19,7 @@ import org.smmuref.smmu.hw.SmmuFeatures;
 class ArmDriverErrnoTest {
     private static final int ARM_DATA = IommufdConstants.IOMMU_HWPT_DATA_ARM_SMMUV3;
 
-    private final NestingBed vmm = new NestingBed(Machines.reference());
+    private final NestingBed vmm = new NestingBed(Machines.reference()).tie();
     private final int dev = vmm.bind(0x8);
     private final int parent = vmm.nestParent(dev);
     private final int viommu = vmm.viommu(dev, parent);
@@ -74,7 +74,7 @@ class ArmDriverErrnoTest {
     void everythingMustSitOnOneSmmu() {
         SmmuPlatform two = Machines.machine(VmidPolicyConfig.Mode.AUTO, ArmSmmuV3Options.DEFAULT,
             SmmuFeatures.reference().build(), SmmuFeatures.reference().build());
-        NestingBed b = new NestingBed(two);
+        NestingBed b = new NestingBed(two).tie();
         int d0 = b.bind(0x8);
         int d1 = b.iommufd.bindDevice(b.ctx, 1, 0x8);
         int p0 = b.nestParent(d0);
@@ -97,11 +97,41 @@ class ArmDriverErrnoTest {
 
         SmmuPlatform s2only = Machines.machine(VmidPolicyConfig.Mode.AUTO, ArmSmmuV3Options.DEFAULT,
             SmmuFeatures.reference().s1p(false).hyp(false).build());
-        NestingBed b = new NestingBed(s2only);
+        NestingBed b = new NestingBed(s2only).tie();
         int d = b.bind(0x8);
         assertThat(errno(() -> b.nestParent(d))).isEqualTo(Errno.EOPNOTSUPP);
         int plain = b.iommufd.hwptAlloc(b.ctx, Requests.hwptAlloc(0, d, b.ioas)).outHwptId();
         assertThat(errno(() -> b.viommu(d, plain))).isEqualTo(Errno.EOPNOTSUPP);
+    }
+
+    /**
+     * The ARM SMMUv3 vIOMMU has no HW queue ops without a Tegra241 CMDQV (arm_vsmmu_ops has no get_hw_queue_size),
+     * so iommufd_hw_queue_alloc_ioctl answers a well-formed CMDQV queue request with EOPNOTSUPP.
+     */
+    @Test
+    void hwQueueAllocIsEopnotsuppWithoutCmdqv() {
+        int parent = vmm.nestParent(dev);
+        int viommu = vmm.viommu(dev, parent);
+        assertThat(errno(() -> vmm.iommufd.hwQueueAlloc(vmm.ctx, Requests.hwQueueAlloc(0, viommu,
+            IommufdConstants.IOMMU_HW_QUEUE_TYPE_TEGRA241_CMDQV, 0, 0, 1 << 12)))).isEqualTo(Errno.EOPNOTSUPP);
+    }
+
+    /**
+     * Without HTTU the SMMU cannot track dirty state: arm_smmu_capable answers IOMMU_CAP_DIRTY_TRACKING with
+     * arm_smmu_dbm_capable (FEAT_HD), so iommufd_hwpt_paging_alloc refuses DIRTY_TRACKING with EOPNOTSUPP, and its
+     * domains have no dirty_ops, so iopt_set_dirty_tracking and iommu_read_and_clear_dirty are EOPNOTSUPP too.
+     */
+    @Test
+    void dirtyTrackingIsEopnotsuppWithoutHttu() {
+        int ioas = vmm.ioas;
+        assertThat(errno(() -> vmm.iommufd.hwptAlloc(vmm.ctx, Requests.hwptAlloc(
+            IommufdConstants.IOMMU_HWPT_ALLOC_DIRTY_TRACKING, dev, ioas)))).isEqualTo(Errno.EOPNOTSUPP);
+        int plain = vmm.iommufd.hwptAlloc(vmm.ctx, Requests.hwptAlloc(0, dev, ioas)).outHwptId();
+        assertThat(errno(() -> vmm.iommufd.hwptSetDirtyTracking(vmm.ctx, Requests.setDirtyTracking(
+            IommufdConstants.IOMMU_HWPT_DIRTY_TRACKING_ENABLE, plain)))).isEqualTo(Errno.EOPNOTSUPP);
+        long bitmap = vmm.put(new byte[8]);
+        assertThat(errno(() -> vmm.iommufd.hwptGetDirtyBitmap(vmm.ctx, Requests.getDirtyBitmap(plain, 0, 0,
+            1 << 12, 1 << 12, bitmap)))).isEqualTo(Errno.EOPNOTSUPP);
     }
 
     @Test

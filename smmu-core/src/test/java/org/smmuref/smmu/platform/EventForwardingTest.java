@@ -23,7 +23,7 @@ class EventForwardingTest {
     private static final long TABLES_IPA = NestingBed.GUEST_IPA + 0x10_0000;
 
     private final SmmuPlatform platform = Machines.reference();
-    private final NestingBed vmm = new NestingBed(platform);
+    private final NestingBed vmm = new NestingBed(platform).tie();
     private final int dev = vmm.bind(SID);
     private final int parent = vmm.nestParent(dev);
     private final int viommu = vmm.viommu(dev, parent);

@@ -20,12 +20,17 @@ final class Machines {
 
     /** SMMUs with the given features, devices 0x8..0xb behind each; BTM allowed or forbidden. */
     static SmmuPlatform machine(VmidPolicyConfig.Mode mode, ArmSmmuV3Options options, SmmuFeatures... smmus) {
+        return machine(new VmidPolicyConfig(mode), options, smmus);
+    }
+
+    /** SMMUs with the given features, devices 0x8..0xb behind each, under the VMID policy {@code policy}. */
+    static SmmuPlatform machine(VmidPolicyConfig policy, ArmSmmuV3Options options, SmmuFeatures... smmus) {
         List<PlatformConfig.SmmuConfig> configs = new java.util.ArrayList<>();
         for (SmmuFeatures f : smmus) {
             configs.add(new PlatformConfig.SmmuConfig(f, List.of(new MasterSpec(0x8, false), new MasterSpec(0x9, false),
                 new MasterSpec(0xa, true), new MasterSpec(0xb, false)), options));
         }
-        return new SmmuPlatform(new PlatformConfig(RAM, configs, KVM, new VmidPolicyConfig(mode)));
+        return new SmmuPlatform(new PlatformConfig(RAM, configs, KVM, policy));
     }
 
     /** One reference SMMU, BTM allowed, default options. */

@@ -3,6 +3,7 @@ package org.smmuref.smmu.platform;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.smmuref.iommufd.IommufdAbi;
+import org.smmuref.iommufd.KvmVmFile;
 import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.core.IommufdCore;
 import org.smmuref.iommufd.uapi.IommuHwptArmSmmuv3V1;
@@ -29,6 +30,7 @@ final class NestingBed {
     final GuestMemory guest;
     final int ioas;
     private long scratchNext;
+    private KvmVmFile vmFile;
 
     NestingBed(SmmuPlatform platform) {
         this(platform, platform.newIommufd(), 0);
@@ -59,6 +61,21 @@ final class NestingBed {
         iommufd.ioasMap(ctx, Requests.ioasMap(IommufdConstants.IOMMU_IOAS_MAP_FIXED_IOVA
             | IommufdConstants.IOMMU_IOAS_MAP_READABLE | IommufdConstants.IOMMU_IOAS_MAP_WRITEABLE, ioas, 0,
             guest.vaBase(), GUEST_SIZE, GUEST_IPA));
+    }
+
+    /**
+     * Ties the context to a new VM of the machine (KVM_CREATE_VM, then KVM_DEV_VFIO_FILE_ADD): what a VMM does before
+     * it creates a vIOMMU on a BTM SMMU, where an untied nesting context is EINVAL.
+     */
+    NestingBed tie() {
+        vmFile = platform.createVm();
+        iommufd.associateKvm(ctx, vmFile);
+        return this;
+    }
+
+    /** The VM file of {@link #tie()}. */
+    KvmVmFile vmFile() {
+        return vmFile;
     }
 
     int bind(int streamId) {

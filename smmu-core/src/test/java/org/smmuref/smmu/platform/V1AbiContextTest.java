@@ -50,7 +50,7 @@ class V1AbiContextTest {
         final int parent;
 
         Guest(IommufdAbi abi) {
-            vmm = new NestingBed(Machines.reference(), abi);
+            vmm = new NestingBed(Machines.reference(), abi).tie();
             s1 = PageTableBuilder.stage1(vmm.guest.tableMemory(), new PageAllocator(TABLES_IPA, 1 << 20),
                 Granule.G4K, 48, 48);
             s1.map(DMA_VA, DATA_IPA, 0x2000, Prot.of("rwun"));
@@ -63,8 +63,10 @@ class V1AbiContextTest {
             return vmm.platform.translate(0, SID, va, Access.READ).proceeds();
         }
 
+        /** Private VMIDs allocated plus pins on the VM: the VMID leases the policy handed out. */
         int privateVmidsInUse() {
-            return vmm.platform.driver(0).vmids().smmuPrivate().allocated();
+            return vmm.platform.driver(0).vmids().smmuPrivate().allocated()
+                + vmm.platform.vm(vmm.vmFile()).pinCount();
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.smmuref.iommufd.IommufdException;
+import org.smmuref.iommufd.spi.KvmReference;
 import org.smmuref.iommufd.spi.NestedDomain;
 import org.smmuref.iommufd.spi.PagingDomain;
 import org.smmuref.iommufd.spi.UserData;
@@ -39,6 +40,8 @@ class V1NestingTest {
     private final SmmuMaster master = driver.master(0x8).orElseThrow();
     private final PagingDomain parent = driver.allocPagingDomain(master, IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT,
         null);
+    /** The VM reference of a context tied to a VM, as the core would hand it (BTM refuses untied nesting). */
+    private final Optional<KvmReference> vm = platform.getKvm(platform.createVm());
     private long scratch = 0x7000_0000L;
     private final List<long[]> issued = new ArrayList<>();
 
@@ -56,7 +59,7 @@ class V1NestingTest {
     }
 
     private NestedDomain alloc(IommuHwptArmSmmuv3V1 v1) {
-        return driver.allocDomainNestedV1(parent, master, 0, data(v1), Optional.empty());
+        return driver.allocDomainNestedV1(parent, master, 0, data(v1), vm);
     }
 
     private static IommuHwptArmSmmuv3V1 s1(long flags, int s2vmid) {
@@ -107,7 +110,7 @@ class V1NestingTest {
         assertThat(errno(() -> alloc(new IommuHwptArmSmmuv3V1(0, 0, 0, CTX, 0, 3, 0)))).isEqualTo(Errno.EINVAL);
         assertThat(errno(() -> alloc(new IommuHwptArmSmmuv3V1(0, 0, 0, CTX, 0, 0, 3)))).isEqualTo(Errno.EINVAL);
         UserData upstreamType = new UserData(platform.vmmMemory(), 99, IommuHwptArmSmmuv3V1.SIZE, scratch);
-        assertThat(errno(() -> driver.allocDomainNestedV1(parent, master, 0, upstreamType, Optional.empty())))
+        assertThat(errno(() -> driver.allocDomainNestedV1(parent, master, 0, upstreamType, vm)))
             .isEqualTo(Errno.EINVAL);
     }
 

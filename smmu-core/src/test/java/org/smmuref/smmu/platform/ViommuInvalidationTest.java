@@ -32,7 +32,7 @@ class ViommuInvalidationTest {
         final List<long[]> issued = new ArrayList<>();
 
         Fixture(SmmuPlatform platform) {
-            vmm = new NestingBed(platform);
+            vmm = new NestingBed(platform).tie();
             dev = vmm.bind(0x8);
             int parent = vmm.nestParent(dev);
             viommu = vmm.viommu(dev, parent);

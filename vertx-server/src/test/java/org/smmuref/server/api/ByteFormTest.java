@@ -60,6 +60,8 @@ class ByteFormTest {
     void a_nested_flow_in_struct_bytes_with_pointers_into_process_memory() {
         SmmurefClient c = bed.client();
         String ctx = await(c.open());
+        // a vIOMMU on the BTM SMMU needs the VM's KVM VMID: the context is tied to its VM
+        await(c.associate(ctx, await(c.createVm())));
         await(c.addGuestRam(ctx, GUEST_VA, GUEST_IPA, GUEST_SIZE));
         await(c.mmap(ctx, ARRAYS_VA, 0x10000));
         int ioas = await(c.ioasAlloc(ctx, new IommuIoasAlloc(IommuIoasAlloc.SIZE, 0, 0))).outIoasId();
@@ -128,10 +130,9 @@ class ByteFormTest {
             .isPositive();
 
         // a second vIOMMU's queue, allocated from bytes: the address comes back in a header
-        int parent = await(c.ioctlJson(n.ctx(), IommufdCommand.HWPT_ALLOC, new JsonObject().put("flags", 1)
-            .put("dev_id", n.dev()).put("pt_id", n.ioas()))).getInteger("out_hwpt_id");
+        // on the same nest parent (a second parent would be EBUSY under BTM: one VM's VMID tags one S2 table)
         int viommu = await(c.ioctlJson(n.ctx(), IommufdCommand.VIOMMU_ALLOC, new JsonObject().put("type", 1)
-            .put("dev_id", n.dev()).put("hwpt_id", parent))).getInteger("out_viommu_id");
+            .put("dev_id", n.dev()).put("hwpt_id", n.parent()))).getInteger("out_viommu_id");
         byte[] q = new IommuVeventqAlloc(IommuVeventqAlloc.SIZE, 0, viommu, 1, 4, 0, 0, 0).encode();
         Message<Buffer> m = await(bed.vertx.eventBus().<Buffer>request(ApiAddresses.address("local", "iommufd",
             "veventq_alloc"), Buffer.buffer(q), new DeliveryOptions().addHeader(ApiHeaders.CLIENT, c.clientId())

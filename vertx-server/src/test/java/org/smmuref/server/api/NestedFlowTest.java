@@ -49,12 +49,17 @@ class NestedFlowTest {
     }
 
     /** The ids of a nested setup. */
-    record Nested(String ctx, int dev, int ioas, int viommu, int nested, int table, String events, int veventqFd) {
+    record Nested(String ctx, int dev, int ioas, int viommu, int nested, int table, String events, int veventqFd,
+                  int parent) {
     }
 
-    /** Builds the whole nested setup of one VMM for device {@code sid}; a vEVENTQ of {@code depth}. */
+    /**
+     * Builds the whole nested setup of one VMM for device {@code sid}, its context tied to a new VM of {@code c} (a
+     * vIOMMU on the BTM SMMU of the default machine must be tied: an untied one is EINVAL); a vEVENTQ of
+     * {@code depth}.
+     */
     static Nested setUp(SmmurefClient c, int sid, int depth) {
-        return setUp(c, sid, depth, null);
+        return setUp(c, sid, depth, await(c.createVm()));
     }
 
     /** The nested setup, its context tied to KVM VM {@code vm} (a handle of {@code c}) first when not null. */
@@ -88,7 +93,7 @@ class NestedFlowTest {
                 new JsonArray().add(ste[0]).add(ste[1])))).getInteger("out_hwpt_id");
         assertThat(await(c.attach(ctx, dev, nested))).isEqualTo(nested);
         return new Nested(ctx, dev, ioas, viommu, nested, t, q.getString("events_address"),
-            q.getInteger("out_veventq_fd"));
+            q.getInteger("out_veventq_fd"), parent);
     }
 
     static JsonObject json(SmmurefClient c, String ctx, IommufdCommand cmd, JsonObject members) {

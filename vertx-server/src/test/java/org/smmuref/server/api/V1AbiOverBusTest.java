@@ -35,6 +35,8 @@ class V1AbiOverBusTest {
     void v1_nested_hwpt_from_inline_v1_data_and_the_user_vmid_refused() {
         SmmurefClient c = bed.client();
         String ctx = await(c.open(IommufdAbi.V1_2023));
+        // on the BTM SMMU a nested domain needs the VM's KVM VMID: the context is tied to its VM
+        await(c.associate(ctx, await(c.createVm())));
         await(c.addGuestRam(ctx, GUEST_VA, GUEST_IPA, GUEST_SIZE));
         int ioas = await(c.ioctlJson(ctx, IommufdCommand.IOAS_ALLOC, new JsonObject())).getInteger("out_ioas_id");
         await(c.ioctlJson(ctx, IommufdCommand.IOAS_MAP, new JsonObject().put("flags", 7).put("ioas_id", ioas)
