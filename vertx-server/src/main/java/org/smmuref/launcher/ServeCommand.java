@@ -176,6 +176,9 @@ final class ServeCommand implements Callable<Integer> {
         out.printf("  health: http://%s:%d/health and event-bus address %s%n", server.host(), server.httpPort(),
             Addresses.HEALTH);
         out.printf("  metrics: http://%s:%d/metrics%n", server.host(), server.httpPort());
+        // Never print the token itself: the banner may end up in a shared log.
+        out.printf("  inspector: http://%s:%d/inspector/%s (read-only page)%n", server.host(), server.httpPort(),
+            options.token().isPresent() ? "?token=<the token>" : "");
         if (options.token().isPresent()) {
             out.printf("  access token required (header smmuref-token)%n");
         }
