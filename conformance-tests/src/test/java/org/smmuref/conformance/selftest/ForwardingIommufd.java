@@ -23,6 +23,7 @@ import org.smmuref.iommufd.uapi.IommuOption;
 import org.smmuref.iommufd.uapi.IommuVdeviceAlloc;
 import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
 import org.smmuref.iommufd.uapi.IommuVfioIoas;
+import org.smmuref.iommufd.uapi.KernelProfile;
 import org.smmuref.iommufd.uapi.IommuViommuAlloc;
 import org.smmuref.iommufd.uapi.UserBuffer;
 
@@ -42,6 +43,11 @@ class ForwardingIommufd implements Iommufd {
     @Override
     public int open(IommufdAbi abi) {
         return delegate.open(abi);
+    }
+
+    @Override
+    public int open(IommufdAbi abi, KernelProfile profile) {
+        return delegate.open(abi, profile);
     }
 
     @Override
@@ -224,25 +230,5 @@ class ForwardingIommufd implements Iommufd {
     @Override
     public IommuHwptGetDirtyBitmap hwptGetDirtyBitmap(int ctx, IommuHwptGetDirtyBitmap cmd) {
         return delegate.hwptGetDirtyBitmap(ctx, cmd);
-    }
-
-    @Override
-    public long vfioIoctl(int ctx, int request, long arg) {
-        return delegate.vfioIoctl(ctx, request, arg);
-    }
-
-    @Override
-    public IommuVfioIoas vfioIoas(int ctx, IommuVfioIoas cmd) {
-        return delegate.vfioIoas(ctx, cmd);
-    }
-
-    @Override
-    public IommuIoasMapFile ioasMapFile(int ctx, IommuIoasMapFile cmd) {
-        return delegate.ioasMapFile(ctx, cmd);
-    }
-
-    @Override
-    public IommuIoasChangeProcess ioasChangeProcess(int ctx, IommuIoasChangeProcess cmd) {
-        return delegate.ioasChangeProcess(ctx, cmd);
     }
 }
