@@ -51,8 +51,10 @@ public class InvalidationVerification extends Verification {
     }
 
     /**
-     * The allow-list: CMD_SYNC, CFGI_STE and TLBI_S12_VMALL from a guest are EIO, and entry_num reports the
-     * commands consumed before the refused one.
+     * The allow-list: CMD_SYNC, CFGI_STE and TLBI_S12_VMALL from a guest are EIO. Under the current kernel's contract
+     * (v7.4, smmuref's default profile; see docs/kernel-profiles.md) commands go in batches of up to 63 that are
+     * issued all or nothing, so a batch holding a refused command is refused whole: entry_num is 0 and the valid
+     * TLBI_NH_ASID before it is not issued either. (Older kernels reported the index of the refused command.)
      */
     @Test
     public void required_inv_0201_refusedOpcodeIsEioWithEntryNum() {
@@ -62,10 +64,10 @@ public class InvalidationVerification extends Verification {
             String req = String.format("HWPT_INVALIDATE [TLBI_NH_ASID, opcode 0x%x]", bad[0] & 0xff);
             try {
                 g.vmm.invalidate(g.viommu, Smmu.tlbiNhAsid(NestedGuest.ASID), bad);
-                check(req, "EIO with entry_num 1", "success");
+                check(req, "EIO with entry_num 0", "success");
             } catch (IommufdException e) {
                 int entryNum = e.reply(IommuHwptInvalidate.class).map(IommuHwptInvalidate::entryNum).orElse(-1);
-                check(req, "EIO with entry_num 1", e.errno() + " with entry_num " + entryNum);
+                check(req, "EIO with entry_num 0", e.errno() + " with entry_num " + entryNum);
             }
         }
     }

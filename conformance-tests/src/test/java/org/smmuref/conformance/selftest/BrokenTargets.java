@@ -77,9 +77,10 @@ final class BrokenTargets {
                         cmd.dataType(), cmd.entryLen(), kept.size(), cmd.reserved()));
                     return cmd;
                 } catch (IommufdException e) {
-                    // report progress in the caller's numbering, so only the missing TLBIs differ
+                    // report progress in the caller's numbering, so only the missing TLBIs differ; nothing issued
+                    // (a refused first batch, as the v7.4 contract answers) stays 0
                     int k = e.reply(IommuHwptInvalidate.class).map(IommuHwptInvalidate::entryNum).orElse(0);
-                    int done = k < kept.size() ? kept.get(k) : cmd.entryNum();
+                    int done = k == 0 ? 0 : k < kept.size() ? kept.get(k) : cmd.entryNum();
                     throw e.withReply(new IommuHwptInvalidate(cmd.size(), cmd.hwptId(), cmd.dataUptr(),
                         cmd.dataType(), cmd.entryLen(), done, cmd.reserved()));
                 }
