@@ -10,14 +10,18 @@ import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
 import org.smmuref.iommufd.uapi.IommuHwptSetDirtyTracking;
 import org.smmuref.iommufd.uapi.IommuIoasAlloc;
 import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
+import org.smmuref.iommufd.uapi.IommuIoasChangeProcess;
 import org.smmuref.iommufd.uapi.IommuIoasCopy;
 import org.smmuref.iommufd.uapi.IommuIoasIovaRanges;
 import org.smmuref.iommufd.uapi.IommuIoasMap;
+import org.smmuref.iommufd.uapi.IommuIoasMapFile;
 import org.smmuref.iommufd.uapi.IommuIoasUnmap;
 import org.smmuref.iommufd.uapi.IommuOption;
 import org.smmuref.iommufd.uapi.IommuVdeviceAlloc;
 import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
+import org.smmuref.iommufd.uapi.IommuVfioIoas;
 import org.smmuref.iommufd.uapi.IommuViommuAlloc;
+import org.smmuref.iommufd.uapi.KernelProfile;
 import org.smmuref.iommufd.uapi.UserBuffer;
 
 /**
@@ -45,6 +49,12 @@ public interface Iommufd {
      * the context's life ({@link IommufdAbi#V1_2023} serves the March 2023 v1 nesting structs besides upstream's).
      */
     int open(IommufdAbi abi);
+
+    /**
+     * Opens a context for {@code abi} that behaves as kernel release {@code profile} for its whole life: its command
+     * table, struct sizes, capability bits and driver contracts ({@link KernelProfile}).
+     */
+    int open(IommufdAbi abi, KernelProfile profile);
 
     /** Closes an fd: a context (destroying everything in it) or an event queue fd. */
     void close(int fd);
@@ -77,6 +87,15 @@ public interface Iommufd {
     void ioctl(int ctx, int request, UserBuffer arg);
 
     /**
+     * The VFIO type1 container ioctls an iommufd fd serves ({@code iommufd_vfio_ioctl}): VFIO_GET_API_VERSION,
+     * VFIO_CHECK_EXTENSION and VFIO_SET_IOMMU take {@code arg} as an integer; VFIO_IOMMU_GET_INFO, _MAP_DMA and
+     * _UNMAP_DMA as a pointer into the context's process memory. Returns the ioctl's result (the API version, 1/0 for
+     * an extension, else 0). Any other request is ENOTTY. They act on the IOAS chosen with IOMMU_VFIO_IOAS (ENODEV
+     * when none is).
+     */
+    long vfioIoctl(int ctx, int request, long arg);
+
+    /**
      * VFIO_DEVICE_BIND_IOMMUFD: binds the device with {@code streamId} behind IOMMU instance {@code iommuInstance}
      * to the context and returns its {@code dev_id}. EBUSY if it is bound anywhere; ENODEV if there is no such
      * device.
@@ -97,6 +116,21 @@ public interface Iommufd {
 
     /** VFIO_DEVICE_DETACH_IOMMUFD_PT: blocks the device's DMA; nothing happens if it is not attached. */
     void detachDevice(int ctx, int devId);
+
+    /**
+     * VFIO_DEVICE_ATTACH_IOMMUFD_PT with VFIO_DEVICE_ATTACH_PASID: attaches the device's DMA tagged with
+     * {@code pasid} to a HWPT, or to an IOAS through an automatic PASID-capable domain, and returns the HWPT id; an
+     * attached PASID is replaced, as VFIO does. The HWPT must be PASID-compatible (IOMMU_HWPT_ALLOC_PASID) and so
+     * must the one on the device's RID, if any (EINVAL); {@code pasid} must be non-zero and below the device's
+     * PASID count (EINVAL); a driver without PASID support answers EOPNOTSUPP.
+     */
+    int attachDevicePasid(int ctx, int devId, int pasid, int ptId);
+
+    /** Replaces the page table at an attached PASID (EINVAL if that PASID is not attached); returns the HWPT id. */
+    int replaceDevicePasid(int ctx, int devId, int pasid, int ptId);
+
+    /** VFIO_DEVICE_DETACH_IOMMUFD_PT with VFIO_DEVICE_DETACH_PASID: blocks that PASID; nothing if not attached. */
+    void detachDevicePasid(int ctx, int devId, int pasid);
 
     /**
      * Associates the context with the KVM VM behind {@code vm}, an open VM file its VMM holds (the VMM's
@@ -126,8 +160,23 @@ public interface Iommufd {
      */
     IommuIoasIovaRanges ioasIovaRanges(int ctx, IommuIoasIovaRanges cmd);
 
+    /** IOMMU_VFIO_IOAS: gets ({@code ioas_id} set), sets or clears the IOAS the VFIO compatibility ioctls use. */
+    IommuVfioIoas vfioIoas(int ctx, IommuVfioIoas cmd);
+
     /** IOMMU_IOAS_MAP: sets {@code iova} when it was allocated. */
     IommuIoasMap ioasMap(int ctx, IommuIoasMap cmd);
+
+    /**
+     * IOMMU_IOAS_MAP_FILE: maps {@code [start, +length)} of the memfd open on {@code fd} (EBADF if none); sets
+     * {@code iova} when it was allocated. The pages are pinned when a domain needs them (EINVAL past the file's end).
+     */
+    IommuIoasMapFile ioasMapFile(int ctx, IommuIoasMapFile cmd);
+
+    /**
+     * IOMMU_IOAS_CHANGE_PROCESS: charges the pinned pages of every IOAS of the context to the calling process; EINVAL
+     * if any IOAS maps user addresses rather than files.
+     */
+    IommuIoasChangeProcess ioasChangeProcess(int ctx, IommuIoasChangeProcess cmd);
 
     /** IOMMU_IOAS_UNMAP: sets {@code length} to the bytes unmapped. */
     IommuIoasUnmap ioasUnmap(int ctx, IommuIoasUnmap cmd);

@@ -264,10 +264,12 @@ record ConfigFile(Optional<String> name, PlatformConfig platform, Server server,
             if (s.has("driver")) {
                 Node o = s.get("driver");
                 o.requireObject();
-                o.allowOnly("kernelInvalidationQuirks", "ptmRequested");
-                options = new ArmSmmuV3Options(
-                    o.bool("kernelInvalidationQuirks", false),
-                    o.bool("ptmRequested", false));
+                if (o.has("kernelInvalidationQuirks")) {
+                    throw new ConfigException(o.path + ".kernelInvalidationQuirks: gone; the invalidation contract "
+                        + "follows the kernel profile (serve --kernel v7.3 or older for the old quirks)");
+                }
+                o.allowOnly("ptmRequested");
+                options = new ArmSmmuV3Options(o.bool("ptmRequested", false));
             }
             out.add(new PlatformConfig.SmmuConfig(features, devices, options));
         }

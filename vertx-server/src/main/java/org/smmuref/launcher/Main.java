@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
     versionProvider = VersionCommand.Provider.class,
     description = "Reference model of iommufd nested translation for the Arm SMMUv3 with a safe VMID policy.",
     subcommands = {ServeCommand.class, VersionCommand.class, DecodeCommand.class, EncodeCommand.class,
-        UapiCommand.class, DemoCommand.class, ScenarioCommand.class, CommandLine.HelpCommand.class})
+        UapiCommand.class, CheckCommand.class, DemoCommand.class, ScenarioCommand.class, ConformanceCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

@@ -3,10 +3,12 @@ package org.smmuref.launcher;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.Stage;
+import com.google.inject.multibindings.OptionalBinder;
 import com.google.inject.util.Modules;
 import org.smmuref.conformance.wiring.ConformanceModule;
 import org.smmuref.iommufd.wiring.IommufdModule;
 import org.smmuref.server.ServerModule;
+import org.smmuref.server.inspector.StructureDecoder;
 import org.smmuref.server.ServerOptions;
 import org.smmuref.smmu.platform.PlatformConfig;
 import org.smmuref.smmu.wiring.SmmuModule;
@@ -28,6 +30,8 @@ public final class Platform {
             Modules.override(new SmmuModule(options.node()))
                 .with(binder -> binder.bind(PlatformConfig.class).toInstance(machine)),
             new ConformanceModule(),
-            new ServerModule(options));
+            new ServerModule(options),
+            binder -> OptionalBinder.newOptionalBinder(binder, StructureDecoder.class).setBinding()
+                .to(SmmuStructureDecoder.class));
     }
 }

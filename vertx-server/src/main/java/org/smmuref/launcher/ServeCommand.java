@@ -12,14 +12,16 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.smmuref.iommufd.core.IommufdCore;
+import org.smmuref.iommufd.uapi.KernelProfile;
 import org.smmuref.server.Addresses;
 import org.smmuref.server.ClusterOptions;
 import org.smmuref.server.ServerOptions;
 import org.smmuref.server.SmmurefServer;
 import org.smmuref.smmu.platform.PlatformConfig;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code smmuref serve}: runs the event-bus server, its TCP bridge and HTTP endpoints until stopped. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -78,6 +80,11 @@ final class ServeCommand implements Callable<Integer> {
         + "(default: smmuref).")
     String clusterName;
 
+    @Option(names = "--kernel", paramLabel = "V",
+        description = "The kernel release every context behaves as unless opened for another (default: the newest, "
+            + "v7.4; see `smmuref uapi diff`).")
+    private String kernel;
+
     @Option(names = "--exit-after-start", hidden = true,
         description = "Start, report, then stop at once (used by tests).")
     boolean exitAfterStart;
@@ -93,7 +100,15 @@ final class ServeCommand implements Callable<Integer> {
         } catch (ConfigFile.ConfigException | IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        SmmurefServer server = Platform.injector(options, file.platform()).getInstance(SmmurefServer.class);
+        KernelProfile profile;
+        try {
+            profile = kernel == null ? KernelProfile.latest() : KernelProfile.parse(kernel);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        com.google.inject.Injector injector = Platform.injector(options, file.platform());
+        injector.getInstance(IommufdCore.class).setDefaultProfile(profile);
+        SmmurefServer server = injector.getInstance(SmmurefServer.class);
         try {
             server.start().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -101,6 +116,8 @@ final class ServeCommand implements Callable<Integer> {
             return 1;
         }
         printBanner(out, server, options, file.platform());
+        out.printf("  kernel: %s (every context unless opened for another)%n", profile);
+        out.flush();
 
         if (exitAfterStart) {
             stopServer(server);
@@ -159,6 +176,9 @@ final class ServeCommand implements Callable<Integer> {
         out.printf("  health: http://%s:%d/health and event-bus address %s%n", server.host(), server.httpPort(),
             Addresses.HEALTH);
         out.printf("  metrics: http://%s:%d/metrics%n", server.host(), server.httpPort());
+        // Never print the token itself: the banner may end up in a shared log.
+        out.printf("  inspector: http://%s:%d/inspector/%s (read-only page)%n", server.host(), server.httpPort(),
+            options.token().isPresent() ? "?token=<the token>" : "");
         if (options.token().isPresent()) {
             out.printf("  access token required (header smmuref-token)%n");
         }

@@ -3,6 +3,8 @@ package org.smmuref.server;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -10,27 +12,34 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import jakarta.inject.Inject;
 import java.util.Objects;
+import org.smmuref.server.inspector.InspectorRoutes;
 
 /**
  * The HTTP side of the server: {@code GET /health} (liveness and build, also on the event bus at
  * {@link Addresses#HEALTH}) and {@code GET /metrics} (the Prometheus text format of this server's registry). When an
  * access token is set, every HTTP request must carry it ({@code smmuref-token: T} or {@code Authorization: Bearer
- * T}); others get 401.
+ * T}); others get 401. The read-only inspector page is under {@code /inspector/} ({@link InspectorRoutes}); a browser cannot
+ * put a header on a page's subresources or on an {@code EventSource}, so there the token may also come as the query
+ * parameter {@code token} (answered with an HttpOnly, SameSite=Strict cookie {@code smmuref-token} for
+ * {@code /inspector}), or as that cookie.
  */
 public final class HttpVerticle extends VerticleBase {
     private final ServerOptions options;
     private final BuildInfo build;
     private final PrometheusMeterRegistry registry;
     private final AccessToken token;
+    private final InspectorRoutes inspector;
     private volatile HttpServer http;
 
     /** Creates the verticle for the given listen options, build and metrics registry. */
     @Inject
-    public HttpVerticle(ServerOptions options, BuildInfo build, PrometheusMeterRegistry registry) {
+    public HttpVerticle(ServerOptions options, BuildInfo build, PrometheusMeterRegistry registry,
+                        InspectorRoutes inspector) {
         this.options = Objects.requireNonNull(options);
         this.build = Objects.requireNonNull(build);
         this.registry = Objects.requireNonNull(registry);
         this.token = AccessToken.of(options.token());
+        this.inspector = Objects.requireNonNull(inspector);
     }
 
     @Override
@@ -41,6 +50,7 @@ public final class HttpVerticle extends VerticleBase {
         router.route().handler(this::authorize);
         router.get("/health").handler(ctx -> ctx.json(status()));
         router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+        inspector.mount(vertx, router);
         return consumer.compose(v -> vertx.createHttpServer()
             .requestHandler(router)
             .listen(options.httpPort(), options.host())
@@ -57,7 +67,22 @@ public final class HttpVerticle extends VerticleBase {
         if (presented == null && auth != null && auth.startsWith("Bearer ")) {
             presented = auth.substring("Bearer ".length());
         }
+        boolean inspector = ctx.request().path().startsWith("/inspector");
+        boolean fromQuery = false;
+        if (presented == null && inspector) {
+            Cookie cookie = ctx.request().getCookie(AccessToken.HEADER);
+            presented = cookie == null ? null : cookie.getValue();
+            if (presented == null) {
+                presented = ctx.request().getParam("token");
+                fromQuery = presented != null;
+            }
+        }
         if (token.admits(presented)) {
+            if (fromQuery) {
+                // The page's own files and its event stream come back with this cookie: they cannot carry a header.
+                ctx.response().addCookie(Cookie.cookie(AccessToken.HEADER, presented).setPath("/inspector")
+                    .setHttpOnly(true).setSameSite(CookieSameSite.STRICT));
+            }
             ctx.next();
         } else {
             ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer")

@@ -1,6 +1,7 @@
 package org.smmuref.server;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.multibindings.OptionalBinder;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.micrometer.core.instrument.Meter;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import org.smmuref.server.api.ApiOptions;
 import org.smmuref.server.api.ApiVerticle;
+import org.smmuref.server.inspector.StructureDecoder;
 
 /**
  * Guice bindings of the front end: its options, build information, the server's own Prometheus registry (Vert.x's
@@ -39,6 +41,9 @@ public final class ServerModule extends AbstractModule {
         bind(SmmurefServer.class).in(Singleton.class);
         bind(ApiVerticle.class).in(Singleton.class);
         bind(PlatformMeters.class).asEagerSingleton();
+        // The composition root binds the decoder (smmu-core is out of this layer's reach); without it the
+        // inspector shows raw STE dwords.
+        OptionalBinder.newOptionalBinder(binder(), StructureDecoder.class);
     }
 
     @Provides

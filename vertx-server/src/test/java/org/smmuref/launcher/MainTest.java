@@ -40,7 +40,7 @@ class MainTest extends CliTestBase {
         assertThat(run("serve", "--http-port", "0", "--bridge-port", "0", "--exit-after-start")).isZero();
         assertThat(out.toString()).contains("platform 'local' (1 SMMU, 8 devices, KVM with 4 CPUs)",
             "bridge: tcp://127.0.0.1:", "health: http://127.0.0.1:", "smmuref.server.health",
-            "metrics: http://127.0.0.1:");
+            "metrics: http://127.0.0.1:", "/inspector/ (read-only page)");
     }
 
     @Test

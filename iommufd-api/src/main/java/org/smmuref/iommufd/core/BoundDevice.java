@@ -10,6 +10,8 @@ final class BoundDevice extends IommufdObject {
     final IommuDevice device;
     /** The HWPT the device is attached to, or null when its DMA is blocked. */
     Hwpt attached;
+    /** The HWPT attached at each PASID (never IOMMU_NO_PASID 0): the kernel's {@code igroup->pasid_attach}. */
+    final java.util.TreeMap<Integer, Hwpt> pasids = new java.util.TreeMap<>();
     /** The device's vDEVICE, on whichever vIOMMU, or null. */
     Vdevice vdevice;
 

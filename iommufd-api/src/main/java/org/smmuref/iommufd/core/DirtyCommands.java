@@ -68,7 +68,7 @@ final class DirtyCommands {
         if (!domain.supportsDirtyTracking()) {
             throw new IommufdException(Errno.EOPNOTSUPP, hwpt + " was not allocated with DIRTY_TRACKING");
         }
-        new Walk(c.memory, hwpt.ioas.iopt, domain, cmd).run();
+        new Walk(c.memory(), hwpt.ioas.iopt, domain, cmd).run();
         return cmd;
     }
 

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.spi.IovaRange;
 import org.smmuref.iommufd.spi.PagingDomain;
+import org.smmuref.iommufd.spi.UserFile;
 import org.smmuref.iommufd.spi.UserMemory;
 import org.smmuref.iommufd.uapi.Errno;
 
@@ -38,15 +39,36 @@ final class IoPageTable {
         final long length;
         /** Mapped with write permission (the kernel's {@code pages->writable}): only then may a copy write. */
         final boolean writable;
+        /** The file the pages come from (IOAS_MAP_FILE; {@code base} is then a file offset), else null. */
+        final UserFile file;
+        /** The process whose address space user pages come from (the kernel's {@code source_mm}). */
+        final UserMemory source;
+        /** The process the pinned pages are charged to; IOAS_CHANGE_PROCESS moves it (change_mm). */
+        UserMemory account;
         /** The areas that refer to this range (the kref). */
         int areas;
         /** page index -> [backing page address, number of filled areas spanning it]. */
         final TreeMap<Long, long[]> pinned = new TreeMap<>();
 
-        Pages(long base, long length, boolean writable) {
+        Pages(long base, long length, boolean writable, UserFile file, UserMemory source) {
             this.base = base;
             this.length = length;
             this.writable = writable;
+            this.file = file;
+            this.source = Objects.requireNonNull(source);
+            this.account = source;
+        }
+
+        long[] pinRange(long start, long bytes) {
+            return file != null ? file.pin(start, bytes) : source.pin(start, bytes);
+        }
+
+        void unpinPages(long[] pages) {
+            if (file != null) {
+                file.unpin(pages);
+            } else {
+                source.unpin(pages);
+            }
         }
 
         /** How many of its pages are pinned now. */
@@ -110,7 +132,7 @@ final class IoPageTable {
      * IOAS_MAP after the command-level checks (iopt_map_user_pages): takes a reference on {@code [userVa, +length)}
      * and maps it; pins only if a domain is attached. Returns the IOVA.
      */
-    long map(long userVa, long length, long iova, boolean fixed, int prot) {
+    long map(UserMemory source, long userVa, long length, long iova, boolean fixed, int prot) {
         // iopt_alloc_user_pages: the end of the user range must not wrap, then iopt_alloc_pages' size limits
         if (Long.compareUnsigned(userVa + length, userVa) < 0) {
             throw new IommufdException(Errno.EOVERFLOW, "user_va + length wraps");
@@ -120,7 +142,26 @@ final class IoPageTable {
                 + " is 0 or too large to describe in pages");
         }
         long startByte = userVa & (pageSize - 1);
-        Pages pages = new Pages(userVa - startByte, length, (prot & PagingDomain.PROT_WRITE) != 0);
+        Pages pages = new Pages(userVa - startByte, length, (prot & PagingDomain.PROT_WRITE) != 0, null, source);
+        return mapPieces(List.of(new Piece(pages, startByte, length)), length, iova, fixed, prot);
+    }
+
+    /**
+     * IOAS_MAP_FILE after the command-level checks (iopt_map_file_pages / iopt_alloc_file_pages): takes a reference on
+     * {@code [start, +length)} of the file and maps it; EOVERFLOW if {@code start + length - 1} wraps, EINVAL for a
+     * length of 0 or too large to describe in pages. The file's size is not checked here: pinning (when a domain
+     * needs the pages) meets it. The allocated IOVA's alignment follows the file offset.
+     */
+    long mapFile(UserMemory caller, UserFile file, long start, long length, long iova, boolean fixed, int prot) {
+        if (length != 0 && Long.compareUnsigned(start + length - 1, start) < 0) {
+            throw new IommufdException(Errno.EOVERFLOW, "start + length wraps");
+        }
+        if (length == 0 || Long.compareUnsigned(length, -1L - pageSize) > 0) {
+            throw new IommufdException(Errno.EINVAL, "length 0x" + Long.toHexString(length)
+                + " is 0 or too large to describe in pages");
+        }
+        long startByte = start & (pageSize - 1);
+        Pages pages = new Pages(start - startByte, length, (prot & PagingDomain.PROT_WRITE) != 0, file, caller);
         return mapPieces(List.of(new Piece(pages, startByte, length)), length, iova, fixed, prot);
     }
 
@@ -275,20 +316,26 @@ final class IoPageTable {
                     throw new IommufdException(Errno.EFAULT, "0x" + Long.toHexString(count) + " pages from user "
                         + "address 0x" + Long.toHexString(pages.base + (gap[0] << pageShift)) + " cannot all be mapped");
                 }
-                pinnedGaps.add(memory.pin(pages.base + (gap[0] << pageShift), count << pageShift));
+                pinnedGaps.add(pages.pinRange(pages.base + (gap[0] << pageShift), count << pageShift));
             }
         } catch (RuntimeException e) {
-            pinnedGaps.forEach(memory::unpin);
+            pinnedGaps.forEach(pages::unpinPages);
             throw e;
         }
+        long fresh = 0;
         for (int g = 0; g < gaps.size(); g++) {
             long[] addresses = pinnedGaps.get(g);
+            fresh += addresses.length;
             for (int i = 0; i < addresses.length; i++) {
                 pages.pinned.put(gaps.get(g)[0] + i, new long[] {addresses[i], 0});
             }
         }
         for (long[] page : pages.pinned.subMap(first, true, last, true).values()) {
             page[1]++;
+        }
+        if (fresh > 0) {
+            // iopt_pages_update_pinned: newly pinned pages are charged to the pages' process
+            pages.account.accountPinned(fresh);
         }
     }
 
@@ -307,7 +354,8 @@ final class IoPageTable {
             addresses[i] = pages.pinned.remove(released.get(i))[0];
         }
         if (addresses.length > 0) {
-            memory.unpin(addresses);
+            pages.unpinPages(addresses);
+            pages.account.accountPinned(-addresses.length);
         }
     }
 
@@ -368,6 +416,38 @@ final class IoPageTable {
             throw new IommufdException(Errno.ENOENT, "nothing is mapped in " + new IovaRange(iova, last));
         }
         return removeAreas(victims);
+    }
+
+    /**
+     * The kernel's iopt_cut_iova: splits the area holding each IOVA so that one piece ends there (iopt_area_split;
+     * nothing to do where no area holds it or the area already ends there). EINVAL if the new piece's start, or its
+     * offset in the user pages, is not aligned to the IOAS's IOVA alignment. Used by VFIO type1 unmap with large pages
+     * disabled, where the alignment is at least a page, so the two pieces span different user pages and the pins
+     * (one reference per filled area spanning a page) and the domains' page-by-page mappings stay as they are.
+     */
+    void cutAt(long... lastIovas) {
+        for (long at : lastIovas) {
+            Map.Entry<Long, Area> e = areas.floorEntry(at);
+            if (e == null || Long.compareUnsigned(e.getValue().last(), at) < 0) {
+                continue;
+            }
+            Area area = e.getValue();
+            if (area.last() == at) {
+                continue;
+            }
+            long newStart = at + 1;
+            long headLength = newStart - area.iova();
+            long newStartByte = area.startByte() + headLength;
+            if (((newStart | (newStartByte & (pageSize - 1))) & (iovaAlignment - 1)) != 0) {
+                throw new IommufdException(Errno.EINVAL, "cannot cut the area " + area.range() + " at 0x"
+                    + Long.toHexString(newStart) + ": not aligned to 0x" + Long.toHexString(iovaAlignment));
+            }
+            Area head = new Area(area.iova(), headLength, area.prot(), area.pages(), area.startByte());
+            Area tail = new Area(newStart, area.length() - headLength, area.prot(), area.pages(), newStartByte);
+            areas.put(head.iova(), head);
+            areas.put(tail.iova(), tail);
+            area.pages().areas++;
+        }
     }
 
     /** Unmaps everything; returns the bytes unmapped (0 when empty). */

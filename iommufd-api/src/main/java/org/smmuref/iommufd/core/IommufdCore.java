@@ -1,5 +1,6 @@
 package org.smmuref.iommufd.core;
 
+import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_HWPT_ALLOC_PASID;
 import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_OPTION_HUGE_PAGES;
 import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_OPTION_OP_GET;
 import static org.smmuref.iommufd.uapi.IommufdConstants.IOMMU_OPTION_OP_SET;
@@ -25,6 +26,7 @@ import org.smmuref.iommufd.spi.PageFault;
 import org.smmuref.iommufd.spi.IommufdPlatform;
 import org.smmuref.iommufd.spi.KvmReference;
 import org.smmuref.iommufd.spi.ProcessCapability;
+import org.smmuref.iommufd.spi.UserFile;
 import org.smmuref.iommufd.spi.UserMemory;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.ExtensibleStructs;
@@ -40,14 +42,18 @@ import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
 import org.smmuref.iommufd.uapi.IommuHwptSetDirtyTracking;
 import org.smmuref.iommufd.uapi.IommuIoasAlloc;
 import org.smmuref.iommufd.uapi.IommuIoasAllowIovas;
+import org.smmuref.iommufd.uapi.IommuIoasChangeProcess;
 import org.smmuref.iommufd.uapi.IommuIoasCopy;
 import org.smmuref.iommufd.uapi.IommuIoasIovaRanges;
 import org.smmuref.iommufd.uapi.IommuIoasMap;
+import org.smmuref.iommufd.uapi.IommuIoasMapFile;
 import org.smmuref.iommufd.uapi.IommuIoasUnmap;
 import org.smmuref.iommufd.uapi.IommuOption;
 import org.smmuref.iommufd.uapi.IommuVdeviceAlloc;
 import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
+import org.smmuref.iommufd.uapi.IommuVfioIoas;
 import org.smmuref.iommufd.uapi.IommuViommuAlloc;
+import org.smmuref.iommufd.uapi.KernelProfile;
 import org.smmuref.iommufd.uapi.UapiException;
 import org.smmuref.iommufd.uapi.UserBuffer;
 
@@ -79,6 +85,7 @@ public final class IommufdCore implements Iommufd, IopfReporter {
     private final TreeMap<Integer, Object> fds = new TreeMap<>();
     /** Who holds each (instance, StreamID): a device is bound in at most one context. */
     private final Map<Long, Binding> bindings = new HashMap<>();
+    private volatile KernelProfile defaultProfile = KernelProfile.latest();
 
     /** A core serving the platform's IOMMUs, with contexts opened on the platform's process memory. */
     @Inject
@@ -105,12 +112,40 @@ public final class IommufdCore implements Iommufd, IopfReporter {
 
     /** Opens a context for {@code abi} whose user pointers resolve in {@code memory}. */
     public int open(UserMemory memory, IommufdAbi abi) {
+        return open(memory, abi, defaultProfile);
+    }
+
+    @Override
+    public int open(IommufdAbi abi, KernelProfile profile) {
+        return open(platform.processMemory(), abi, profile);
+    }
+
+    /** Opens a context for {@code abi} that behaves as kernel {@code profile}, on {@code memory}. */
+    public int open(UserMemory memory, IommufdAbi abi, KernelProfile profile) {
         Objects.requireNonNull(memory);
         Objects.requireNonNull(abi);
+        Objects.requireNonNull(profile);
         synchronized (lock) {
             int fd = lowestFreeFd();
-            fds.put(fd, new Context(fd, memory, abi));
+            fds.put(fd, new Context(fd, memory, abi, profile));
             return fd;
+        }
+    }
+
+    /** The kernel release contexts opened without one behave as (the server's {@code --kernel}). */
+    public KernelProfile defaultProfile() {
+        return defaultProfile;
+    }
+
+    /** Sets the release that contexts opened from now on without one behave as. */
+    public void setDefaultProfile(KernelProfile profile) {
+        this.defaultProfile = Objects.requireNonNull(profile);
+    }
+
+    /** The kernel release context {@code ctx} behaves as; EBADF if it is not open. */
+    public KernelProfile profile(int ctx) {
+        synchronized (lock) {
+            return context(ctx).profile;
         }
     }
 
@@ -321,6 +356,9 @@ public final class IommufdCore implements Iommufd, IopfReporter {
     }
 
     private void unbind(Context c, BoundDevice dev) {
+        for (int pasid : List.copyOf(dev.pasids.keySet())) {
+            detachPasid(c, dev, pasid);
+        }
         if (dev.attached != null) {
             detach(c, dev);
         }
@@ -367,6 +405,121 @@ public final class IommufdCore implements Iommufd, IopfReporter {
                 detach(c, dev);
             }
         }
+    }
+
+    @Override
+    public int attachDevicePasid(int ctx, int devId, int pasid, int ptId) {
+        synchronized (lock) {
+            Context c = context(ctx);
+            BoundDevice dev = NestingCommands.device(c, devId);
+            checkPasid(dev, pasid);
+            return changePasidPt(c, dev, pasid, ptId);
+        }
+    }
+
+    @Override
+    public int replaceDevicePasid(int ctx, int devId, int pasid, int ptId) {
+        synchronized (lock) {
+            Context c = context(ctx);
+            BoundDevice dev = NestingCommands.device(c, devId);
+            checkPasid(dev, pasid);
+            if (!dev.pasids.containsKey(pasid)) {
+                // iommufd_device_replace: iommufd_device_is_attached() is false for this PASID.
+                throw new IommufdException(Errno.EINVAL, "device " + devId + " has nothing attached at PASID " + pasid);
+            }
+            return changePasidPt(c, dev, pasid, ptId);
+        }
+    }
+
+    @Override
+    public void detachDevicePasid(int ctx, int devId, int pasid) {
+        synchronized (lock) {
+            Context c = context(ctx);
+            BoundDevice dev = NestingCommands.device(c, devId);
+            checkPasid(dev, pasid);
+            if (dev.pasids.containsKey(pasid)) {
+                detachPasid(c, dev, pasid);
+            }
+        }
+    }
+
+    /** iommu_attach_device_pasid: IOMMU_NO_PASID (0) and a PASID beyond the device's {@code max_pasids} are EINVAL. */
+    private static void checkPasid(BoundDevice dev, int pasid) {
+        int max = dev.device.capabilities().maxPasids();
+        if (pasid == 0 || Integer.compareUnsigned(pasid, max) >= 0) {
+            throw new IommufdException(Errno.EINVAL, "PASID " + Integer.toUnsignedString(pasid)
+                + " is not usable on a device with " + max + " PASIDs (0 is the RID)");
+        }
+    }
+
+    private int changePasidPt(Context c, BoundDevice dev, int pasid, int ptId) {
+        IommufdObject pt = c.objects.getAny(ptId, Errno.ENOENT);
+        switch (pt.type) {
+            case HWPT_PAGING, HWPT_NESTED -> {
+                attachPasidHwpt(c, dev, pasid, (Hwpt) pt);
+                return pt.id;
+            }
+            case IOAS -> {
+                Ioas ioas = (Ioas) pt;
+                for (HwptPaging hwpt : List.copyOf(ioas.hwpts)) {
+                    if (!hwpt.autoDomain) {
+                        continue;
+                    }
+                    try {
+                        attachPasidHwpt(c, dev, pasid, hwpt);
+                        return hwpt.id;
+                    } catch (IommufdException e) {
+                        if (e.errno() != Errno.EINVAL) {
+                            throw e;
+                        }
+                    }
+                }
+                // iommufd_device_auto_get_domain: a domain made for a PASID is allocated PASID-capable.
+                HwptPaging hwpt = NestingCommands.allocPaging(c, ioas, dev, IOMMU_HWPT_ALLOC_PASID, null, true);
+                try {
+                    attachPasidHwpt(c, dev, pasid, hwpt);
+                } catch (RuntimeException e) {
+                    c.objects.abort(hwpt);
+                    throw e;
+                }
+                c.objects.finalizeObject(hwpt);
+                return hwpt.id;
+            }
+            default -> throw new IommufdException(Errno.EINVAL, pt + " is not an IOAS or a HWPT");
+        }
+    }
+
+    /**
+     * iommufd_hwpt_pasid_compat, PASID side: the HWPT and the RID's HWPT (if any) must both be PASID-compatible.
+     * On a failure the PASID keeps its old page table.
+     */
+    private void attachPasidHwpt(Context c, BoundDevice dev, int pasid, Hwpt hwpt) {
+        Hwpt old = dev.pasids.get(pasid);
+        if (old == hwpt) {
+            return;
+        }
+        if (hwpt.domain().owner() != dev.device.instance()) {
+            throw new IommufdException(Errno.EINVAL, hwpt + " belongs to another IOMMU instance");
+        }
+        if (!hwpt.pasidCompat) {
+            throw new IommufdException(Errno.EINVAL, hwpt + " was not allocated with IOMMU_HWPT_ALLOC_PASID");
+        }
+        if (dev.attached != null && !dev.attached.pasidCompat) {
+            throw new IommufdException(Errno.EINVAL, "the device's RID is attached to " + dev.attached
+                + ", which is not PASID-compatible");
+        }
+        dev.device.attachPasid(pasid, hwpt.domain());
+        hwpt.addUser();
+        dev.pasids.put(pasid, hwpt);
+        if (old != null) {
+            putHwpt(c, old);
+        }
+    }
+
+    private void detachPasid(Context c, BoundDevice dev, int pasid) {
+        Hwpt old = dev.pasids.remove(pasid);
+        dev.device.blockPasid(pasid);
+        putHwpt(c, old);
     }
 
     private int changePt(Context c, BoundDevice dev, int ptId) {
@@ -420,6 +573,11 @@ public final class IommufdCore implements Iommufd, IopfReporter {
         }
         if (hwpt.domain().owner() != dev.device.instance()) {
             throw new IommufdException(Errno.EINVAL, hwpt + " belongs to another IOMMU instance");
+        }
+        if (!hwpt.pasidCompat && !dev.pasids.isEmpty()) {
+            // iommufd_hwpt_pasid_compat, RID side: PASIDs are attached, so the RID's domain must be compatible.
+            throw new IommufdException(Errno.EINVAL, hwpt + " is not PASID-compatible and device has PASIDs "
+                + dev.pasids.keySet() + " attached");
         }
         Ioas newIoas = hwpt instanceof HwptPaging p ? p.ioas : null;
         Ioas oldIoas = old instanceof HwptPaging p ? p.ioas : null;
@@ -491,7 +649,7 @@ public final class IommufdCore implements Iommufd, IopfReporter {
         Objects.requireNonNull(arg, "arg");
         synchronized (lock) {
             Context c = context(ctx);
-            IoctlCall call = decode(() -> ExtensibleStructs.decodeIoctl(request, arg));
+            IoctlCall call = decode(() -> ExtensibleStructs.decodeIoctl(request, arg, c.profile));
             try {
                 IoctlStruct answer = execute(c, call);
                 writeBack(arg, call, answer);
@@ -527,8 +685,10 @@ public final class IommufdCore implements Iommufd, IopfReporter {
      */
     private <T extends IoctlStruct> T typed(int ctx, T cmd, Class<T> type) {
         Objects.requireNonNull(cmd, "cmd");
-        IoctlCall call = decode(() -> ExtensibleStructs.normalize(cmd));
         synchronized (lock) {
+            // The context's release decides the table and sizes; an fd that is no context decodes as the default.
+            KernelProfile profile = fds.get(ctx) instanceof Context open ? open.profile : defaultProfile;
+            IoctlCall call = decode(() -> ExtensibleStructs.normalize(cmd, profile));
             Context c = context(ctx);
             try {
                 return afterCall(cmd, call, execute(c, call), type);
@@ -579,11 +739,12 @@ public final class IommufdCore implements Iommufd, IopfReporter {
                 case VIOMMU_ALLOC -> NestingCommands.viommuAlloc(c, (IommuViommuAlloc) a, lock);
                 case VDEVICE_ALLOC -> NestingCommands.vdeviceAlloc(c, (IommuVdeviceAlloc) a);
                 case VEVENTQ_ALLOC -> veventqAlloc(c, (IommuVeventqAlloc) a);
+                case VFIO_IOAS -> VfioCompat.vfioIoas(c, (IommuVfioIoas) a);
+                case IOAS_MAP_FILE -> mapFile(c, (IommuIoasMapFile) a);
+                case IOAS_CHANGE_PROCESS -> IoasCommands.changeProcess(c, (IommuIoasChangeProcess) a);
                 case HWPT_SET_DIRTY_TRACKING -> DirtyCommands.setDirtyTracking(c, (IommuHwptSetDirtyTracking) a);
                 case HWPT_GET_DIRTY_BITMAP -> DirtyCommands.getDirtyBitmap(c, (IommuHwptGetDirtyBitmap) a);
                 case HW_QUEUE_ALLOC -> HwQueueCommands.alloc(c, (IommuHwQueueAlloc) a);
-                case VFIO_IOAS, IOAS_MAP_FILE, IOAS_CHANGE_PROCESS -> throw new IommufdException(Errno.EOPNOTSUPP, call.command().ioctlName()
-                    + " is not implemented by smmuref");
             };
         } catch (IommufdException e) {
             throw e;
@@ -618,8 +779,54 @@ public final class IommufdCore implements Iommufd, IopfReporter {
     }
 
     @Override
+    public IommuVfioIoas vfioIoas(int ctx, IommuVfioIoas cmd) {
+        return typed(ctx, cmd, IommuVfioIoas.class);
+    }
+
+    @Override
+    public long vfioIoctl(int ctx, int request, long arg) {
+        synchronized (lock) {
+            Context c = context(ctx);
+            try {
+                return VfioCompat.ioctl(c, request, arg);
+            } catch (UapiException e) {
+                throw IommufdException.of(e);
+            }
+        }
+    }
+
+    @Override
     public IommuIoasMap ioasMap(int ctx, IommuIoasMap cmd) {
         return typed(ctx, cmd, IommuIoasMap.class);
+    }
+
+    @Override
+    public IommuIoasMapFile ioasMapFile(int ctx, IommuIoasMapFile cmd) {
+        return typed(ctx, cmd, IommuIoasMapFile.class);
+    }
+
+    @Override
+    public IommuIoasChangeProcess ioasChangeProcess(int ctx, IommuIoasChangeProcess cmd) {
+        return typed(ctx, cmd, IommuIoasChangeProcess.class);
+    }
+
+    /**
+     * Runs {@code call} (calls on this core) as made by {@code process}, another process holding the context's fd (a
+     * forked child, say): during it, the context's user pointers resolve in that process's memory, new mappings take
+     * its pages, and IOAS_CHANGE_PROCESS charges it. Without this, calls are the opener's.
+     */
+    public <T> T callAs(UserMemory process, int ctx, java.util.function.Supplier<T> call) {
+        Objects.requireNonNull(process);
+        synchronized (lock) {
+            Context c = context(ctx);
+            UserMemory before = c.caller;
+            c.caller = process;
+            try {
+                return call.get();
+            } finally {
+                c.caller = before;
+            }
+        }
     }
 
     @Override
@@ -684,6 +891,13 @@ public final class IommufdCore implements Iommufd, IopfReporter {
 
     // ------------------------------------------------------------------ generic handlers
 
+    /** IOAS_MAP_FILE: {@code fget} looks in the process's memfds, then in this core's fds (files of another kind). */
+    private IommuIoasMapFile mapFile(Context c, IommuIoasMapFile cmd) {
+        UserFile file = c.memory().file(cmd.fd()).orElseGet(() -> fds.containsKey(cmd.fd())
+            ? IoasCommands.unpinnableFile(cmd.fd()) : null);
+        return IoasCommands.mapFile(c, cmd, file);
+    }
+
     private static IommuDestroy destroy(Context c, IommuDestroy cmd) {
         c.objects.destroyUser(cmd.id());
         return cmd;
@@ -723,7 +937,7 @@ public final class IommufdCore implements Iommufd, IopfReporter {
             return c.accountPerMm ? 1 : 0;
         }
         if (cmd.op() == IOMMU_OPTION_OP_SET) {
-            if (!c.memory.capable(ProcessCapability.CAP_SYS_RESOURCE)) {
+            if (!c.memory().capable(ProcessCapability.CAP_SYS_RESOURCE)) {
                 throw new IommufdException(Errno.EPERM, "setting RLIMIT_MODE needs CAP_SYS_RESOURCE");
             }
             if (!c.objects.isEmpty()) {

@@ -62,7 +62,7 @@ final class NestingCommands {
         BoundDevice dev = device(c, cmd.devId());
         IommufdObject pt = c.objects.getAny(cmd.ptId(), Errno.EINVAL);
         UserData data = none ? null
-            : new UserData(c.memory, cmd.dataType(), Integer.toUnsignedLong(cmd.dataLen()), cmd.dataUptr());
+            : new UserData(c.memory(), cmd.dataType(), Integer.toUnsignedLong(cmd.dataLen()), cmd.dataUptr());
         Hwpt hwpt = switch (pt.type) {
             case IOAS -> allocPaging(c, (Ioas) pt, dev, cmd.flags(), data, false);
             case HWPT_PAGING -> allocNestedOnParent(c, (HwptPaging) pt, dev, cmd.flags(), data);
@@ -100,6 +100,7 @@ final class NestingCommands {
             throw new IommufdException(Errno.EOPNOTSUPP, "a nesting parent cannot take a fault queue");
         }
         HwptPaging hwpt = new HwptPaging(ioas, auto, (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) != 0);
+        hwpt.pasidCompat = (flags & IOMMU_HWPT_ALLOC_PASID) != 0;
         c.objects.reserve(hwpt);
         try {
             IommuInstance instance = dev.device.instance();
@@ -138,6 +139,7 @@ final class NestingCommands {
             throw new IommufdException(Errno.EINVAL, parent + " is not a nesting parent of this driver");
         }
         HwptNested hwpt = new HwptNested(parent, null);
+        hwpt.pasidCompat = (flags & IOMMU_HWPT_ALLOC_PASID) != 0;
         c.objects.reserve(hwpt);
         try {
             int driverFlags = flags & ~IOMMU_HWPT_FAULT_ID_VALID;
@@ -169,6 +171,7 @@ final class NestingCommands {
             throw new IommufdException(Errno.EOPNOTSUPP, "the vIOMMU driver has no alloc_domain_nested");
         }
         HwptNested hwpt = new HwptNested(viommu.parent, viommu);
+        hwpt.pasidCompat = (flags & IOMMU_HWPT_ALLOC_PASID) != 0;
         c.objects.reserve(hwpt);
         try {
             NestedDomain domain = viommu.driver.allocDomainNested(dev.device, flags & ~IOMMU_HWPT_FAULT_ID_VALID, data);
@@ -190,8 +193,8 @@ final class NestingCommands {
     // ------------------------------------------------------------------ GET_HW_INFO
 
     static IommuHwInfo getHwInfo(Context c, IommuHwInfo cmd) {
-        if ((cmd.flags() & ~IOMMU_HW_INFO_FLAG_INPUT_TYPE) != 0) {
-            throw new IommufdException(Errno.EOPNOTSUPP, "unknown GET_HW_INFO flags");
+        if ((cmd.flags() & ~(IOMMU_HW_INFO_FLAG_INPUT_TYPE & c.profile.hwInfoFlags())) != 0) {
+            throw new IommufdException(Errno.EOPNOTSUPP, "unknown GET_HW_INFO flags for kernel " + c.profile.name());
         }
         if (cmd.reserved().stream().anyMatch(b -> b != 0)) {
             throw new IommufdException(Errno.EOPNOTSUPP, "GET_HW_INFO __reserved must be 0, is " + cmd.reserved());
@@ -203,10 +206,10 @@ final class NestingCommands {
         int outType = info.map(HwInfo::type).orElse(IOMMU_HW_INFO_TYPE_NONE);
         long userLen = Integer.toUnsignedLong(cmd.dataLen());
         int copy = (int) Math.min(userLen, data.length);
-        c.memory.write(cmd.dataUptr(), data, 0, copy);
+        c.memory().write(cmd.dataUptr(), data, 0, copy);
         byte[] zeros = new byte[ZERO_CHUNK];
         for (long at = copy; at < userLen; at += ZERO_CHUNK) {
-            c.memory.write(cmd.dataUptr() + at, zeros, 0, (int) Math.min(ZERO_CHUNK, userLen - at));
+            c.memory().write(cmd.dataUptr() + at, zeros, 0, (int) Math.min(ZERO_CHUNK, userLen - at));
         }
         DeviceCapabilities caps = dev.device.capabilities();
         long capabilities = caps.dirtyTracking() ? IOMMU_HW_CAP_DIRTY_TRACKING : 0;
@@ -215,6 +218,11 @@ final class NestingCommands {
             maxPasidLog2 = 31 - Integer.numberOfLeadingZeros(caps.maxPasids());
             capabilities |= (caps.pasidExec() ? IOMMU_HW_CAP_PCI_PASID_EXEC : 0) | (caps.pasidPriv() ? IOMMU_HW_CAP_PCI_PASID_PRIV
                 : 0);
+        }
+        // A release reports only the capability bits it knows (KernelProfile.hwCapabilities).
+        capabilities &= c.profile.hwCapabilities();
+        if (!c.profile.pasidInHwInfo()) {
+            maxPasidLog2 = 0;
         }
         return cmd.withDataLen(data.length).withOutDataType(outType).withOutMaxPasidLog2(maxPasidLog2)
             .withOutCapabilities(capabilities);
@@ -227,8 +235,8 @@ final class NestingCommands {
      * failures before the driver ran (the kernel writes it back either way).
      */
     static IommuHwptInvalidate hwptInvalidate(Context c, IommuHwptInvalidate cmd) {
-        UserDataArray entries = new UserDataArray(c.memory, cmd.dataType(), cmd.dataUptr(), cmd.entryLen(),
-            cmd.entryNum());
+        UserDataArray entries = new UserDataArray(c.memory(), cmd.dataType(), cmd.dataUptr(), cmd.entryLen(),
+            cmd.entryNum(), c.profile);
         int done = 0;
         try {
             if (cmd.reserved() != 0) {
@@ -281,11 +289,11 @@ final class NestingCommands {
         if (!parent.nestParent) {
             throw new IommufdException(Errno.EINVAL, parent + " was not allocated with NEST_PARENT");
         }
-        Viommu viommu = new Viommu(cmd.type(), parent, instance, c.kvm, lock);
+        Viommu viommu = new Viommu(cmd.type(), parent, instance, c.kvm, lock, c.profile);
         c.objects.reserve(viommu);
         try {
             UserData data = cmd.dataLen() == 0 ? null
-                : new UserData(c.memory, cmd.type(), Integer.toUnsignedLong(cmd.dataLen()), cmd.dataUptr());
+                : new UserData(c.memory(), cmd.type(), Integer.toUnsignedLong(cmd.dataLen()), cmd.dataUptr());
             ViommuDriver driver = instance.initViommu(viommu, parent.domain, dev.device, data);
             if (driver == null) {
                 throw new IllegalStateException("driver " + instance.driverName() + " returned no vIOMMU");

@@ -75,6 +75,12 @@ final class ObjectTable {
         return javaType.cast(object);
     }
 
+    /** Whether {@code object} itself (not a later object that reused its id) is live in this table. */
+    boolean isLive(IommufdObject object) {
+        Slot slot = slots.get(object.id);
+        return slot != null && slot.object == object && slot.state == State.LIVE;
+    }
+
     /** The live object with {@code id} of any type, else {@code notFound}. */
     IommufdObject getAny(int id, Errno notFound) {
         Slot slot = slots.get(id);

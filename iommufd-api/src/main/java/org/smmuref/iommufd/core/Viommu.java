@@ -11,6 +11,7 @@ import org.smmuref.iommufd.spi.KvmReference;
 import org.smmuref.iommufd.spi.ViommuDriver;
 import org.smmuref.iommufd.spi.ViommuHost;
 import org.smmuref.iommufd.uapi.Errno;
+import org.smmuref.iommufd.uapi.KernelProfile;
 
 /**
  * A vIOMMU: a VM's slice of one physical IOMMU on a nest-parent HWPT (which it holds a user on). It is also the
@@ -22,14 +23,17 @@ final class Viommu extends IommufdObject implements ViommuHost {
     final IommuInstance instance;
     final Optional<KvmReference> kvm;
     private final Object lock;
+    private final KernelProfile profile;
     ViommuDriver driver;
     /** vDEVICEs by virt_id. */
     final Map<Long, Vdevice> vdevs = new HashMap<>();
     /** vEVENTQs by type: at most one of each. */
     final Map<Integer, Veventq> veventqs = new HashMap<>();
 
-    Viommu(int viommuType, HwptPaging parent, IommuInstance instance, Optional<KvmReference> kvm, Object lock) {
+    Viommu(int viommuType, HwptPaging parent, IommuInstance instance, Optional<KvmReference> kvm, Object lock,
+           KernelProfile profile) {
         super(ObjectType.VIOMMU);
+        this.profile = profile;
         this.viommuType = viommuType;
         this.parent = parent;
         this.instance = instance;
@@ -45,6 +49,11 @@ final class Viommu extends IommufdObject implements ViommuHost {
             driver = null;
         }
         parent.dropUser();
+    }
+
+    @Override
+    public KernelProfile profile() {
+        return profile;
     }
 
     @Override

@@ -73,7 +73,11 @@ public interface ModelPlatform {
      */
     Stage1Table createStage1Table(int ctx, int granuleShift, int inputBits, long poolIpa, long poolSize);
 
-    /** Maps {@code [iova, iova + size)} to IPA {@code ipa} with {@code prot} letters ({@code r w x u g}). */
+    /**
+     * Maps {@code [iova, iova + size)} to IPA {@code ipa} with {@code prot} letters: {@code r} read, {@code w} write,
+     * {@code x} execute, {@code u} unprivileged, {@code n} not global (nG = 1; without it the mapping is global, so
+     * TLBI by ASID leaves it, as the architecture says), {@code -} nothing.
+     */
     void mapStage1(int ctx, int table, long iova, long ipa, long size, String prot);
 
     /** Unmaps {@code [iova, iova + size)}; returns the bytes unmapped. The guest must then invalidate. */

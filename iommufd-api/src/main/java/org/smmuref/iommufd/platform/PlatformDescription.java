@@ -3,6 +3,7 @@ package org.smmuref.iommufd.platform;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.smmuref.iommufd.uapi.KernelProfile;
 
 /**
  * What a machine is made of, as {@link ModelPlatform#describe()} reports it.
@@ -13,11 +14,19 @@ import java.util.Objects;
  * @param cpus the physical CPUs of the KVM host (0 without KVM)
  * @param kvmVmidBits the KVM host's VMID width (0 without KVM)
  * @param vmidPolicy the configured VMID policy choice
+ * @param kernel the kernel release contexts behave as unless opened for another ({@code KernelProfile} name)
  */
 public record PlatformDescription(String name, List<RamRange> ram, List<Iommu> iommus, int cpus, int kvmVmidBits,
-                                  String vmidPolicy) {
+                                  String vmidPolicy, String kernel) {
+    /** A description of a machine serving the newest kernel profile. */
+    public PlatformDescription(String name, List<RamRange> ram, List<Iommu> iommus, int cpus, int kvmVmidBits,
+                               String vmidPolicy) {
+        this(name, ram, iommus, cpus, kvmVmidBits, vmidPolicy, KernelProfile.latest().name());
+    }
+
     /** Copies the lists. */
     public PlatformDescription {
+        Objects.requireNonNull(kernel);
         Objects.requireNonNull(name);
         ram = List.copyOf(ram);
         iommus = List.copyOf(iommus);

@@ -47,4 +47,20 @@ public interface IommuDevice {
     default void pageResponse(int pasid, int grpid, int code) {
         throw new UnsupportedOperationException("page_response: " + getClass().getSimpleName() + " reports no faults");
     }
+
+    /**
+     * Makes {@code domain} the translation of the device's DMA tagged with {@code pasid} (a SubstreamID, never 0),
+     * replacing what that PASID had ({@code set_dev_pasid}). On failure the previous state must stay. A driver
+     * without PASID support keeps this default: EOPNOTSUPP, as {@code iommu_attach_device_pasid} answers when the
+     * domain has no {@code set_dev_pasid}.
+     */
+    default void attachPasid(int pasid, IommuDomain domain) {
+        throw new org.smmuref.iommufd.IommufdException(org.smmuref.iommufd.uapi.Errno.EOPNOTSUPP,
+            getClass().getSimpleName() + " cannot attach a domain at a PASID");
+    }
+
+    /** Blocks the device's DMA tagged with {@code pasid}; only called for a PASID {@link #attachPasid} set. */
+    default void blockPasid(int pasid) {
+        throw new UnsupportedOperationException("blockPasid: " + getClass().getSimpleName() + " attaches no PASIDs");
+    }
 }

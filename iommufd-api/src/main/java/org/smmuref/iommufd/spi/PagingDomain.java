@@ -23,6 +23,14 @@ public interface PagingDomain extends IommuDomain {
      */
     void map(long iova, long pageAddress, long length, int prot);
 
+    /**
+     * Whether DMA through this domain is always cache coherent (the kernel's {@code enforce_cache_coherency} having
+     * succeeded); VFIO_CHECK_EXTENSION(VFIO_DMA_CC_IOMMU) asks it. By default a domain does not promise it.
+     */
+    default boolean enforcesCacheCoherency() {
+        return false;
+    }
+
     /** Unmaps {@code [iova, iova + length)}, which the core mapped earlier with one or more {@link #map} calls. */
     void unmap(long iova, long length);
 

@@ -4,6 +4,7 @@ import java.util.Objects;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.ExtensibleStructs;
+import org.smmuref.iommufd.uapi.KernelProfile;
 import org.smmuref.iommufd.uapi.UapiException;
 
 /**
@@ -18,15 +19,27 @@ public final class UserDataArray {
     private final int entryLen;
     private final int requestedEntries;
     private int entryNum;
+    private final KernelProfile profile;
 
     /** Wraps the user's array description; {@code entryLen} and {@code entryNum} are unsigned 32-bit. */
     public UserDataArray(UserMemory memory, int type, long uptr, int entryLen, int entryNum) {
+        this(memory, type, uptr, entryLen, entryNum, KernelProfile.latest());
+    }
+
+    /** As above, for a caller whose context behaves as kernel {@code profile} (it picks the driver's contract). */
+    public UserDataArray(UserMemory memory, int type, long uptr, int entryLen, int entryNum, KernelProfile profile) {
+        this.profile = Objects.requireNonNull(profile);
         this.memory = Objects.requireNonNull(memory);
         this.type = type;
         this.uptr = uptr;
         this.entryLen = entryLen;
         this.requestedEntries = entryNum;
         this.entryNum = entryNum;
+    }
+
+    /** The kernel release the calling context behaves as. */
+    public KernelProfile profile() {
+        return profile;
     }
 
     /** The user's data type. */

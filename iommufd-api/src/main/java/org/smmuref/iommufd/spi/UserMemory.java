@@ -37,6 +37,22 @@ public interface UserMemory {
         return false;
     }
 
+    /**
+     * The file open on {@code fd} in this process, if it is one this memory knows (a memfd); empty otherwise (the
+     * core then decides between EBADF and a file whose pages cannot be pinned). By default a process has no files.
+     */
+    default java.util.Optional<UserFile> file(int fd) {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * Charges ({@code pages > 0}) or uncharges pinned pages to this process (the kernel's {@code mm->pinned_vm} /
+     * {@code user->locked_vm}, which RLIMIT_MEMLOCK limits). The iommufd core calls it as it pins and unpins; no
+     * limit is enforced here. By default nothing is recorded.
+     */
+    default void accountPinned(long pages) {
+    }
+
     /** Reads all of {@code length} bytes at {@code va}. */
     default byte[] read(long va, int length) {
         byte[] out = new byte[length];

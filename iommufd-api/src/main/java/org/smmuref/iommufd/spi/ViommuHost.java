@@ -2,6 +2,7 @@ package org.smmuref.iommufd.spi;
 
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.smmuref.iommufd.uapi.KernelProfile;
 
 /** What the iommufd core offers a driver's vIOMMU: the vDEVICE (vSID) table, event reporting and its KVM VM. */
 public interface ViommuHost {
@@ -28,4 +29,9 @@ public interface ViommuHost {
      * resolves it to the VM through the platform that issued it.
      */
     Optional<KvmReference> kvm();
+
+    /** The kernel release the owning context behaves as (it picks the driver's contracts). */
+    default KernelProfile profile() {
+        return KernelProfile.latest();
+    }
 }

@@ -41,9 +41,19 @@ public final class ExtensibleStructs {
      *              arrays that follow inline; only {@code size} bytes are read)
      */
     public static IoctlCall decodeIoctl(int ioctl, UserBuffer user) {
+        return decodeIoctl(ioctl, user, KernelProfile.latest());
+    }
+
+    /**
+     * {@link #decodeIoctl(int, UserBuffer)} as {@code profile}'s kernel does it: a command the release lacks is
+     * ENOTTY, and the release's {@code sizeof} bounds the copy (a longer caller struct needs a zero tail from there,
+     * else E2BIG); members the release did not have arrive zero.
+     */
+    public static IoctlCall decodeIoctl(int ioctl, UserBuffer user, KernelProfile profile) {
         Objects.requireNonNull(user, "user");
-        IommufdCommand command = IommufdCommand.byNr(ioctl & 0xff).orElseThrow(() -> new UapiException(Errno.ENOTTY,
-            String.format("ioctl 0x%x: command number 0x%x is not in iommufd's table", ioctl, ioctl & 0xff)));
+        IommufdCommand command = IommufdCommand.byNr(ioctl & 0xff).filter(profile::has).orElseThrow(() ->
+            new UapiException(Errno.ENOTTY, String.format("ioctl 0x%x: command number 0x%x is not in %s's iommufd "
+                + "table", ioctl, ioctl & 0xff, "kernel " + profile.name())));
         int size = readSize(command, user);
         if (command.ioctl() != ioctl) {
             throw new UapiException(Errno.ENOTTY, String.format("ioctl 0x%x is not %s (0x%x)", ioctl,
@@ -55,7 +65,8 @@ public final class ExtensibleStructs {
             throw new UapiException(Errno.EINVAL, name + ": size " + usize + " is below min_size " + command.minSize()
                 + " (offsetofend " + command.lastField() + ")");
         }
-        byte[] kernel = copyStructFromUser(name, user, usize, command.size());
+        byte[] kernel = Arrays.copyOf(copyStructFromUser(name, user, usize, profile.structSize(command)),
+            command.size());
         return new IoctlCall(command, size, (IoctlStruct) command.struct().decode(kernel));
     }
 
@@ -69,6 +80,11 @@ public final class ExtensibleStructs {
      * decides which members the kernel sees. A value has no bytes beyond sizeof, so a larger size is a zero tail.
      */
     public static IoctlCall normalize(IoctlStruct argument) {
+        return normalize(argument, KernelProfile.latest());
+    }
+
+    /** {@link #normalize(IoctlStruct)} under {@code profile}'s command table and struct sizes. */
+    public static IoctlCall normalize(IoctlStruct argument, KernelProfile profile) {
         IommufdCommand command = IommufdCommand.byStruct(argument.structType()).orElseThrow(() ->
             new IllegalArgumentException("struct " + argument.kernelName() + " is not an ioctl argument"));
         byte[] bytes = argument.encode();
@@ -85,7 +101,7 @@ public final class ExtensibleStructs {
             }
             return out;
         };
-        return decodeIoctl(command.ioctl(), view);
+        return decodeIoctl(command.ioctl(), view, profile);
     }
 
     private static int readSize(IommufdCommand command, UserBuffer user) {

@@ -7,10 +7,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.smmuref.iommufd.IommufdAbi;
 import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.IommufdConstants;
+import org.smmuref.iommufd.uapi.KernelProfile;
 
 /** A core over two mock IOMMUs (instance 0 with StreamIDs 1..4, instance 1 with StreamID 1) and one context. */
 final class CoreFixture {
@@ -27,13 +29,18 @@ final class CoreFixture {
     private long nextVa = 0x10_0000_0000L;
 
     CoreFixture() {
+        this(KernelProfile.latest());
+    }
+
+    /** The same machine, its context behaving as kernel release {@code profile}. */
+    CoreFixture(KernelProfile profile) {
         for (int sid = 1; sid <= 4; sid++) {
             iommu0.addDevice(sid);
         }
         iommu1.addDevice(1);
         platform = new SimplePlatform(List.of(iommu0, iommu1), mem);
         core = new IommufdCore(platform);
-        ctx = core.open();
+        ctx = core.open(IommufdAbi.UPSTREAM, profile);
     }
 
     /** Fresh mapped user memory of {@code length} bytes, with an unmapped guard page after it. */

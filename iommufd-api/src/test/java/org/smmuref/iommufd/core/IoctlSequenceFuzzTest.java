@@ -28,7 +28,9 @@ import org.smmuref.iommufd.spi.ProcessCapability;
 import org.smmuref.iommufd.uapi.CField;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.IommufdCommand;
+import org.smmuref.iommufd.uapi.KernelProfile;
 import org.smmuref.iommufd.uapi.IommufdConstants;
+import org.smmuref.iommufd.uapi.VfioConstants;
 import org.smmuref.iommufd.uapi.UserBuffer;
 
 /**
@@ -57,8 +59,17 @@ class IoctlSequenceFuzzTest {
      */
     enum Op {
         RAW_IOCTL, BIND, UNBIND, ATTACH, REPLACE, DETACH, CLOSE_FD, READ_FD, POKE, TRIGGER_EVENT, TOGGLE_PAGE,
-        INJECT_ENOMEM, TOGGLE_CAP_SYS_RESOURCE, DMA_WRITE, REPORT_FAULT, WRITE_FD, POLL_FD
+        INJECT_ENOMEM, TOGGLE_CAP_SYS_RESOURCE, DMA_WRITE, REPORT_FAULT, WRITE_FD, POLL_FD, VFIO_IOCTL, MEMFD_TRUNCATE
     }
+
+    /** The process's memfd ({@link SimulatedUserMemory#FIRST_MEMFD}), {@link #MEMFD_PAGES} pages until truncated. */
+    static final int MEMFD = SimulatedUserMemory.FIRST_MEMFD;
+    static final int MEMFD_PAGES = 4;
+
+    /** The requests of {@link Op#VFIO_IOCTL} (its first operand picks one): the six served and one that is not. */
+    static final int[] VFIO_REQUESTS = {VfioConstants.VFIO_GET_API_VERSION, VfioConstants.VFIO_CHECK_EXTENSION,
+        VfioConstants.VFIO_SET_IOMMU, VfioConstants.VFIO_IOMMU_GET_INFO, VfioConstants.VFIO_IOMMU_MAP_DMA,
+        VfioConstants.VFIO_IOMMU_UNMAP_DMA, VfioConstants.VFIO_IOMMU_DIRTY_PAGES};
 
     static final IommufdCommand[] COMMAND_VALUES = IommufdCommand.values();
     static final Op[] OP_VALUES = Op.values();
@@ -127,21 +138,24 @@ class IoctlSequenceFuzzTest {
         documented(IommufdCommand.IOAS_IOVA_RANGES, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EMSGSIZE);
         documented(IommufdCommand.IOAS_MAP, Errno.EOPNOTSUPP, Errno.EOVERFLOW, Errno.ENOENT, Errno.EEXIST,
             Errno.ENOSPC, Errno.ENOMEM);
+        // iommufd_ioas_map_file: as IOAS_MAP, plus EBADF (fget); EINVAL (a size rule anyway) also when a domain pins
+        // past the memfd's end or a file that is not a memfd (memfd_pin_folios)
+        documented(IommufdCommand.IOAS_MAP_FILE, Errno.EOPNOTSUPP, Errno.EOVERFLOW, Errno.ENOENT, Errno.EBADF,
+            Errno.EEXIST, Errno.ENOSPC, Errno.ENOMEM);
+        // iommufd_ioas_change_process: __reserved; its EINVAL (an IOAS maps user addresses) is a size-rule errno too
+        documented(IommufdCommand.IOAS_CHANGE_PROCESS, Errno.EOPNOTSUPP);
         // no flags or reserved field; the kernel's EBUSY (an IOAS pinned by a HW queue) needs HW_QUEUE_ALLOC
         documented(IommufdCommand.IOAS_UNMAP, Errno.ENOENT, Errno.EOVERFLOW);
         // EPERM: RLIMIT_MODE SET without CAP_SYS_RESOURCE; EADDRINUSE: HUGE_PAGES=0 over a mapping that is not
         // page aligned (iopt_disable_large_pages)
         documented(IommufdCommand.OPTION, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EBUSY, Errno.EPERM, Errno.EADDRINUSE);
-        // not implemented by smmuref: EOPNOTSUPP once the size rules pass
         // dirty tracking: ENOENT for anything but a paging HWPT (iommufd_get_hwpt_paging), EOPNOTSUPP for flags,
         // __reserved or a domain without dirty ops; GET also EOVERFLOW (iommufd_check_iova_range). A failing bitmap
         // walk is not an errno: iommu_read_and_clear_dirty drops it.
         documented(IommufdCommand.HWPT_SET_DIRTY_TRACKING, Errno.EOPNOTSUPP, Errno.ENOENT);
         documented(IommufdCommand.HWPT_GET_DIRTY_BITMAP, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.EOVERFLOW);
-        for (IommufdCommand c : List.of(IommufdCommand.VFIO_IOAS, IommufdCommand.IOAS_MAP_FILE,
-            IommufdCommand.IOAS_CHANGE_PROCESS)) {
-            documented(c, Errno.EOPNOTSUPP);
-        }
+        // iommufd_vfio_ioas: __reserved or an unknown op; SET of a non-IOAS; GET before SET (get_compat_ioas)
+        documented(IommufdCommand.VFIO_IOAS, Errno.EOPNOTSUPP, Errno.ENOENT, Errno.ENODEV);
         // iommufd_hw_queue_alloc_ioctl up to the driver's missing HW queue ops: EOPNOTSUPP, EOVERFLOW, ENOENT
         documented(IommufdCommand.HW_QUEUE_ALLOC, Errno.EOPNOTSUPP, Errno.EOVERFLOW, Errno.ENOENT);
         // EADDRINUSE: the new domain's aperture reserves what an allowed range covers; ENOMEM: domain alloc or map
@@ -181,6 +195,13 @@ class IoctlSequenceFuzzTest {
         DOCUMENTED_OPS.put(Op.TOGGLE_PAGE, EnumSet.noneOf(Errno.class));
         DOCUMENTED_OPS.put(Op.INJECT_ENOMEM, EnumSet.noneOf(Errno.class));
         DOCUMENTED_OPS.put(Op.TOGGLE_CAP_SYS_RESOURCE, EnumSet.noneOf(Errno.class));
+        // vfio_compat.c: ENOTTY (ENOIOCTLCMD) for VFIO_IOMMU_DIRTY_PAGES, ENODEV without a compatibility IOAS, EINVAL
+        // for argsz / flags / type, EFAULT for an unmapped argument or unmapped user memory to pin; then the IOAS's
+        // own: EEXIST (map over a mapping), ENOENT / EOVERFLOW (unmap), EADDRINUSE (TYPE1 disabling large pages over
+        // a sub-page mapping), ENOMEM (a domain map failing, INJECT_ENOMEM)
+        DOCUMENTED_OPS.put(Op.MEMFD_TRUNCATE, EnumSet.noneOf(Errno.class));
+        DOCUMENTED_OPS.put(Op.VFIO_IOCTL, EnumSet.of(Errno.ENOTTY, Errno.ENODEV, Errno.EINVAL, Errno.EFAULT,
+            Errno.EEXIST, Errno.ENOENT, Errno.EOVERFLOW, Errno.EADDRINUSE, Errno.ENOMEM));
         DOCUMENTED_OPS.put(Op.DMA_WRITE, EnumSet.noneOf(Errno.class));
         for (IommufdCommand c : COMMAND_VALUES) {
             if (!DOCUMENTED.containsKey(c)) {
@@ -309,7 +330,8 @@ class IoctlSequenceFuzzTest {
     static final class Run {
         final Reader r;
         final Coverage coverage;
-        final CoreFixture f = new CoreFixture();
+        final CoreFixture f;
+        final KernelProfile profile;
         final List<Integer> eventFds = new ArrayList<>();
         final boolean[] heapUnmapped = new boolean[HEAP_PAGES];
         /** How many complete fault groups were reported: each must be answered once by the end. */
@@ -322,9 +344,18 @@ class IoctlSequenceFuzzTest {
 
         /** A replay that records what it reaches in {@code coverage}. */
         Run(byte[] input, Coverage coverage) {
+            this(input, coverage, KernelProfile.latest());
+        }
+
+        /** A replay against a context that behaves as kernel release {@code profile}. */
+        Run(byte[] input, Coverage coverage, KernelProfile profile) {
+            this.profile = profile;
+            f = new CoreFixture(profile);
             r = new Reader(input);
             this.coverage = coverage;
             f.mem.mmap(HEAP, (long) HEAP_PAGES * PAGE);
+            int memfd = f.mem.memfdCreate();
+            f.mem.ftruncate(memfd, (long) MEMFD_PAGES * PAGE);
             // StreamID 5: a device whose IOMMU can track dirty pages (IOMMU_CAP_DIRTY_TRACKING)
             f.iommu0.addDevice(5, new DeviceCapabilities(true, 0, false, false), List.of());
             // a privileged VMM until TOGGLE_CAP_SYS_RESOURCE takes it away
@@ -379,6 +410,11 @@ class IoctlSequenceFuzzTest {
             }
             byte[] arg = mode == SIZE_SHORT_BUFFER ? java.util.Arrays.copyOf(buf, r.u8() % c.size()) : buf;
             Errno errno = call(c.ordinal(), () -> f.core.ioctl(f.ctx, c.ioctl(), UserBuffer.wrap(arg)));
+            if (!profile.has(c)) {
+                // A release without the command: ENOTTY before its size is even read.
+                require(errno == Errno.ENOTTY, () -> c + " on kernel " + profile + ": " + errno);
+                return;
+            }
             if (errno == null) {
                 afterSuccess(c, arg);
                 return;
@@ -480,6 +516,14 @@ class IoctlSequenceFuzzTest {
                         heapUnmapped[page] = !heapUnmapped[page];
                     }
                     case INJECT_ENOMEM -> injectEnomem(r.u8(), r.u8());
+                    case MEMFD_TRUNCATE -> f.mem.ftruncate(MEMFD, (long) (r.u8() % (MEMFD_PAGES + 1)) * PAGE);
+                    case VFIO_IOCTL -> {
+                        int request = VFIO_REQUESTS[r.u8() % VFIO_REQUESTS.length];
+                        int kind = r.u8();
+                        int value = r.u8();
+                        // an integer argument, or a pointer into the heap where POKE put a struct
+                        f.core.vfioIoctl(f.ctx, request, kind % 2 == 0 ? value : HEAP + 64L * value);
+                    }
                     case REPORT_FAULT -> {
                         // a device of instance 0 reports one fault: flags PASID_VALID / LAST_PAGE, a small grpid
                         MockIommu.Device d = (MockIommu.Device) f.iommu0.device(1 + r.u8() % 5).orElseThrow();
@@ -733,6 +777,9 @@ class IoctlSequenceFuzzTest {
             long expectedPins = pins;
             require(f.mem.totalPins() == expectedPins, () -> "user pins after step " + step + ": "
                 + f.mem.totalPins() + ", the areas hold " + expectedPins);
+            // iopt_pages_update_pinned: every pinned page of every iopt_pages is charged to the one process here
+            require(f.mem.pinnedVm() == expectedPins, () -> "pinned pages charged after step " + step + ": "
+                + f.mem.pinnedVm() + ", the areas hold " + expectedPins);
         }
 
         private static List<IommufdObject> references(IommufdObject o) {

@@ -20,6 +20,7 @@ import org.smmuref.iommufd.core.IoctlSequenceFuzzTest.Op;
 import org.smmuref.iommufd.uapi.CField;
 import org.smmuref.iommufd.uapi.IommufdCommand;
 import org.smmuref.iommufd.uapi.IommufdConstants;
+import org.smmuref.iommufd.uapi.VfioConstants;
 
 /**
  * The hand-written seed corpus of {@link IoctlSequenceFuzzTest}, as code: every seed starts from the same small world
@@ -163,6 +164,91 @@ class IoctlSequenceSeedsTest {
                 "iova", MAPPED_IOVA);
     }
 
+    /** The index of a VFIO request in {@link IoctlSequenceFuzzTest#VFIO_REQUESTS}. */
+    private static int vfioRequest(int request) {
+        for (int i = 0; i < IoctlSequenceFuzzTest.VFIO_REQUESTS.length; i++) {
+            if (IoctlSequenceFuzzTest.VFIO_REQUESTS[i] == request) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("not a VFIO request: 0x" + Integer.toHexString(request));
+    }
+
+    /** VFIO_IOCTL with an integer argument. */
+    private static Seed vfioInt(Seed s, int request, int value) {
+        return s.op(Op.VFIO_IOCTL, vfioRequest(request), 0, value);
+    }
+
+    /** VFIO_IOCTL with a pointer to heap offset {@code 64 * slot}. */
+    private static Seed vfioPtr(Seed s, int request, int slot) {
+        return s.op(Op.VFIO_IOCTL, vfioRequest(request), 1, slot);
+    }
+
+    /**
+     * IOMMU_VFIO_IOAS and the VFIO type1 ioctls (vfio_compat.c): every errno of VFIO_IOAS and of the container
+     * ioctls, with the structs poked into the heap (slot k is heap offset 64 * k; SCRATCH is slot 128).
+     */
+    private static byte[] vfioCompat() {
+        int slot = (int) ((SCRATCH - HEAP) / 64);
+        Seed s = world();
+        vfioInt(s, VfioConstants.VFIO_GET_API_VERSION, 0);
+        vfioInt(s, VfioConstants.VFIO_IOMMU_DIRTY_PAGES, 0);
+        vfioInt(s, VfioConstants.VFIO_SET_IOMMU, 3);
+        s.ok(IommufdCommand.VFIO_IOAS)
+            .ok(IommufdCommand.VFIO_IOAS, "op", 3)
+            .ok(IommufdCommand.VFIO_IOAS, "op", 1, "__reserved", 1)
+            .ok(IommufdCommand.VFIO_IOAS, "op", 1, "ioas_id", 99)
+            .ok(IommufdCommand.VFIO_IOAS, "op", 1, "ioas_id", DEV)
+            .ok(IommufdCommand.VFIO_IOAS, "op", 1, "ioas_id", IOAS)
+            .ok(IommufdCommand.VFIO_IOAS);
+        vfioInt(s, VfioConstants.VFIO_CHECK_EXTENSION, 1);
+        vfioInt(s, VfioConstants.VFIO_CHECK_EXTENSION, 4);
+        vfioInt(s, VfioConstants.VFIO_SET_IOMMU, 2);
+        vfioInt(s, VfioConstants.VFIO_SET_IOMMU, 1);
+        // GET_INFO with the whole chain, then argsz below 16
+        s.poke(SCRATCH - HEAP, u32s(256));
+        vfioPtr(s, VfioConstants.VFIO_IOMMU_GET_INFO, slot);
+        s.poke(SCRATCH - HEAP, u32s(15));
+        vfioPtr(s, VfioConstants.VFIO_IOMMU_GET_INFO, slot);
+        // MAP_DMA over the world's mapping: EEXIST; a fresh IOVA with a domain map failing: ENOMEM; then it works
+        s.poke(SCRATCH - HEAP, dmaMap(32, 3, HEAP + PAGE, MAPPED_IOVA, PAGE));
+        vfioPtr(s, VfioConstants.VFIO_IOMMU_MAP_DMA, slot);
+        s.poke(SCRATCH - HEAP, dmaMap(32, 3, HEAP + PAGE, MAPPED_IOVA + 16 * PAGE, PAGE));
+        s.op(Op.INJECT_ENOMEM, IoctlSequenceFuzzTest.FAULT_MAP, 0);
+        vfioPtr(s, VfioConstants.VFIO_IOMMU_MAP_DMA, slot);
+        vfioPtr(s, VfioConstants.VFIO_IOMMU_MAP_DMA, slot);
+        // UNMAP_DMA: nothing there (ENOENT), a range that wraps (EOVERFLOW), ALL
+        s.poke(SCRATCH - HEAP, dmaUnmap(24, 0, MAPPED_IOVA + 8 * PAGE, PAGE));
+        vfioPtr(s, VfioConstants.VFIO_IOMMU_UNMAP_DMA, slot);
+        s.poke(SCRATCH - HEAP, dmaUnmap(24, 0, -PAGE, 2 * PAGE));
+        vfioPtr(s, VfioConstants.VFIO_IOMMU_UNMAP_DMA, slot);
+        s.poke(SCRATCH - HEAP, dmaUnmap(24, 2, 0, 0));
+        vfioPtr(s, VfioConstants.VFIO_IOMMU_UNMAP_DMA, slot);
+        // an argument in a heap page the process unmapped: EFAULT
+        s.op(Op.TOGGLE_PAGE, 3);
+        vfioPtr(s, VfioConstants.VFIO_IOMMU_GET_INFO, 192);
+        s.op(Op.TOGGLE_PAGE, 3);
+        // a second IOAS without a domain holding a sub-page mapping: TYPE1 cannot disable large pages (EADDRINUSE)
+        s.ok(IommufdCommand.IOAS_ALLOC)
+            .ok(IommufdCommand.IOAS_MAP, "flags", RW, "ioas_id", NESTED + 1, "user_va", HEAP + PAGE + 512,
+                "length", 512)
+            .ok(IommufdCommand.VFIO_IOAS, "op", 1, "ioas_id", NESTED + 1);
+        vfioInt(s, VfioConstants.VFIO_SET_IOMMU, 1);
+        s.ok(IommufdCommand.VFIO_IOAS, "op", 2);
+        vfioInt(s, VfioConstants.VFIO_SET_IOMMU, 3);
+        return s.bytes();
+    }
+
+    private static byte[] dmaMap(int argsz, int flags, long vaddr, long iova, long size) {
+        return ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN).putInt(argsz).putInt(flags).putLong(vaddr)
+            .putLong(iova).putLong(size).array();
+    }
+
+    private static byte[] dmaUnmap(int argsz, int flags, long iova, long size) {
+        return ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putInt(argsz).putInt(flags).putLong(iova)
+            .putLong(size).array();
+    }
+
     static Map<String, byte[]> seeds() {
         Map<String, byte[]> seeds = new LinkedHashMap<>();
         Seed sizes = new Seed();
@@ -174,11 +260,56 @@ class IoctlSequenceSeedsTest {
         seeds.put("size_rules_every_command", sizes.bytes());
 
         Seed unimplemented = world();
-        for (IommufdCommand c : new IommufdCommand[] {IommufdCommand.VFIO_IOAS, IommufdCommand.IOAS_MAP_FILE,
-            IommufdCommand.IOAS_CHANGE_PROCESS}) {
+        // HW_QUEUE_ALLOC with a zero type: no driver here has HW queue ops (EOPNOTSUPP)
+        for (IommufdCommand c : new IommufdCommand[] {IommufdCommand.HW_QUEUE_ALLOC}) {
             unimplemented.ioctl(c, IoctlSequenceFuzzTest.SIZE_SIZEOF).ioctl(c, IoctlSequenceFuzzTest.SIZE_ZERO_TAIL);
         }
         seeds.put("unimplemented_commands", unimplemented.bytes());
+
+        seeds.put("vfio_compat", vfioCompat());
+
+        // IOAS_CHANGE_PROCESS (iommufd_ioas_change_process): __reserved, a user-address mapping (EINVAL), then the
+        // world's mapping replaced by a file mapping, which moves
+        seeds.put("ioas_change_process", world()
+            .ok(IommufdCommand.IOAS_CHANGE_PROCESS, "__reserved", 1)
+            .ok(IommufdCommand.IOAS_CHANGE_PROCESS)
+            .ok(IommufdCommand.IOAS_UNMAP, "ioas_id", IOAS, "length", -1L)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", FIXED_RW, "ioas_id", IOAS, "fd", IoctlSequenceFuzzTest.MEMFD,
+                "length", 2 * PAGE, "iova", MAPPED_IOVA)
+            .ok(IommufdCommand.IOAS_CHANGE_PROCESS)
+            .bytes());
+
+        // IOAS_MAP_FILE (iommufd_ioas_map_file) over the run's memfd: each errno, sharing, and truncation meeting
+        // the lazy pin of a later attach (EINVAL) and an immediate pin under a domain (EINVAL)
+        int memfd = IoctlSequenceFuzzTest.MEMFD;
+        seeds.put("ioas_map_file", world()
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", RW | 8, "ioas_id", IOAS, "fd", memfd, "length", PAGE)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", RW, "ioas_id", IOAS, "fd", memfd, "length", -1L)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", RW, "ioas_id", 99, "fd", memfd, "length", PAGE)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", RW, "ioas_id", IOAS, "fd", 77, "length", PAGE)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", FIXED_RW, "ioas_id", IOAS, "fd", memfd, "length", PAGE,
+                "iova", MAPPED_IOVA)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", RW, "ioas_id", IOAS, "fd", memfd, "length", 1L << 40)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", FIXED_RW, "ioas_id", IOAS, "fd", memfd, "length", 2 * PAGE,
+                "iova", MAPPED_IOVA + 2 * PAGE)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", FIXED_RW, "ioas_id", IOAS, "fd", memfd, "start", PAGE,
+                "length", PAGE, "iova", MAPPED_IOVA + 8 * PAGE)
+            .op(Op.INJECT_ENOMEM, IoctlSequenceFuzzTest.FAULT_MAP, 0)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", RW, "ioas_id", IOAS, "fd", memfd, "length", PAGE)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", FIXED_RW, "ioas_id", IOAS, "fd", memfd, "start", 3 * PAGE,
+                "length", 2 * PAGE, "iova", MAPPED_IOVA + 16 * PAGE)
+            // a second IOAS without a domain maps the file, the file shrinks, the attach's lazy pin fails
+            .ok(IommufdCommand.IOAS_ALLOC)
+            .ok(IommufdCommand.IOAS_MAP_FILE, "flags", FIXED_RW, "ioas_id", NESTED + 1, "fd", memfd, "start",
+                2 * PAGE, "length", 2 * PAGE, "iova", MAPPED_IOVA)
+            .op(Op.MEMFD_TRUNCATE, 3)
+            .op(Op.BIND, 0, 2)
+            // ATTACH's operands index the live objects: device 8 is the eighth, IOAS 7 the seventh
+            .op(Op.ATTACH, 7, 6)
+            .op(Op.MEMFD_TRUNCATE, 4)
+            .op(Op.ATTACH, 7, 6)
+            .ok(IommufdCommand.IOAS_UNMAP, "ioas_id", NESTED + 1, "length", -1L)
+            .bytes());
 
         seeds.put("destroy_and_objects", world()
             .ok(IommufdCommand.DESTROY)

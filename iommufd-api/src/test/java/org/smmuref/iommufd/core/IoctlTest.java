@@ -23,6 +23,8 @@ import org.smmuref.iommufd.uapi.IommuHwptAlloc;
 import org.smmuref.iommufd.uapi.IommuIovaRange;
 import org.smmuref.iommufd.uapi.IommufdCommand;
 import org.smmuref.iommufd.uapi.IommufdConstants;
+import org.smmuref.iommufd.uapi.IommuIoasMapFile;
+import org.smmuref.iommufd.uapi.IommuVfioIoas;
 import org.smmuref.iommufd.uapi.UserBuffer;
 
 /**
@@ -48,9 +50,11 @@ class IoctlTest {
         final int spare = f.ioas();
         final long va = f.buffer(4 * PAGE);
         final long out = f.buffer(PAGE);
+        final int memfd = f.mem.memfdCreate();
 
         World() {
             f.mapFixed(ioas, va, PAGE, 1L << 24);
+            f.mem.ftruncate(memfd, PAGE);
         }
 
         /** The bytes of a typical, valid argument of {@code c} in this world (all zero for unimplemented ones). */
@@ -77,6 +81,9 @@ class IoctlTest {
                 case VIOMMU_ALLOC -> Requests.viommuAlloc(0, MockIommu.VIOMMU_TYPE_SELFTEST, dev, parent, 0, 0, 0);
                 case VDEVICE_ALLOC -> Requests.vdeviceAlloc(viommu, f.bind(2), 0x77);
                 case VEVENTQ_ALLOC -> Requests.veventqAlloc(0, viommu, MockIommu.VEVENTQ_TYPE_SELFTEST, 2, 0);
+                case VFIO_IOAS -> new IommuVfioIoas(IommuVfioIoas.SIZE, spare, IommufdConstants.IOMMU_VFIO_IOAS_SET,
+                    0);
+                case IOAS_MAP_FILE -> new IommuIoasMapFile(IommuIoasMapFile.SIZE, RW, ioas, memfd, 0, PAGE, 0);
                 default -> null;
             };
             if (s == null) {
@@ -166,7 +173,12 @@ class IoctlTest {
     @EnumSource(IommufdCommand.class)
     void the_typical_argument_succeeds_or_is_unimplemented(IommufdCommand c) {
         Outcome o = run(c, c.size(), c.size(), (byte) 0);
-        boolean implemented = !List.of(IommufdCommand.VFIO_IOAS, IommufdCommand.IOAS_MAP_FILE, IommufdCommand.IOAS_CHANGE_PROCESS,
+        if (c == IommufdCommand.IOAS_CHANGE_PROCESS) {
+            // iommufd_ioas_change_process: the world's IOAS_MAP of user addresses cannot move to another process
+            assertThat(o.errno()).as(o.toString()).isEqualTo(Errno.EINVAL);
+            return;
+        }
+        boolean implemented = !List.of(
             // a zero argument is type DEFAULT (EOPNOTSUPP), and no driver here has HW queue ops anyway
             IommufdCommand.HW_QUEUE_ALLOC).contains(c);
         assertThat(o.errno()).as(o.toString()).isEqualTo(implemented ? null : Errno.EOPNOTSUPP);

@@ -272,6 +272,30 @@ final class MockIommu implements IommuInstance {
             blocked = true;
         }
 
+        /** The domain at each attached PASID, as the driver's per-SSID table would hold it. */
+        final java.util.Map<Integer, IommuDomain> pasidDomains = new java.util.TreeMap<>();
+        /** When false the mock is a driver without {@code set_dev_pasid}: the SPI default answers EOPNOTSUPP. */
+        boolean supportsPasid = true;
+
+        @Override
+        public void attachPasid(int pasid, IommuDomain newDomain) {
+            if (!supportsPasid) {
+                IommuDevice.super.attachPasid(pasid, newDomain);
+            }
+            if (newDomain.owner() != MockIommu.this) {
+                throw new IommufdException(Errno.EINVAL, "domain of another instance");
+            }
+            failNextAttach.fireIfArmed();
+            pasidDomains.put(pasid, newDomain);
+        }
+
+        @Override
+        public void blockPasid(int pasid) {
+            if (pasidDomains.remove(pasid) == null) {
+                throw new IllegalStateException("blockPasid of PASID " + pasid + " that the core never attached");
+            }
+        }
+
         /** Every page response the core gave this device: {pasid, grpid, code}. */
         final List<int[]> pageResponses = new ArrayList<>();
 

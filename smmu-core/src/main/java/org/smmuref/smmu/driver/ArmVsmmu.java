@@ -105,9 +105,9 @@ public final class ArmVsmmu implements ViommuDriver, NestedContext {
     @Override
     public void cacheInvalidate(UserDataArray entries) {
         entries.setEntryNum(0);
-        boolean quirks = smmu.options().kernelInvalidationQuirks();
-        if (entries.requestedEntries() == 0 && !quirks) {
-            // The documented contract: an empty array only probes the data type.
+        boolean batched = entries.profile().batchedInvalidation();
+        if (entries.requestedEntries() == 0 && batched) {
+            // v7.4: an empty array only probes the data type (before, the full-array copy refuses it: EINVAL).
             if (entries.type() != IommufdConstants.IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3) {
                 throw new IommufdException(Errno.EINVAL, "data type " + entries.type() + " is not ARM_SMMUV3 (1)");
             }
@@ -115,10 +115,20 @@ public final class ArmVsmmu implements ViommuDriver, NestedContext {
         }
         byte[][] raw = entries.copyFullArray(IommufdConstants.IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
             IommuViommuArmSmmuv3Invalidate.SIZE);
+        GuestCommands.Limits limits = limits(smmu);
         UserInvalidation.run(smmu, entries, raw.length, i -> {
             List<Long> cmd = IommuViommuArmSmmuv3Invalidate.decode(raw[i]).cmd();
+            if (batched) {
+                GuestCommands.validate(cmd.get(0), cmd.get(1), limits);
+            }
             return List.of(GuestCommands.convert(cmd.get(0), cmd.get(1), vmid(), this::physicalSid));
         });
+    }
+
+    /** What the v7.4 field checks of a guest command depend on. */
+    static GuestCommands.Limits limits(ArmSmmuV3 smmu) {
+        var f = smmu.features();
+        return new GuestCommands.Limits(f.asidBits(), f.ril(), f.ats(), f.ssidSize() > 0);
     }
 
     /** The pSID behind {@code vsid} through this vIOMMU's vDEVICEs; EIO when there is none. */

@@ -103,9 +103,17 @@ public final class SmmuMaster implements IommuDevice {
             throw new IommufdException(Errno.EINVAL, "the vIOMMU is a slice of another SMMU");
         }
         var virtId = target.host().virtIdOf(this);
-        if (nested.stage1() && virtId.isEmpty()) {
-            throw new IommufdException(Errno.ENOENT, "a stage-1 nested domain needs a vDEVICE (vSID) for StreamID 0x"
-                + Integer.toHexString(streamId()) + " on this vIOMMU");
+        // Which vSTEs need a vDEVICE depends on the release (KernelProfile.NestedAttach,
+        // arm_smmu_attach_prepare_vmaster).
+        boolean needsVdevice = switch (target.host().profile().nestedAttach()) {
+            case NO_VDEVICE_NEEDED -> false;
+            case EVERY_VSTE_NEEDS_VDEVICE -> true;
+            case STAGE1_NEEDS_VDEVICE -> nested.stage1();
+        };
+        if (needsVdevice && virtId.isEmpty()) {
+            throw new IommufdException(Errno.ENOENT, "kernel " + target.host().profile().name() + ": a "
+                + (nested.stage1() ? "stage-1" : "abort or bypass") + " nested domain needs a vDEVICE (vSID) for "
+                + "StreamID 0x" + Integer.toHexString(streamId()) + " on this vIOMMU");
         }
         // ATS follows the guest's EATS choice, because the guest must issue ATC_INV itself.
         boolean ats = nested.enableAts() && spec.atsCapable() && smmu.features().ats();

@@ -11,6 +11,7 @@ import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.IommuHwptArmSmmuv3V1;
 import org.smmuref.iommufd.uapi.IommuHwptInvalidateArmSmmuv3V1;
 import org.smmuref.iommufd.uapi.IommufdConstants;
+import org.smmuref.iommufd.uapi.KernelProfile;
 import org.smmuref.kvm.VmidException;
 import org.smmuref.kvm.policy.UserVmidOverride;
 import org.smmuref.kvm.policy.VmidLease;
@@ -134,8 +135,10 @@ public final class V1NestedDomain implements NestedDomain, NestedContext {
         for (SmmuMaster m : smmu.mastersAttachedTo(this)) {
             sids.add(m.streamId());
         }
+        // The March 2023 series' loop is the one v6.13 kept: the old contract, quirks included, under any profile.
         UserInvalidation.run(smmu, entries, raw.length,
-            i -> toCommands(IommuHwptInvalidateArmSmmuv3V1.decode(raw[i]), vmid(), sids));
+            i -> toCommands(IommuHwptInvalidateArmSmmuv3V1.decode(raw[i]), vmid(), sids),
+            KernelProfile.Invalidation.LEGACY_V6_13);
     }
 
     /**

@@ -33,6 +33,12 @@ public final class Permissions {
     public static final int S2UX = 1 << 3;
     /** Everything stage 2 can grant. */
     public static final int S2_ALL = S2R | S2W | S2X | S2UX;
+    /**
+     * Marker in {@code s1Perms} or {@code s2Perms}, not a permission: the leaf is writable-clean under hardware dirty
+     * state (DBM = 1 and still read-only), so a write that these permissions refuse must walk again, and the walk then
+     * marks the leaf dirty (Arm ARM D8.4.4; SMMU 3.13). A write hit on such an entry never proceeds from the cache.
+     */
+    public static final int DIRTYABLE = 1 << 6;
 
     private Permissions() {
     }

@@ -1,6 +1,8 @@
 package org.smmuref.smmu.hw;
 
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -18,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * by an invalidation that completed before it returned. CMD_SYNC (and a BTM broadcast) also waits for the memory
  * accesses of {@link #transfer}s in flight that began before it, so no DMA write lands through a removed translation
  * after the SYNC completed (SMMU section 4.7.3, 3.21); {@link #translate} and {@link #translateAddress} only answer
- * the translation, and an access their caller makes afterwards is outside what a SYNC can order. PREFETCH_* are no-ops; RESUME / STALL_TERM / PRI_RESP find nothing to act on (the model never stalls and
+ * the translation, and an access their caller makes afterwards is outside what a SYNC can order. PREFETCH_* are no-ops; RESUME / STALL_TERM act on transactions stalled through {@link #translateStallable}; PRI_RESP finds nothing to act on (the model never stalls a non-waiting port and
  * has no PRI queue).
  *
  * <p><b>Configuration cache.</b> Keyed by (StreamID, SubstreamID or none); holds decoded STE + CD results and the
@@ -38,7 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Events</b> follow the A/R/S rules: stage-1 translation faults are recorded if CD.R (or CD.S) and abort if CD.A,
  * else complete as RAZ/WI; stage-2 faults are recorded if STE.S2R (or S2S) and always abort; F_WALK_EABT and
  * configuration errors are always recorded (C_BAD_STREAMID only with CR2.RECINVSID). Records of a stream whose STE
- * sets MEV may be merged. The model never stalls: with S=1 a fault is recorded and terminated.
+ * sets MEV may be merged. Only {@link #translateStallable} stalls (CD.S / STE.S2S); the other ports record and terminate such a fault.
  *
  * <p><b>Attribute overrides.</b> With IDR1.ATTR_PERMS_OVR, STE.PRIVCFG and INSTCFG replace the incoming PnU and InD
  * attributes before translation (SMMU section 13.1.2; INSTCFG for reads only); permission checks, TLB hits and event
@@ -93,6 +95,19 @@ public final class Smmu implements CommandHandler {
         }
     }
 
+    /** One stalled transaction: the device's handle and what to translate again on a CMD_RESUME retry. */
+    private record Stall(PendingDma pending, int sid, int ssid, long address, Access access) {
+    }
+
+    /** Unwinds a stall-capable translation whose fault stalled it (the event is recorded, the handle waits). */
+    private static final class StallSignal extends RuntimeException {
+        StallSignal() {
+            super("stalled", null, false, false);
+        }
+    }
+
+    private static final StallSignal STALLED = new StallSignal();
+
     /** Which request a configuration lookup serves: the recording rules differ. */
     private enum Request { DMA, ATS }
 
@@ -118,6 +133,9 @@ public final class Smmu implements CommandHandler {
     private final AtomicLong invalidations = new AtomicLong();
     private final InFlightDma inFlight = new InFlightDma();
     private final Object controlsLock = new Object();
+    // Stalled transactions by (StreamID << 16 | STAG); a stall holds no translation, so invalidations pass it by.
+    private final ConcurrentHashMap<Long, Stall> stalls = new ConcurrentHashMap<>();
+    private final AtomicInteger nextStag = new AtomicInteger();
     private final SmmuRegisters registers;
     private volatile Controls controls;
 
@@ -129,9 +147,9 @@ public final class Smmu implements CommandHandler {
      */
     public Smmu(SmmuFeatures features, PhysicalMemory memory, InterruptSink sink, Options options) {
         this.features = Objects.requireNonNull(features, "features");
-        if (features.httu() != 0) {
+        if (features.httu() > 2) {
             throw new IllegalArgumentException("IDR0.HTTU=" + features.httu()
-                + " is not modelled: the walker does not set AF or dirty state");
+                + " is not modelled: the walker does not set the AF of table descriptors (HAFT)");
         }
         this.memory = Objects.requireNonNull(memory, "memory");
         Objects.requireNonNull(sink, "sink");
@@ -270,7 +288,41 @@ public final class Smmu implements CommandHandler {
         if (hit != null) {
             return new DmaOutcome.Translated(address, hit.outputAddress(address), hit);
         }
-        return translateFully(streamId, substreamId, address, access);
+        return translateFully(streamId, substreamId, address, access, null);
+    }
+
+    /**
+     * The DMA port of a device that can wait for a stalled transaction (SMMU 3.12.2): like {@link #translate}, except
+     * that a translation-related fault (F_TRANSLATION, F_ADDR_SIZE, F_ACCESS, F_PERMISSION) on a stream whose CD.S
+     * (stage-1 faults) or STE.S2S (stage-2 faults) is 1 stalls the transaction: an event record with Stall = 1 and a
+     * fresh STAG goes to the event queue, and the returned handle stays pending until CMD_RESUME with that StreamID
+     * and STAG (Ac = 1: translated again with the configuration and tables of that moment, which may stall it once
+     * more; Ac = 0: terminated, aborted with Ab = 1 or RAZ/WI) or CMD_STALL_TERM for the StreamID (aborted). A stall
+     * whose record is not written (EVENTQEN = 0, or the queue full) could never be answered, so the transaction is
+     * aborted instead. Other ports ({@link #translate}, {@link #read}, ...) never stall: they terminate per CD.A.
+     */
+    public PendingDma translateStallable(int streamId, int substreamId, long address, Access access) {
+        checkSubstream(substreamId);
+        Objects.requireNonNull(access, "access");
+        PendingDma p = new PendingDma();
+        attempt(new Stall(p, streamId, substreamId, address, access));
+        return p;
+    }
+
+    private void attempt(Stall s) {
+        try {
+            s.pending().complete(translateFully(s.sid(), s.ssid(), s.address(), s.access(), s.pending()));
+        } catch (StallSignal stalled) {
+            // Registered and recorded by fault(): the handle waits for CMD_RESUME / CMD_STALL_TERM.
+        } catch (RuntimeException e) {
+            s.pending().fail(e);
+            throw e;
+        }
+    }
+
+    /** The number of transactions stalled now (for tests and the debug view). */
+    public int stalledTransactions() {
+        return stalls.size();
     }
 
     /**
@@ -293,7 +345,7 @@ public final class Smmu implements CommandHandler {
         if (hit != null) {
             return hit.outputAddress(address);
         }
-        DmaOutcome out = translateFully(streamId, substreamId, address, access);
+        DmaOutcome out = translateFully(streamId, substreamId, address, access, null);
         return out.proceeds() ? out.physicalAddress() : NO_ADDRESS;
     }
 
@@ -331,11 +383,11 @@ public final class Smmu implements CommandHandler {
         return cfg == null || cfg.tlbTags() == null || cfg.aborts() ? null : cfg;
     }
 
-    private DmaOutcome translateFully(int streamId, int substreamId, long address, Access access) {
+    private DmaOutcome translateFully(int streamId, int substreamId, long address, Access access, PendingDma stall) {
         while (true) {
             long before = invalidations.get();
             long generation = tlb.generation();
-            DmaOutcome out = resolve(streamId, substreamId, address, access);
+            DmaOutcome out = resolve(streamId, substreamId, address, access, stall);
             // A translation computed across an invalidation may be stale: redo it. Faults stand (they were true of a
             // configuration that existed while the transaction was in flight).
             if (!out.proceeds()) {
@@ -355,7 +407,7 @@ public final class Smmu implements CommandHandler {
         }
     }
 
-    private DmaOutcome resolve(int sid, int ssid, long address, Access incoming) {
+    private DmaOutcome resolve(int sid, int ssid, long address, Access incoming, PendingDma stall) {
         Controls c = controls;
         if (!c.enabled()) {
             return disabled(c, address);
@@ -376,7 +428,7 @@ public final class Smmu implements CommandHandler {
             if ((address >>> features.iasBits()) != 0) {
                 TranslationFault f = new TranslationFault(FaultType.F_ADDR_SIZE, false, FaultClass.IN, address, 0, 0,
                     false, -1);
-                return fault(cfg, f, sid, ssid, address, access);
+                return fault(cfg, f, sid, ssid, address, access, null);
             }
             return new DmaOutcome.Bypassed(address);
         }
@@ -385,7 +437,7 @@ public final class Smmu implements CommandHandler {
         if (r instanceof Translation t) {
             return new DmaOutcome.Translated(address, t.outputAddress(address), t);
         }
-        return fault(cfg, (TranslationFault) r, sid, ssid, address, access);
+        return fault(cfg, (TranslationFault) r, sid, ssid, address, access, stall);
     }
 
     private DmaOutcome disabled(Controls c, long address) {
@@ -528,8 +580,9 @@ public final class Smmu implements CommandHandler {
         }
         TranslationResult r;
         if (split) {
+            // The request's access decides HTTU: a write request (NW = 0) marks a clean DBM page dirty (SMMU 3.13).
             r = engine.walker().walkStage1(s1, s2, address,
-                (ctx, ipa, acc, cls, in) -> engine.translateTableIpa(ctx, ipa, cls, in));
+                (ctx, ipa, acc, cls, in) -> engine.translateTableIpa(ctx, ipa, acc, cls, in), access);
             if (r instanceof Translation t && Walker.checkStage1(s1, t, address, access) != null) {
                 r = Walker.checkStage1(s1, t, address, access);
             }
@@ -585,7 +638,7 @@ public final class Smmu implements CommandHandler {
             if (r instanceof Translation t) {
                 return new DmaOutcome.Translated(address, t.outputAddress(address), t);
             }
-            return fault(cfg, (TranslationFault) r, streamId, substreamId, address, access);
+            return fault(cfg, (TranslationFault) r, streamId, substreamId, address, access, null);
         }
         EventRecord e = EventRecord.builder(EventType.F_TRANSL_FORBIDDEN).streamId(streamId).read(!access.write())
             .inputAddr(address).build();
@@ -722,16 +775,36 @@ public final class Smmu implements CommandHandler {
         // Nothing is outstanding.
     }
 
-    /** RESUME: the model never stalls a transaction, so there is nothing to resume. */
+    /**
+     * RESUME: the stalled transaction (StreamID, STAG) is retried (Ac = 1) with the configuration and tables of now, or
+     * terminated (Ac = 0) with an abort (Ab = 1) or as RAZ/WI. A RESUME that matches no stalled transaction has no
+     * effect (SMMU 4.7.1).
+     */
     @Override
     public void resume(Command.Resume command) {
-        // Nothing is stalled.
+        Stall s = stalls.remove((long) command.streamId() << 16 | command.stag());
+        if (s == null) {
+            return;
+        }
+        if (command.retry()) {
+            attempt(s);
+        } else if (command.abort()) {
+            s.pending().complete(new DmaOutcome.Aborted(null, "CMD_RESUME terminated the stall with an abort"));
+        } else {
+            s.pending().complete(new DmaOutcome.RazWi(null));
+        }
     }
 
-    /** STALL_TERM: the model never stalls a transaction, so there is nothing to terminate. */
+    /** STALL_TERM: every stalled transaction of the StreamID is terminated with an abort (SMMU 4.7.2). */
     @Override
     public void terminateStalls(Command.StallTerm command) {
-        // Nothing is stalled.
+        stalls.values().removeIf(s -> {
+            if (s.sid() != command.streamId()) {
+                return false;
+            }
+            s.pending().complete(new DmaOutcome.Aborted(null, "CMD_STALL_TERM"));
+            return true;
+        });
     }
 
     /**
@@ -772,7 +845,7 @@ public final class Smmu implements CommandHandler {
             if (request == Request.ATS) {
                 return new DmaOutcome.Aborted(null, "stage-2 fault fetching the CD: " + f.fault.type());
             }
-            return fault(partial, f.fault, sid, ssid, address, access);
+            return fault(partial, f.fault, sid, ssid, address, access, null);
         }
     }
 
@@ -800,7 +873,7 @@ public final class Smmu implements CommandHandler {
         Ste.Stage2 s = ste.stage2();
         try {
             return new Stage2Context(ste.vmid(), s.ttb(), s.t0sz(), s.startLevel(), Granule.ofShift(s.granuleShift()),
-                s.psBits(), s.affd(), s.ptw());
+                s.psBits(), s.affd(), s.ptw(), s.ha(), s.hd());
         } catch (IllegalArgumentException e) {
             throw ConfigFault.of(ConfigEvent.C_BAD_STE, "stage-2 configuration the walker cannot use: " + e.getMessage());
         }
@@ -816,7 +889,7 @@ public final class Smmu implements CommandHandler {
         int vmid = Math.max(0, ste.vmid());
         try {
             return new Stage1Context(half(cd.ttb0()), half(cd.ttb1()), cd.ipsBits(), cd.affd(), cd.asid(), cd.aset(),
-                cd.pan(), cd.wxn(), cd.uwxn(), world, vmid);
+                cd.pan(), cd.wxn(), cd.uwxn(), world, vmid, cd.ha(), cd.hd());
         } catch (IllegalArgumentException e) {
             throw ConfigFault.of(ConfigEvent.C_BAD_CD, "stage-1 configuration the walker cannot use: " + e.getMessage());
         }
@@ -854,7 +927,11 @@ public final class Smmu implements CommandHandler {
     }
 
     /** A translation-related fault: recorded and terminated per the A/R/S rules of the stage that faulted. */
-    private DmaOutcome fault(StreamConfig cfg, TranslationFault f, int sid, int ssid, long address, Access access) {
+    private DmaOutcome fault(StreamConfig cfg, TranslationFault f, int sid, int ssid, long address, Access access,
+                             PendingDma stall) {
+        if (stall != null && stalls(cfg, f)) {
+            return stall(cfg, f, sid, ssid, address, access, stall);
+        }
         boolean record;
         boolean abort = true;
         if (f.type() == FaultType.F_WALK_EABT) {
@@ -890,6 +967,53 @@ public final class Smmu implements CommandHandler {
         }
         String reason = f.type() + (f.stage2() ? " at stage 2" : " at stage 1") + ", CLASS=" + f.faultClass();
         return abort ? new DmaOutcome.Aborted(e, reason) : new DmaOutcome.RazWi(e);
+    }
+
+    /** Whether fault {@code f} stalls on this stream: CD.S for stage-1 faults, STE.S2S for stage 2 (SMMU 3.12.2). */
+    private static boolean stalls(StreamConfig cfg, TranslationFault f) {
+        switch (f.type()) {
+            case F_TRANSLATION, F_ADDR_SIZE, F_ACCESS, F_PERMISSION -> {
+                if (f.stage2()) {
+                    return cfg.ste().stage2() != null && cfg.ste().stage2().stall();
+                }
+                return cfg.cd() != null && cfg.cd().stall();
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    /** Records the stall event (Stall = 1, STAG) and parks the transaction, or aborts it if the record was lost. */
+    private DmaOutcome stall(StreamConfig cfg, TranslationFault f, int sid, int ssid, long address, Access access,
+                             PendingDma pending) {
+        int tag;
+        long key;
+        Stall parked = new Stall(pending, sid, ssid, address, access);
+        do {
+            tag = nextStag.getAndIncrement() & 0xFFFF;
+            key = (long) sid << 16 | tag;
+        } while (stalls.putIfAbsent(key, parked) != null);
+        EventType type = EventType.of(f.type().eventId()).orElseThrow();
+        EventRecord.Builder b = EventRecord.builder(type).streamId(sid).access(access).stalled(tag)
+            .stage(f.stage2(), EventRecord.EventClass.values()[f.faultClass().encoding()]).inputAddr(address);
+        if (ssid != NO_SUBSTREAM) {
+            b.substreamId(ssid);
+        }
+        if (type.has("IPA") && f.stage2()) {
+            b.ipa(f.ipa());
+        }
+        if (type.has("TTRnW") && f.faultClass() == FaultClass.TT) {
+            b.tableRead(f.ttRnW());
+        }
+        EventRecord e = b.build();
+        pending.stalled(tag);
+        // Registered before the record is visible, so a CMD_RESUME that software sends at once finds it.
+        EventQueue.Outcome o = registers.eventQueue().record(e, false);
+        if (o != EventQueue.Outcome.WRITTEN && stalls.remove(key, parked)) {
+            return new DmaOutcome.Aborted(null, f.type() + ": stall record " + o + ", so the transaction is aborted");
+        }
+        throw STALLED;
     }
 
     private static void checkSubstream(int ssid) {

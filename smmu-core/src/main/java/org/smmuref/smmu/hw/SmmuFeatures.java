@@ -282,8 +282,8 @@ public final class SmmuFeatures {
     }
 
     /**
-     * IDR0.HTTU: 0 none, 1 access flag, 2 access flag and dirty state, 3 also table AF. Always 0 for features from
-     * {@link Builder#build()}: the model does not perform hardware table updates.
+     * IDR0.HTTU: 0 none, 1 access flag, 2 access flag and dirty state, 3 also table AF. At most 2 for features from
+     * {@link Builder#build()}: the walker updates AF and dirty state in leaves (SMMU 3.13), not AF in tables (HAFT).
      */
     public int httu() {
         return httu;
@@ -847,15 +847,14 @@ public final class SmmuFeatures {
          */
         public SmmuFeatures build() {
             SmmuFeatures f = buildForDecoding();
-            // The walker never sets AF or dirty state: an SMMU advertising HTTU would fault where hardware updates.
-            require(httu == 0, "IDR0.HTTU=" + httu + " is not modelled: the walker raises F_ACCESS instead of"
-                + " setting AF and never records dirty state, so an SMMU that advertises HTTU would misbehave"
-                + " (use httu(0) until hardware table updates are implemented)");
+            // The walker sets AF and dirty state in leaf descriptors only: table-descriptor AF (HAFT) is not modelled.
+            require(httu <= 2, "IDR0.HTTU=" + httu + " is not modelled: the walker updates AF and dirty state in leaf"
+                + " descriptors but never the AF of table descriptors (HAFT), so use httu(1) or httu(2)");
             return f;
         }
 
         /**
-         * Validates and builds features that may include what the model cannot run (today: HTTU), for decoding
+         * Validates and builds features that may include what the model cannot run (today: HTTU = 3), for decoding
          * structures against them only: the STE and CD decoders' HTTU rules stay testable, and an {@link Smmu}
          * refuses such features.
          */

@@ -17,12 +17,16 @@ package org.smmuref.smmu.hw;
  * @param world the translation regime (STE.STRW with CR2.E2H); NS-EL1 whenever stage 2 is enabled
  * @param vmid the VMID tagging this stage-1-only NS-EL1 stream's entries (STE.S2VMID when the SMMU has stage 2, else
  *     0); ignored when a stage-2 context is given (its VMID tags the entries) and in EL2 regimes
+ * @param ha CD.HA: the walker sets AF in a stage-1 leaf instead of taking an Access flag fault (Arm ARM D8.4.3)
+ * @param hd CD.HD with CD.HA: a write to a writable-clean leaf (DBM = 1, AP[2] = 1) clears AP[2] instead of faulting;
+ *     HD without HA is treated as 0 (hardware dirty state needs hardware AF, Arm ARM D8.4.4)
  */
 public record Stage1Context(TtbHalf ttb0, TtbHalf ttb1, int ips, boolean affd, int asid, boolean aset, boolean pan,
-                            boolean wxn, boolean uwxn, StreamWorld world, int vmid) {
+                            boolean wxn, boolean uwxn, StreamWorld world, int vmid, boolean ha, boolean hd) {
 
-    /** Validates the context. */
+    /** Validates the context; HD without HA becomes 0. */
     public Stage1Context {
+        hd = hd && ha;
         if (ttb0 == null || ttb1 == null || world == null) {
             throw new IllegalArgumentException("ttb0, ttb1 and world must be given (use TtbHalf.disabled())");
         }
@@ -41,6 +45,17 @@ public record Stage1Context(TtbHalf ttb0, TtbHalf ttb1, int ips, boolean affd, i
         }
     }
 
+    /** A context without hardware AF or dirty-state updates (CD.HA = CD.HD = 0). */
+    public Stage1Context(TtbHalf ttb0, TtbHalf ttb1, int ips, boolean affd, int asid, boolean aset, boolean pan,
+                         boolean wxn, boolean uwxn, StreamWorld world, int vmid) {
+        this(ttb0, ttb1, ips, affd, asid, aset, pan, wxn, uwxn, world, vmid, false, false);
+    }
+
+    /** This context with CD.HA and CD.HD as given. */
+    public Stage1Context withHttu(boolean newHa, boolean newHd) {
+        return new Stage1Context(ttb0, ttb1, ips, affd, asid, aset, pan, wxn, uwxn, world, vmid, newHa, newHd);
+    }
+
     /** A plain NS-EL1 context with TTB0 only: no TTB1, no PAN/WXN, AF faults enabled, ASET=0. */
     public static Stage1Context of(TtbHalf ttb0, int ips, int asid, int vmid) {
         return new Stage1Context(ttb0, TtbHalf.disabled(), ips, false, asid, false, false, false, false,
@@ -49,37 +64,37 @@ public record Stage1Context(TtbHalf ttb0, TtbHalf ttb1, int ips, boolean affd, i
 
     /** This context with another TTB1 half. */
     public Stage1Context withTtb1(TtbHalf half) {
-        return new Stage1Context(ttb0, half, ips, affd, asid, aset, pan, wxn, uwxn, world, vmid);
+        return new Stage1Context(ttb0, half, ips, affd, asid, aset, pan, wxn, uwxn, world, vmid, ha, hd);
     }
 
     /** This context with another TTB0 half. */
     public Stage1Context withTtb0(TtbHalf half) {
-        return new Stage1Context(half, ttb1, ips, affd, asid, aset, pan, wxn, uwxn, world, vmid);
+        return new Stage1Context(half, ttb1, ips, affd, asid, aset, pan, wxn, uwxn, world, vmid, ha, hd);
     }
 
     /** This context with AFFD as given. */
     public Stage1Context withAffd(boolean value) {
-        return new Stage1Context(ttb0, ttb1, ips, value, asid, aset, pan, wxn, uwxn, world, vmid);
+        return new Stage1Context(ttb0, ttb1, ips, value, asid, aset, pan, wxn, uwxn, world, vmid, ha, hd);
     }
 
     /** This context with another ASID and ASET. */
     public Stage1Context withAsid(int newAsid, boolean newAset) {
-        return new Stage1Context(ttb0, ttb1, ips, affd, newAsid, newAset, pan, wxn, uwxn, world, vmid);
+        return new Stage1Context(ttb0, ttb1, ips, affd, newAsid, newAset, pan, wxn, uwxn, world, vmid, ha, hd);
     }
 
     /** This context with PAN and WXN as given. */
     public Stage1Context withPanWxn(boolean newPan, boolean newWxn) {
-        return new Stage1Context(ttb0, ttb1, ips, affd, asid, aset, newPan, newWxn, uwxn, world, vmid);
+        return new Stage1Context(ttb0, ttb1, ips, affd, asid, aset, newPan, newWxn, uwxn, world, vmid, ha, hd);
     }
 
     /** This context in another regime. */
     public Stage1Context withWorld(StreamWorld newWorld) {
-        return new Stage1Context(ttb0, ttb1, ips, affd, asid, aset, pan, wxn, uwxn, newWorld, vmid);
+        return new Stage1Context(ttb0, ttb1, ips, affd, asid, aset, pan, wxn, uwxn, newWorld, vmid, ha, hd);
     }
 
     /** This context with another effective IPS. */
     public Stage1Context withIps(int newIps) {
-        return new Stage1Context(ttb0, ttb1, newIps, affd, asid, aset, pan, wxn, uwxn, world, vmid);
+        return new Stage1Context(ttb0, ttb1, newIps, affd, asid, aset, pan, wxn, uwxn, world, vmid, ha, hd);
     }
 
     static void checkOutputSize(String what, int bits) {

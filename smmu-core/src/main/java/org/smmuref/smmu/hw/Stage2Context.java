@@ -12,15 +12,19 @@ package org.smmuref.smmu.hw;
  * @param ps effective S2PS in bits (MIN(S2PS, OAS)), checked against table and leaf outputs
  * @param affd S2AFFD: AF=0 never faults at stage 2
  * @param ptw S2PTW: stage-1 table walks and CD fetches that reach Device memory take a stage-2 permission fault
+ * @param ha STE.S2HA: the walker sets AF in a stage-2 leaf instead of taking an Access flag fault
+ * @param hd STE.S2HD with S2HA: a write to a writable-clean stage-2 leaf (DBM = 1, S2AP[1] = 0) sets S2AP[1];
+ *     S2HD without S2HA is treated as 0
  */
 public record Stage2Context(int vmid, long s2ttb, int t0sz, int startLevel, Granule granule, int ps, boolean affd,
-                            boolean ptw) {
+                            boolean ptw, boolean ha, boolean hd) {
 
     /** Maximum number of concatenated initial tables. */
     public static final int MAX_CONCATENATED = 16;
 
     /** Validates the context, including the S2T0SZ / start level consistency and concatenation (2..16 tables). */
     public Stage2Context {
+        hd = hd && ha;
         if (granule == null) {
             throw new IllegalArgumentException("granule must be given");
         }
@@ -42,6 +46,17 @@ public record Stage2Context(int vmid, long s2ttb, int t0sz, int startLevel, Gran
             throw new IllegalArgumentException(String.format(
                 "S2TTB 0x%x must be 8-byte aligned and inside the %d-bit S2PS", s2ttb, ps));
         }
+    }
+
+    /** A context without hardware AF or dirty-state updates (S2HA = S2HD = 0). */
+    public Stage2Context(int vmid, long s2ttb, int t0sz, int startLevel, Granule granule, int ps, boolean affd,
+                         boolean ptw) {
+        this(vmid, s2ttb, t0sz, startLevel, granule, ps, affd, ptw, false, false);
+    }
+
+    /** This context with S2HA and S2HD as given. */
+    public Stage2Context withHttu(boolean newHa, boolean newHd) {
+        return new Stage2Context(vmid, s2ttb, t0sz, startLevel, granule, ps, affd, ptw, newHa, newHd);
     }
 
     /** A context with S2AFFD and S2PTW off. */
@@ -66,7 +81,7 @@ public record Stage2Context(int vmid, long s2ttb, int t0sz, int startLevel, Gran
 
     /** This context with S2AFFD and S2PTW as given. */
     public Stage2Context withFlags(boolean newAffd, boolean newPtw) {
-        return new Stage2Context(vmid, s2ttb, t0sz, startLevel, granule, ps, newAffd, newPtw);
+        return new Stage2Context(vmid, s2ttb, t0sz, startLevel, granule, ps, newAffd, newPtw, ha, hd);
     }
 
     /**

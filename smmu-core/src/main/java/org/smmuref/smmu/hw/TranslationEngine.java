@@ -101,7 +101,13 @@ public final class TranslationEngine {
                                         Translation hit, long address, Access access) {
         if (hit != null && topByteAccepted(s1, address)) {
             TranslationFault f = checkHit(s1, s2, hit, address, access);
-            return f == null ? hit : f;
+            if (f == null) {
+                return hit;
+            }
+            if (!dirtyWalk(hit.s1Perms() | hit.s2Perms(), access)) {
+                return f;
+            }
+            // A write to a writable-clean entry: only a walk may mark the descriptor dirty (HTTU, SMMU 3.13).
         }
         return walkAndCache(s1, s2, vmid, s2Granule, address, access);
     }
@@ -116,12 +122,17 @@ public final class TranslationEngine {
         return f;
     }
 
+    /** Whether a refused {@code access} through an entry with permissions {@code perms} must walk to set dirty state. */
+    private static boolean dirtyWalk(int perms, Access access) {
+        return access.write() && (perms & Permissions.DIRTYABLE) != 0;
+    }
+
     /** The miss path, kept apart so that the hit path stays small enough to inline into the DMA port. */
     private TranslationResult walkAndCache(Stage1Context s1, Stage2Context s2, int vmid, Granule s2Granule,
                                            long address, Access access) {
         long generation = tlb.generation();
         if (s2 == null) {
-            TranslationResult r = walker.walkStage1(s1, null, address, null);
+            TranslationResult r = walker.walkStage1(s1, null, address, null, access);
             if (!(r instanceof Translation)) {
                 return r;
             }
@@ -144,24 +155,37 @@ public final class TranslationEngine {
      * @param inputAddress the transaction's input address, for the fault record
      */
     public TranslationResult translateTableIpa(Stage2Context s2, long ipa, FaultClass cls, long inputAddress) {
+        return translateTableIpa(s2, ipa, Access.READ, cls, inputAddress);
+    }
+
+    /**
+     * {@link #translateTableIpa(Stage2Context, long, FaultClass, long)} for a table read or, with a write
+     * {@code access} and CLASS=TT, the stage-2 write of a hardware AF / dirty update to a stage-1 descriptor.
+     */
+    public TranslationResult translateTableIpa(Stage2Context s2, long ipa, Access access, FaultClass cls,
+                                               long inputAddress) {
         if (cls == FaultClass.IN) {
             throw new IllegalArgumentException("CLASS=IN is a transaction translation: use translate(null, s2, ...)");
         }
-        return stage2(s2, ipa, Access.READ, cls, inputAddress);
+        return stage2(s2, ipa, access.write() ? Access.WRITE : Access.READ, cls, inputAddress);
     }
 
     /** Stage 2 of {@code ipa} through the TLB's IPA entries; a walked translation is cached there. */
     private TranslationResult stage2(Stage2Context s2, long ipa, Access access, FaultClass cls, long inputAddress) {
         Translation t = tlb.lookupIpa(s2.vmid(), s2.granule(), ipa);
-        if (t == null || ipa >>> s2.inputBits() != 0) {
-            long generation = tlb.generation();
-            TranslationResult r = walker.walkStage2(s2, ipa, cls, inputAddress);
-            if (!(r instanceof Translation)) {
-                return r;
+        if (t != null && ipa >>> s2.inputBits() == 0) {
+            TranslationFault f = Walker.checkStage2(s2, t, ipa, access, cls, inputAddress);
+            if (f == null || !dirtyWalk(t.s2Perms(), access)) {
+                return f == null ? t : f;
             }
-            t = (Translation) r;
-            tlb.insertIpa(s2.vmid(), s2.granule(), t, generation);
         }
+        long generation = tlb.generation();
+        TranslationResult r = walker.walkStage2(s2, ipa, access, cls, inputAddress);
+        if (!(r instanceof Translation)) {
+            return r;
+        }
+        t = (Translation) r;
+        tlb.insertIpa(s2.vmid(), s2.granule(), t, generation);
         TranslationFault f = Walker.checkStage2(s2, t, ipa, access, cls, inputAddress);
         return f == null ? t : f;
     }
@@ -179,9 +203,13 @@ public final class TranslationEngine {
         if (ipa >>> s2.inputBits() == 0) {
             MicroTlb.Entry e = walkCache.lookup(key, ipa, ANY_ACCESS, generation, 0);
             t = e != null ? e.translation() : tlb.lookupIpa(s2.vmid(), s2.granule(), ipa);
+            if (t != null && dirtyWalk(t.s2Perms(), access)
+                && Walker.checkStage2(s2, t, ipa, access, cls, inputAddress) != null) {
+                t = null; // a write to a writable-clean stage-2 page: the walk marks it dirty
+            }
         }
         if (t == null) {
-            TranslationResult r = walker.walkStage2(s2, ipa, cls, inputAddress);
+            TranslationResult r = walker.walkStage2(s2, ipa, access, cls, inputAddress);
             if (!(r instanceof Translation)) {
                 return r;
             }

@@ -23,7 +23,8 @@ public final class Walker {
          * Translates {@code ipa}.
          *
          * @param access the transaction's access, used when {@code cls} is {@link FaultClass#IN}; table and CD
-         *     fetches ({@link FaultClass#TT}, {@link FaultClass#CD}) are reads with S2PTW semantics
+         *     fetches ({@link FaultClass#TT}, {@link FaultClass#CD}) are reads with S2PTW semantics, except that a
+         *     write with {@link FaultClass#TT} is the hardware AF / dirty update of a stage-1 descriptor
          * @param inputAddress the transaction's input address, for the fault record
          */
         TranslationResult translate(Stage2Context s2, long ipa, Access access, FaultClass cls, long inputAddress);
@@ -31,6 +32,8 @@ public final class Walker {
 
     private static final long AF = 1L << 10;
     private static final long NG = 1L << 11;
+    private static final long AP2 = 1L << 7;   // stage 1: read-only; stage 2: S2AP[1], write permitted
+    private static final long DBM = 1L << 51;
 
     /**
      * The properties of the implementation that shape walks, as opposed to a stream's configuration.
@@ -70,7 +73,7 @@ public final class Walker {
 
     /** A stage-1-only translation of {@code va} (table addresses are PAs), with the permission check. */
     public TranslationResult stage1(Stage1Context s1, long va, Access access) {
-        TranslationResult r = walkStage1(s1, null, va, null);
+        TranslationResult r = walkStage1(s1, null, va, null, access);
         if (r instanceof Translation) {
             TranslationFault f = checkStage1(s1, (Translation) r, va, access);
             return f == null ? r : f;
@@ -83,7 +86,7 @@ public final class Walker {
      * {@link FaultClass#IN}, a read with S2PTW semantics for table ({@link FaultClass#TT}) and CD fetches.
      */
     public TranslationResult stage2(Stage2Context s2, long ipa, Access access, FaultClass cls, long inputAddress) {
-        TranslationResult r = walkStage2(s2, ipa, cls, inputAddress);
+        TranslationResult r = walkStage2(s2, ipa, access, cls, inputAddress);
         if (r instanceof Translation) {
             TranslationFault f = checkStage2(s2, (Translation) r, ipa, access, cls, inputAddress);
             return f == null ? r : f;
@@ -103,7 +106,7 @@ public final class Walker {
      * stage-1 block's size.
      */
     public TranslationResult nested(Stage1Context s1, Stage2Context s2, long va, Access access, Stage2Translator s2t) {
-        TranslationResult r1 = walkStage1(s1, s2, va, s2t);
+        TranslationResult r1 = walkStage1(s1, s2, va, s2t, access);
         if (!(r1 instanceof Translation)) {
             return r1;
         }
@@ -141,20 +144,25 @@ public final class Walker {
         return new TranslationFault(FaultType.F_PERMISSION, false, FaultClass.IN, va, 0, 0, false, t.level());
     }
 
-    /** The stage-2 permission fault for {@code access} (or a walk read for TT/CD) through {@code t}, or null. */
+    /**
+     * The stage-2 permission fault for {@code access} through {@code t}, or null. CD fetches are reads with S2PTW
+     * semantics whatever the access; so are TT fetches, except that a TT write is a hardware AF / dirty update of a
+     * stage-1 descriptor, a write at stage 2 (SMMU 3.13); the fault's TTRnW says which.
+     */
     public static TranslationFault checkStage2(Stage2Context s2, Translation t, long ipa, Access access, FaultClass cls,
                                                long inputAddress) {
         boolean ok;
         if (cls == FaultClass.IN) {
             ok = Permissions.checkStage2(t.s2Perms(), access);
         } else {
-            ok = (t.s2Perms() & Permissions.S2R) != 0 && !(s2.ptw() && t.attributes().s2Device());
+            int need = cls == FaultClass.TT && access.write() ? Permissions.S2W : Permissions.S2R;
+            ok = (t.s2Perms() & need) != 0 && !(s2.ptw() && t.attributes().s2Device());
         }
         if (ok) {
             return null;
         }
-        return new TranslationFault(FaultType.F_PERMISSION, true, cls, inputAddress, ipa, 0, cls == FaultClass.TT,
-            t.level());
+        return new TranslationFault(FaultType.F_PERMISSION, true, cls, inputAddress, ipa, 0,
+            cls == FaultClass.TT && !access.write(), t.level());
     }
 
     /**
@@ -162,6 +170,19 @@ public final class Walker {
      * the TTB and every next-level table address are IPAs translated through {@code s2t} before each read.
      */
     public TranslationResult walkStage1(Stage1Context s1, Stage2Context s2, long va, Stage2Translator s2t) {
+        return walkStage1(s1, s2, va, s2t, Access.READ);
+    }
+
+    /**
+     * {@link #walkStage1(Stage1Context, Stage2Context, long, Stage2Translator)} for {@code access}, which decides the
+     * hardware dirty-state update: with CD.HA an AF = 0 leaf gets AF set instead of an Access flag fault; with CD.HD a
+     * write that only AP[2] of a DBM = 1 leaf refuses clears AP[2]. Both are one compare-and-swap on the descriptor,
+     * retried from a fresh read of it when DMA or software changed it meanwhile (Arm ARM D8.4.3 / D8.4.4, SMMU 3.13).
+     * A read of a writable-clean leaf returns it read-only with {@link Permissions#DIRTYABLE}. In a nested walk the
+     * update is a write at stage 2 to the descriptor's IPA (CLASS=TT, TTRnW=0), which S2HD may mark dirty in turn.
+     */
+    public TranslationResult walkStage1(Stage1Context s1, Stage2Context s2, long va, Stage2Translator s2t,
+                                        Access access) {
         boolean upper = (va & (1L << 55)) != 0;
         TtbHalf half = upper ? s1.ttb1() : s1.ttb0();
         if (half.epd()) {
@@ -231,10 +252,38 @@ public final class Walker {
             if (oa >>> ips != 0) {
                 return stage1Fault(FaultType.F_ADDR_SIZE, va, level);
             }
-            if ((desc & AF) == 0 && !s1.affd()) {
+            if ((desc & AF) == 0 && !s1.affd() && !s1.ha()) {
                 return stage1Fault(FaultType.F_ACCESS, va, level);
             }
             int perms = stage1Perms(desc, s1.world(), noWrite, noUser, pxnTable, xnTable);
+            long updated = s1.ha() ? desc | AF : desc;
+            if (s1.hd() && (desc & (DBM | AP2)) == (DBM | AP2)) {
+                int dirty = stage1Perms(desc & ~AP2, s1.world(), noWrite, noUser, pxnTable, xnTable);
+                if (access.write() && Permissions.checkStage1(dirty, s1, access)) {
+                    updated &= ~AP2;
+                    perms = dirty;
+                } else if ((dirty & (Permissions.PW | Permissions.UW)) != 0) {
+                    perms |= Permissions.DIRTYABLE;
+                }
+            }
+            if (updated != desc) {
+                long updatePa = descPa;
+                if (s2 != null) {
+                    TranslationResult w = s2t.translate(s2, descAddress, Access.WRITE, FaultClass.TT, va);
+                    if (!(w instanceof Translation)) {
+                        return w;
+                    }
+                    updatePa = ((Translation) w).outputAddress(descAddress);
+                }
+                try {
+                    if (!memory.compareAndSetLong(updatePa, desc, updated)) {
+                        continue; // the descriptor changed since it was read: walk this level again from memory
+                    }
+                } catch (ExternalAbortException e) {
+                    return new TranslationFault(FaultType.F_WALK_EABT, false, FaultClass.TT, va, 0, updatePa, false,
+                        level);
+                }
+            }
             MemoryAttributes attrs = MemoryAttributes.of((int) Bits.extract(desc, 2, 3), (int) Bits.extract(desc, 8, 2),
                 (desc & (1L << 5)) != 0, -1, -1);
             boolean global = (desc & NG) == 0 || !s1.world().hasAsids();
@@ -245,6 +294,17 @@ public final class Walker {
 
     /** Walks stage 2 for {@code ipa} without the final permission check; faults carry S2=1 and {@code cls}. */
     public TranslationResult walkStage2(Stage2Context s2, long ipa, FaultClass cls, long inputAddress) {
+        return walkStage2(s2, ipa, Access.READ, cls, inputAddress);
+    }
+
+    /**
+     * {@link #walkStage2(Stage2Context, long, FaultClass, long)} for {@code access}: with S2HA an AF = 0 leaf gets AF
+     * set; with S2HD a data write (or, for CLASS=TT, a stage-1 descriptor update) to a DBM = 1 leaf with S2AP[1] = 0
+     * sets S2AP[1], by compare-and-swap as at stage 1; another access returns such a leaf with
+     * {@link Permissions#DIRTYABLE}.
+     */
+    public TranslationResult walkStage2(Stage2Context s2, long ipa, Access access, FaultClass cls,
+                                        long inputAddress) {
         int n = s2.inputBits();
         Granule g = s2.granule();
         int level = s2.startLevel();
@@ -287,12 +347,31 @@ public final class Walker {
             if (oa >>> ps != 0) {
                 return stage2Fault(FaultType.F_ADDR_SIZE, cls, inputAddress, ipa, level);
             }
-            if ((desc & AF) == 0 && !s2.affd()) {
+            if ((desc & AF) == 0 && !s2.affd() && !s2.ha()) {
                 return stage2Fault(FaultType.F_ACCESS, cls, inputAddress, ipa, level);
             }
             int perms = ((desc & (1L << 6)) != 0 ? Permissions.S2R : 0)
-                | ((desc & (1L << 7)) != 0 ? Permissions.S2W : 0)
+                | ((desc & AP2) != 0 ? Permissions.S2W : 0)
                 | stage2Execute(desc);
+            long updated = s2.ha() ? desc | AF : desc;
+            if (s2.hd() && (desc & (DBM | AP2)) == DBM) {
+                if (access.write() && !access.instruction()) {
+                    updated |= AP2;
+                    perms |= Permissions.S2W;
+                } else {
+                    perms |= Permissions.DIRTYABLE;
+                }
+            }
+            if (updated != desc) {
+                try {
+                    if (!memory.compareAndSetLong(descPa, desc, updated)) {
+                        continue; // changed since read: read this level's descriptor again
+                    }
+                } catch (ExternalAbortException e) {
+                    return new TranslationFault(FaultType.F_WALK_EABT, true, cls, inputAddress, ipa, descPa, false,
+                        level);
+                }
+            }
             MemoryAttributes attrs = MemoryAttributes.of(-1, -1, false, (int) Bits.extract(desc, 2, 4),
                 (int) Bits.extract(desc, 8, 2));
             long base = ipa & ~Bits.mask(shift);

@@ -27,6 +27,9 @@ public final class PageTableBuilder {
         STAGE2
     }
 
+    private static final long AP_RDONLY = 1L << 7;
+    private static final long DBM = 1L << 51;
+
     private final Stage stage;
     private final TableMemory memory;
     private final PageAllocator allocator;
@@ -38,6 +41,14 @@ public final class PageTableBuilder {
     private final boolean oa52;
     private final long root;
     private final Map<Long, Integer> validEntries = new HashMap<>();
+    private boolean hardwareDirty;
+
+    /** Receives one dirty range found by {@link #readAndClearDirty}. */
+    @FunctionalInterface
+    public interface DirtyRange {
+        /** {@code [ia, ia + size)} was written since it was last cleaned. */
+        void record(long ia, long size);
+    }
 
     private PageTableBuilder(Stage stage, TableMemory memory, PageAllocator allocator, Granule granule, int inputBits,
                              int oaBits, int startLevel, boolean upper) {
@@ -95,6 +106,72 @@ public final class PageTableBuilder {
                 + " bits with " + granule);
         }
         return new PageTableBuilder(Stage.STAGE2, memory, allocator, granule, inputBits, oaBits, startLevel, false);
+    }
+
+    // ------------------------------------------------------------------------------------------ dirty tracking
+
+    /**
+     * Turns io-pgtable-arm's IO_PGTABLE_QUIRK_ARM_HD on or off for later maps: a writable stage-1 leaf then carries
+     * DBM (bit 51) with AP[2] = 0, i.e. it starts writable-dirty, and {@link #readAndClearDirty} makes it
+     * writable-clean (AP[2] = 1), which an SMMU with CD.HD makes dirty again on the next write (SMMU 3.13).
+     *
+     * @throws IllegalStateException for stage-2 tables (the kernel's quirk is stage-1 only)
+     */
+    public PageTableBuilder hardwareDirty(boolean on) {
+        requireStage(Stage.STAGE1);
+        hardwareDirty = on;
+        return this;
+    }
+
+    /**
+     * io-pgtable-arm's read_and_clear_dirty: reports every leaf in {@code [ia, ia + size)} that is writable-dirty
+     * (DBM = 1, AP[2] = 0), clipped to the range, and unless {@code noClear} (IOMMU_DIRTY_NO_CLEAR) makes it clean
+     * again by setting AP[2] with a compare-and-swap, so a concurrent hardware update is never lost. The caller must
+     * then invalidate the TLB for the range (cached entries are still writable). Holes are skipped.
+     *
+     * @return the number of dirty bytes reported
+     * @throws PageTableException MISALIGNED or OUT_OF_RANGE
+     */
+    public long readAndClearDirty(long ia, long size, boolean noClear, DirtyRange out) {
+        requireStage(Stage.STAGE1);
+        checkRange(ia, size);
+        long lo = ia & Bits.mask(inputBits);
+        long high = upper ? ~Bits.mask(inputBits) : 0;
+        return dirty(root, startLevel, lo, lo + size - 1, high, noClear, out);
+    }
+
+    private long dirty(long table, int level, long lo, long hi, long high, boolean noClear, DirtyRange out) {
+        int shift = granule.levelShift(level);
+        long entries = level == startLevel ? 1L << (inputBits - shift) : 1L << granule.stride();
+        long tableBase = level == startLevel ? 0 : lo & ~Bits.mask(shift + granule.stride());
+        long first = (lo - tableBase) >>> shift;
+        long last = Math.min(entries - 1, (hi - tableBase) >>> shift);
+        long found = 0;
+        for (long i = first; i <= last; i++) {
+            long entryLo = tableBase + (i << shift);
+            long entryHi = entryLo + (1L << shift) - 1;
+            long descAddress = table + i * 8;
+            long desc = memory.readLong(descAddress);
+            if ((desc & 1) == 0) {
+                continue;
+            }
+            if (level < 3 && (desc & 2) != 0) {
+                found += dirty(decodeAddress(desc, granule.shift()), level + 1, Math.max(lo, entryLo),
+                    Math.min(hi, entryHi), high, noClear, out);
+                continue;
+            }
+            while ((desc & (DBM | AP_RDONLY)) == DBM) {
+                if (noClear || memory.compareAndSetLong(descAddress, desc, desc | AP_RDONLY)) {
+                    long from = Math.max(lo, entryLo);
+                    long bytes = Math.min(hi, entryHi) - from + 1;
+                    out.record(high | from, bytes);
+                    found += bytes;
+                    break;
+                }
+                desc = memory.readLong(descAddress); // the SMMU changed it meanwhile: look again
+            }
+        }
+        return found;
     }
 
     // ------------------------------------------------------------------------------------------ what a context needs
@@ -246,7 +323,7 @@ public final class PageTableBuilder {
         long d = encodeAddress(pa) | (level == 3 ? 3 : 1) | (3L << 8) | (prot.accessFlag() ? 1L << 10 : 0);
         if (stage == Stage.STAGE1) {
             d |= (long) (prot.attr() < 0 ? 0 : prot.attr() & 7) << 2;
-            d |= prot.write() ? 0 : 1L << 7;
+            d |= prot.write() ? (hardwareDirty ? DBM : 0) : AP_RDONLY;
             d |= prot.user() ? 1L << 6 : 0;
             d |= prot.global() ? 0 : 1L << 11;
             d |= prot.exec() ? 0 : 1L << 53;

@@ -14,6 +14,16 @@ public interface TableMemory {
     /** Writes the 64-bit descriptor at {@code address} (single-copy atomic, as a walker may read it concurrently). */
     void writeLong(long address, long value);
 
+    /**
+     * Atomically replaces the descriptor at {@code address} if it still equals {@code expected}: software's side of
+     * the race with hardware AF / dirty-state updates (the kernel's cmpxchg64 / set_bit on a PTE).
+     *
+     * @throws UnsupportedOperationException when this table memory offers no atomic update
+     */
+    default boolean compareAndSetLong(long address, long expected, long value) {
+        throw new UnsupportedOperationException("this table memory has no atomic descriptor update");
+    }
+
     /** Tables addressed by physical address. */
     static TableMemory physical(PhysicalMemory memory) {
         return translated(memory, LongUnaryOperator.identity());
@@ -30,6 +40,11 @@ public interface TableMemory {
             @Override
             public void writeLong(long address, long value) {
                 memory.writeLong(ipaToPa.applyAsLong(address), value);
+            }
+
+            @Override
+            public boolean compareAndSetLong(long address, long expected, long value) {
+                return memory.compareAndSetLong(ipaToPa.applyAsLong(address), expected, value);
             }
         };
     }

@@ -128,7 +128,8 @@ public final class SmmuModelPlatform implements ModelPlatform {
         }
         int cpus = platform.kvm().map(k -> k.config().nrCpus()).orElse(0);
         int vmidBits = platform.kvm().map(k -> k.config().vmidBits()).orElse(0);
-        return new PlatformDescription(name, ram, iommus, cpus, vmidBits, config.vmidPolicy().mode().name());
+        return new PlatformDescription(name, ram, iommus, cpus, vmidBits, config.vmidPolicy().mode().name(),
+            iommufd.defaultProfile().name());
     }
 
     private static Map<String, Object> features(SmmuFeatures f) {

@@ -188,7 +188,7 @@ class SmmuFeaturesTest {
             Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.gran4k(false), "granule"),
             Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.vax(2), "VAX"),
             Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.httu(4), "HTTU"),
-            Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.httu(1), "not modelled"),
+            Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.httu(3), "not modelled"),
             Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.aidr(0x02), "BBML=0"),
             Arguments.of((UnaryOperator<SmmuFeatures.Builder>) b -> b.aidr(0x03).bbml(0), "BBML=0"));
     }
@@ -202,23 +202,27 @@ class SmmuFeaturesTest {
     }
 
     /**
-     * HTTU sits in IDR0[7:6] (SMMU 6.3.1), but the model performs no hardware table updates: {@code build()} (and so
-     * {@code fromIdrs}, the driver's probe) refuses it with the reason, and an {@link Smmu} refuses features that carry
-     * it; the decoders can still be checked against it through {@code buildForDecoding()}.
+     * HTTU sits in IDR0[7:6] (SMMU 6.3.1). The walker performs leaf AF and dirty-state updates (SMMU 3.13), so 0b01
+     * and 0b10 build and run; 0b11 adds AF updates of table descriptors (HAFT), which it does not perform: {@code
+     * build()} (and so {@code fromIdrs}, the driver's probe) refuses it with the reason, and an {@link Smmu} refuses
+     * features that carry it; the decoders can still be checked against it through {@code buildForDecoding()}.
      */
     @Test
-    void httu_is_refused_until_hardware_table_updates_are_modelled() {
-        for (int httu = 1; httu <= 3; httu++) {
-            int h = httu;
-            SmmuFeatures described = base().httu(h).buildForDecoding();
-            assertThat(described.idr(0) ^ base().build().idr(0)).isEqualTo(h << 6);
-            assertThatThrownBy(() -> base().httu(h).build()).hasMessageContaining("IDR0.HTTU=" + h)
-                .hasMessageContaining("not modelled");
-            assertThatThrownBy(() -> SmmuFeatures.fromIdrs(described.idrs(), 0, 0))
-                .hasMessageContaining("not modelled");
-            assertThatThrownBy(() -> new Smmu(described, new PhysicalMemory(), new QueueFixtures.RecordingSink()))
-                .hasMessageContaining("HTTU");
+    void httu_af_and_dirty_are_accepted_and_table_af_is_refused_smmu_6_3_1() {
+        for (int httu = 1; httu <= 2; httu++) {
+            SmmuFeatures f = base().httu(httu).build();
+            assertThat(f.httu()).isEqualTo(httu);
+            assertThat(SmmuFeatures.fromIdrs(f.idrs(), 0, 0).httu()).isEqualTo(httu);
+            new Smmu(f, new PhysicalMemory(), new QueueFixtures.RecordingSink());
         }
+        SmmuFeatures described = base().httu(3).buildForDecoding();
+        assertThat(described.idr(0) ^ base().build().idr(0)).isEqualTo(3 << 6);
+        assertThatThrownBy(() -> base().httu(3).build()).hasMessageContaining("IDR0.HTTU=3")
+            .hasMessageContaining("not modelled");
+        assertThatThrownBy(() -> SmmuFeatures.fromIdrs(described.idrs(), 0, 0))
+            .hasMessageContaining("not modelled");
+        assertThatThrownBy(() -> new Smmu(described, new PhysicalMemory(), new QueueFixtures.RecordingSink()))
+            .hasMessageContaining("HTTU");
     }
 
     /**

@@ -155,9 +155,17 @@ class WalkerStage2Test {
             assertThat(f.ttRnW()).isEqualTo(cls == FaultClass.TT);
         }
         assertThat(bed.walker.stage2(ptw, 0x1000, Access.READ, FaultClass.IN, 0).isTranslation()).isTrue();
-        // A table fetch is a read whatever the transaction is.
-        assertThat(fault(bed.walker.stage2(c, 0x2000, Access.WRITE, FaultClass.TT, 0)).type())
+        // A CD fetch is a read whatever the transaction is; a TT write is an HTTU update of a stage-1 descriptor,
+        // a write at stage 2 (SMMU 3.13), refused on a read-only page with TTRnW = 0.
+        assertThat(fault(bed.walker.stage2(c, 0x2000, Access.WRITE, FaultClass.CD, 0)).type())
             .isEqualTo(FaultType.F_PERMISSION);
+        assertThat(fault(bed.walker.stage2(c, 0x2000, Access.READ, FaultClass.TT, 0)).type())
+            .isEqualTo(FaultType.F_PERMISSION);
+        assertThat(bed.walker.stage2(c, 0x2000, Access.WRITE, FaultClass.TT, 0).isTranslation()).isTrue();
+        b.map(0x3000, 0x8000_3000L, 0x1000, Prot.of("r"));
+        TranslationFault update = fault(bed.walker.stage2(c, 0x3000, Access.WRITE, FaultClass.TT, 0));
+        assertThat(update.type()).isEqualTo(FaultType.F_PERMISSION);
+        assertThat(update.ttRnW()).isFalse();
         assertThat(bed.walker.stage2(c, 0x2000, Access.WRITE, FaultClass.IN, 0).isTranslation()).isTrue();
     }
 }

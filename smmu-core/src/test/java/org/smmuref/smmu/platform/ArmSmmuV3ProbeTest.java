@@ -34,7 +34,7 @@ class ArmSmmuV3ProbeTest {
         SmmuPlatform ptm = Machines.machine(VmidPolicyConfig.Mode.FORCE_PRIVATE, ArmSmmuV3Options.DEFAULT,
             SmmuFeatures.reference().build());
         assertThat(ptm.smmu(0).read32(SmmuRegisters.CR2) & SmmuRegisters.CR2_PTM).isNotZero();
-        SmmuPlatform asked = Machines.machine(VmidPolicyConfig.Mode.AUTO, new ArmSmmuV3Options(false, true),
+        SmmuPlatform asked = Machines.machine(VmidPolicyConfig.Mode.AUTO, new ArmSmmuV3Options(true),
             SmmuFeatures.reference().build());
         assertThat(asked.smmu(0).read32(SmmuRegisters.CR2) & SmmuRegisters.CR2_PTM).isNotZero();
         assertThat(asked.driver(0).vmids().btmDecision()).contains("PTM");

@@ -10,6 +10,7 @@ import org.smmuref.iommufd.uapi.IommuHwptArmSmmuv3V1;
 import org.smmuref.iommufd.uapi.IommuHwptInvalidateArmSmmuv3V1;
 import org.smmuref.iommufd.uapi.IommuVeventqAlloc;
 import org.smmuref.iommufd.uapi.IommufdConstants;
+import org.smmuref.iommufd.uapi.KernelProfile;
 import org.smmuref.smmu.driver.SteWords;
 
 /**
@@ -49,10 +50,19 @@ final class NestingBed {
         this(platform, iommufd, slot, IommufdAbi.UPSTREAM);
     }
 
+    /** A VMM whose context behaves as kernel release {@code profile}. */
+    NestingBed(SmmuPlatform platform, KernelProfile profile) {
+        this(platform, platform.newIommufd(), 0, IommufdAbi.UPSTREAM, profile);
+    }
+
     private NestingBed(SmmuPlatform platform, IommufdCore iommufd, int slot, IommufdAbi abi) {
+        this(platform, iommufd, slot, abi, KernelProfile.latest());
+    }
+
+    private NestingBed(SmmuPlatform platform, IommufdCore iommufd, int slot, IommufdAbi abi, KernelProfile profile) {
         this.platform = platform;
         this.iommufd = iommufd;
-        this.ctx = iommufd.open(abi);
+        this.ctx = iommufd.open(abi, profile);
         long shift = (long) slot << 32;
         this.guest = platform.guestMemory(GUEST_VA + shift, GUEST_IPA, GUEST_SIZE);
         this.scratchNext = SCRATCH_VA + shift;

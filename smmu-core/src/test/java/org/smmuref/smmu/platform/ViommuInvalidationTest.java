@@ -10,10 +10,8 @@ import org.smmuref.iommufd.IommufdException;
 import org.smmuref.iommufd.Requests;
 import org.smmuref.iommufd.uapi.Errno;
 import org.smmuref.iommufd.uapi.IommuHwptInvalidate;
-import org.smmuref.kvm.policy.VmidPolicyConfig;
-import org.smmuref.smmu.driver.ArmSmmuV3Options;
+import org.smmuref.iommufd.uapi.KernelProfile;
 import org.smmuref.smmu.hw.Commands;
-import org.smmuref.smmu.hw.SmmuFeatures;
 
 /**
  * HWPT_INVALIDATE on an ARM vIOMMU (section 2.6): what reaches the command queue (VMID forced, NSNH_ALL demoted, SIDs
@@ -32,7 +30,11 @@ class ViommuInvalidationTest {
         final List<long[]> issued = new ArrayList<>();
 
         Fixture(SmmuPlatform platform) {
-            vmm = new NestingBed(platform).tie();
+            this(platform, KernelProfile.latest());
+        }
+
+        Fixture(SmmuPlatform platform, KernelProfile profile) {
+            vmm = new NestingBed(platform, profile).tie();
             dev = vmm.bind(0x8);
             int parent = vmm.nestParent(dev);
             viommu = vmm.viommu(dev, parent);
@@ -42,9 +44,9 @@ class ViommuInvalidationTest {
             platform.driver(0).commandQueue().addListener(issued::add);
         }
 
+        /** The pre-v7.4 contract with its quirks (every release v6.13 .. v7.3 has it; v7.2 stands for them). */
         static Fixture quirky() {
-            return new Fixture(Machines.machine(VmidPolicyConfig.Mode.AUTO, new ArmSmmuV3Options(true,
-                false), SmmuFeatures.reference().build()));
+            return new Fixture(Machines.reference(), KernelProfile.V7_2);
         }
 
         /** Runs an invalidation expected to fail; returns {errno, entry_num}. */
@@ -97,12 +99,35 @@ class ViommuInvalidationTest {
         assertThat(f.batches()).containsExactly(63, 63, 4);
     }
 
+    /** v7.4 arm_vsmmu_cache_invalidate: a batch holding an illegal command is refused whole, nothing issued. */
     @Test
-    void aRefusedOpcodeStopsAtItsIndexAfterIssuingWhatWasAccepted() {
+    void aRefusedOpcodeFailsItsWholeBatchUnderV74() {
         Object[] r = f.failing(Commands.tlbiNhAll(0).encode(), Commands.tlbiNhAsid(0, 1).encode(),
             Commands.cfgiSte(0x42).encode(), Commands.tlbiNhAll(0).encode());
-        assertThat(r).containsExactly(Errno.EIO, 2);
-        assertThat(f.batches()).as("the two accepted commands reached the SMMU").containsExactly(2);
+        assertThat(r).containsExactly(Errno.EIO, 0);
+        assertThat(f.issued).as("nothing of the batch reached the SMMU").isEmpty();
+    }
+
+    /** v7.4: the batches before the one holding the illegal command were issued in full and are counted. */
+    @Test
+    void anIllegalCommandInTheSecondBatchCountsTheFirstUnderV74() {
+        long[][] cmds = new long[70][];
+        for (int i = 0; i < cmds.length; i++) {
+            cmds[i] = Commands.tlbiNhAsid(0, i).encode();
+        }
+        cmds[65] = Commands.cfgiSte(0x42).encode();
+        assertThat(f.failing(cmds)).containsExactly(Errno.EIO, 63);
+        assertThat(f.batches()).containsExactly(63);
+    }
+
+    /** v7.4 arm_vsmmu_validate_user_cmd: a bit outside TLBI_NH_ALL's VMID field is EIO. */
+    @Test
+    void aStrayFieldIsEioUnderV74ButPassesBefore() {
+        long[] stray = Commands.tlbiNhAll(0).encode();
+        stray[1] = 1;
+        assertThat(f.failing(stray)).containsExactly(Errno.EIO, 0);
+        Fixture q = Fixture.quirky();
+        assertThat(q.vmm.invalidate(q.viommu, stray)).as("before v7.4 only the opcode is checked").isEqualTo(1);
     }
 
     @Test
@@ -118,7 +143,10 @@ class ViommuInvalidationTest {
     void anUnknownVsidIsEio() {
         assertThat(f.failing(Commands.cfgiCd(0x43, 0, true).encode())).containsExactly(Errno.EIO, 0);
         assertThat(f.failing(Commands.tlbiNhAll(0).encode(), Commands.atcInvAll(0x99).encode()))
-            .containsExactly(Errno.EIO, 1);
+            .as("v7.4: the batch is refused whole").containsExactly(Errno.EIO, 0);
+        Fixture q = Fixture.quirky();
+        assertThat(q.failing(Commands.tlbiNhAll(0).encode(), Commands.atcInvAll(0x99).encode()))
+            .as("before v7.4: the index of the bad entry").containsExactly(Errno.EIO, 1);
     }
 
     @Test
@@ -136,12 +164,14 @@ class ViommuInvalidationTest {
         long[] reserved = Commands.tlbiNhVa(0, 3, 0x4000, true).encode();
         reserved[1] |= 1L << 10; // TG=4K with NUM=SCALE=TTL=0: a reserved encoding, CERROR_ILL
         Object[] r = f.failing(Commands.tlbiNhAsid(0, 1).encode(), reserved, Commands.tlbiNhAsid(0, 2).encode());
-        assertThat(r).containsExactly(Errno.EIO, 1);
+        assertThat(r).as("v7.4 arm_vsmmu_validate_range catches it before the SMMU").containsExactly(Errno.EIO, 0);
+        assertThat(f.issued).isEmpty();
         assertThat(f.vmm.invalidate(f.viommu, Commands.tlbiNhAll(0).encode())).isEqualTo(1);
 
         Fixture q = Fixture.quirky();
         assertThat(q.failing(Commands.tlbiNhAsid(0, 1).encode(), reserved, Commands.tlbiNhAsid(0, 2).encode()))
             .as("the kernel reports the last index of the failed batch").containsExactly(Errno.EIO, 2);
+        assertThat(q.vmm.invalidate(q.viommu, Commands.tlbiNhAll(0).encode())).as("the queue recovered").isEqualTo(1);
     }
 
     @Test

@@ -10,8 +10,10 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.smmuref.iommufd.Iommufd;
 import org.smmuref.iommufd.IommufdAbi;
+import org.smmuref.iommufd.core.IommufdCore;
 import org.smmuref.iommufd.platform.ModelPlatform;
 import org.smmuref.iommufd.spi.IommufdPlatform;
+import org.smmuref.iommufd.uapi.KernelProfile;
 import org.smmuref.iommufd.wiring.IommufdModule;
 import org.smmuref.kvm.Kvm;
 import org.smmuref.smmu.driver.ArmSmmuV3;
@@ -43,6 +45,12 @@ class SmmuModuleTest {
         // the context is one of the service's: the service binds devices in it
         assertThat(injector.getInstance(Iommufd.class).bindDevice(ctx, 0, 0x9)).isPositive();
         assertThat(injector.getInstance(ModelPlatform.class)).isSameAs(model);
+        // The server's --kernel: the core the platform opens contexts on carries it, and the description says it.
+        assertThat(model.describe().kernel()).isEqualTo("v7.4");
+        IommufdCore core = injector.getInstance(IommufdCore.class);
+        core.setDefaultProfile(KernelProfile.V6_17);
+        assertThat(model.describe().kernel()).isEqualTo("v6.17");
+        assertThat(core.profile(model.openContext(IommufdAbi.UPSTREAM))).isEqualTo(KernelProfile.V6_17);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SmmuModule("Bad Name"))
             .isInstanceOf(IllegalArgumentException.class);
     }

@@ -319,7 +319,8 @@ final class PlatformOps {
                 .put("idr", idr).put("devices", devices));
         }
         return new JsonObject().put("name", d.name()).put("ram", ram).put("iommus", iommus).put("cpus", d.cpus())
-            .put("kvm_vmid_bits", d.kvmVmidBits()).put("vmid_policy", d.vmidPolicy());
+            .put("kvm_vmid_bits", d.kvmVmidBits()).put("vmid_policy", d.vmidPolicy())
+            .put("kernel", d.kernel());
     }
 
     private int length(JsonObject j) {

@@ -24,7 +24,7 @@ import org.smmuref.iommufd.uapi.IommufdCommand;
 /**
  * Every address the verticle registers, each answered once with success and once with an errno over a real event
  * bus; the test fails naming any address that lacks either (the commands that cannot succeed on this machine answer
- * an errno only: those smmuref does not implement, HW_QUEUE_ALLOC without a CMDQV, and dirty tracking without HTTU).
+ * an errno only: HW_QUEUE_ALLOC without a CMDQV, and dirty tracking without HTTU).
  * Errnos are the kernel's for the case (uapi.md and iommufd-driver.md tables).
  */
 class EveryAddressTest {
@@ -41,14 +41,12 @@ class EveryAddressTest {
     static final int EMSGSIZE = 90;
     static final int EOPNOTSUPP = 95;
     /**
-     * Commands that cannot succeed here, with the errno a zeroed struct gets: EOPNOTSUPP where smmuref does not
-     * implement them or the DEFAULT HW queue type is refused (iommufd_hw_queue_alloc_ioctl); ENOENT for the dirty
-     * commands, whose hwpt_id 0 names no paging HWPT (iommufd_get_hwpt_paging), and the ARM SMMUv3 reference has
-     * no HTTU, so no HWPT of it has dirty ops.
+     * Commands that cannot succeed here, with the errno a zeroed struct gets: EOPNOTSUPP where the DEFAULT HW queue
+     * type is refused (iommufd_hw_queue_alloc_ioctl); ENOENT for the dirty commands, whose hwpt_id 0 names no paging
+     * HWPT (iommufd_get_hwpt_paging), and the ARM SMMUv3 reference has no HTTU, so no HWPT of it has dirty ops.
      */
-    static final java.util.Map<String, Integer> UNIMPLEMENTED_ERRNO = java.util.Map.of("iommufd.vfio_ioas",
-        EOPNOTSUPP, "iommufd.hwpt_set_dirty_tracking", ENOENT, "iommufd.hwpt_get_dirty_bitmap", ENOENT,
-        "iommufd.ioas_map_file", EOPNOTSUPP, "iommufd.ioas_change_process", EOPNOTSUPP, "iommufd.hw_queue_alloc",
+    static final java.util.Map<String, Integer> UNIMPLEMENTED_ERRNO = java.util.Map.of(
+        "iommufd.hwpt_set_dirty_tracking", ENOENT, "iommufd.hwpt_get_dirty_bitmap", ENOENT, "iommufd.hw_queue_alloc",
         EOPNOTSUPP);
     static final Set<String> UNIMPLEMENTED = UNIMPLEMENTED_ERRNO.keySet();
 
@@ -161,6 +159,19 @@ class EveryAddressTest {
         JsonObject q2 = ok("iommufd.veventq_alloc", c().put("viommu_id", viommu2).put("type", 1)
             .put("veventq_depth", 4));
         assertThat(q2.getString("events_address")).isNotEqualTo(n.events());
+        // issue 14: VFIO_IOAS (iommufd_vfio_ioas), MAP_FILE (the server's process has no memfd, but the vEVENTQ's fd
+        // is a file: fget succeeds and an IOAS without a domain maps it; pinning it would be EINVAL), CHANGE_PROCESS
+        ok("iommufd.vfio_ioas", c().put("op", 1).put("ioas_id", n.ioas()));
+        err("iommufd.vfio_ioas", c().put("op", 1).put("ioas_id", 9999), ENOENT);
+        int ioas4 = ok("iommufd.ioas_alloc", c()).getInteger("out_ioas_id");
+        ok("iommufd.ioas_map_file", c().put("flags", 2 | 4).put("ioas_id", ioas4).put("fd", n.veventqFd())
+            .put("start", 0).put("length", 0x1000).put("iova", 0));
+        err("iommufd.ioas_map_file", c().put("flags", 2 | 4).put("ioas_id", ioas4).put("fd", 9999)
+            .put("start", 0).put("length", 0x1000).put("iova", 0), EBADF);
+        String empty = ok("iommufd.open", new JsonObject()).getString("ctx");
+        ok("iommufd.ioas_change_process", new JsonObject().put("ctx", empty));
+        // the nested flow's guest RAM is an IOAS_MAP of user addresses, which cannot move to another process
+        err("iommufd.ioas_change_process", c(), EINVAL);
         for (String op : UNIMPLEMENTED) {
             // the byte form: the generic checks pass on a zeroed struct of the right size, then the core refuses
             IommufdCommand cmd = IommufdCommand.valueOf(op.substring("iommufd.".length()).toUpperCase());
