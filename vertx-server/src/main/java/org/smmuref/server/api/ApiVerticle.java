@@ -633,6 +633,14 @@ public final class ApiVerticle extends VerticleBase {
         return java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(operations));
     }
 
+    /** The request addresses ({@code smmuref.<node>.<group>.<op>}) this verticle consumes, once started. */
+    public java.util.List<String> addresses() {
+        return operations().stream().map(name -> {
+            int dot = name.indexOf('.');
+            return ApiAddresses.address(options.node(), name.substring(0, dot), name.substring(dot + 1));
+        }).toList();
+    }
+
     /** The context entry for tests and the platform operations. */
     Sessions sessions() {
         return sessions;

@@ -288,6 +288,9 @@ class EveryAddressTest {
         }
         assertThat(missing).as("addresses without both answers").isEmpty();
         assertThat(bed.verticle.operations()).hasSizeGreaterThan(60);
+        assertThat(bed.verticle.addresses()).as("one request address per operation")
+            .hasSameSizeAs(bed.verticle.operations()).contains("smmuref.local.kvm.associate")
+            .allSatisfy(addr -> assertThat(addr).startsWith("smmuref.local."));
     }
 
     @Test
