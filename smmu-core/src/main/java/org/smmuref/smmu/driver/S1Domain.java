@@ -23,7 +23,7 @@ import org.smmuref.smmu.pgtable.TableMemory;
  * ({@code arm_smmu_domain_alloc_paging_flags}).
  *
  * <p>Unmapping invalidates, then waits for one CMD_SYNC: TLBI_NH_VA for the ASID (VMID 0, the tag of stage-1-only
- * entries; range commands where IDR3.RIL, else per page up to {@link S2Domain#MAX_PAGE_TLBIS} pages, else
+ * entries; range commands where IDR3.RIL, else per page up to {@link RangeInvalidation#MAX_PAGE_TLBIS} pages, else
  * TLBI_NH_ASID), as {@code arm_smmu_tlb_inv_range_asid} does. Freeing drops the ASID's entries before the ASID can
  * be reused.
  */
@@ -98,8 +98,7 @@ public final class S1Domain implements PagingDomain {
             try {
                 tables.map(iova, pageAddress, length, p);
             } catch (PageTableException e) {
-                throw new IommufdException(e.reason() == PageTableException.Reason.OUT_OF_TABLE_MEMORY ? Errno.ENOMEM
-                    : Errno.EINVAL, "stage-1 map refused: " + e.getMessage());
+                throw RangeInvalidation.refused("stage-1 map", e);
             }
         }
     }
@@ -110,8 +109,7 @@ public final class S1Domain implements PagingDomain {
             try {
                 tables.unmap(iova, length);
             } catch (PageTableException e) {
-                throw new IommufdException(e.reason() == PageTableException.Reason.OUT_OF_TABLE_MEMORY ? Errno.ENOMEM
-                    : Errno.EINVAL, "stage-1 unmap refused: " + e.getMessage());
+                throw RangeInvalidation.refused("stage-1 unmap", e);
             }
             smmu.issue(invalidation(iova, length));
         }
@@ -119,32 +117,9 @@ public final class S1Domain implements PagingDomain {
 
     /** The commands (without the CMD_SYNC) that make an unmap of {@code [iova, iova + length)} visible. */
     List<long[]> invalidation(long iova, long length) {
-        List<long[]> cmds = new ArrayList<>();
-        long pages = (length + 0xFFF) >>> 12;
-        long addr = iova & ~0xFFFL;
-        if (smmu.features().ril()) {
-            while (pages > 0) {
-                int scale = Long.numberOfTrailingZeros(pages);
-                if (scale > 31) {
-                    cmds.add(Commands.tlbiNhAsid(0, asid).encode());
-                    break;
-                }
-                int num = (int) ((pages >>> scale) & 31);
-                TlbInvalidation.Range range = num == 1 && scale == 0 ? TlbInvalidation.Range.SINGLE
-                    : new TlbInvalidation.Range(12, scale, num - 1, 0);
-                cmds.add(Commands.tlbiNhVa(0, asid, addr, range, false).encode());
-                long done = (long) num << scale;
-                pages -= done;
-                addr += done << 12;
-            }
-        } else if (pages > S2Domain.MAX_PAGE_TLBIS) {
-            cmds.add(Commands.tlbiNhAsid(0, asid).encode());
-        } else {
-            for (long i = 0; i < pages; i++) {
-                cmds.add(Commands.tlbiNhVa(0, asid, addr + (i << 12), false).encode());
-            }
-        }
-        return cmds;
+        return RangeInvalidation.commands(smmu.features().ril(), iova, length,
+            (addr, range) -> Commands.tlbiNhVa(0, asid, addr, range, false).encode(),
+            Commands.tlbiNhAsid(0, asid).encode());
     }
 
     @Override

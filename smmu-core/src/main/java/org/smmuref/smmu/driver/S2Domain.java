@@ -31,9 +31,6 @@ import org.smmuref.smmu.pgtable.TableMemory;
  * ATS masters. Mapping needs no invalidation: the SMMU never caches a translation that faulted.
  */
 public final class S2Domain implements PagingDomain {
-    /** Above this many 4 KB pages without range invalidation, one TLBI_S12_VMALL is cheaper than page by page. */
-    static final int MAX_PAGE_TLBIS = 256;
-
     private final ArmSmmuV3 smmu;
     private final boolean nestParent;
     private final PageTableBuilder tables;
@@ -117,8 +114,7 @@ public final class S2Domain implements PagingDomain {
             try {
                 tables.map(iova, pageAddress, length, p);
             } catch (PageTableException e) {
-                throw new IommufdException(e.reason() == PageTableException.Reason.OUT_OF_TABLE_MEMORY ? Errno.ENOMEM
-                    : Errno.EINVAL, "stage-2 map refused: " + e.getMessage());
+                throw RangeInvalidation.refused("stage-2 map", e);
             }
         }
     }
@@ -129,8 +125,7 @@ public final class S2Domain implements PagingDomain {
             try {
                 tables.unmap(iova, length);
             } catch (PageTableException e) {
-                throw new IommufdException(e.reason() == PageTableException.Reason.OUT_OF_TABLE_MEMORY ? Errno.ENOMEM
-                    : Errno.EINVAL, "stage-2 unmap refused: " + e.getMessage());
+                throw RangeInvalidation.refused("stage-2 unmap", e);
             }
             smmu.issue(invalidation(iova, length));
         }
@@ -161,36 +156,11 @@ public final class S2Domain implements PagingDomain {
         return cmds;
     }
 
-    /** TLBI_S2_IPA commands covering the range: RIL ranges of at most 32 x 2^SCALE pages, else page by page. */
+    /** TLBI_S2_IPA commands covering the range (TLBI_S12_VMALL where per-page or range commands cannot). */
     private List<long[]> s2Range(int vmid, long iova, long length) {
-        List<long[]> cmds = new ArrayList<>();
-        long pages = (length + 0xFFF) >>> 12;
-        long addr = iova & ~0xFFFL;
-        if (smmu.features().ril()) {
-            while (pages > 0) {
-                int scale = Long.numberOfTrailingZeros(pages);
-                if (scale > 31) {
-                    // Beyond what SCALE can express (over 8 TB): drop the whole VMID instead.
-                    cmds.add(Commands.tlbiS12Vmall(vmid).encode());
-                    break;
-                }
-                // pages >>> scale is odd, so num >= 1; one command covers num x 2^scale pages.
-                int num = (int) ((pages >>> scale) & 31);
-                TlbInvalidation.Range range = num == 1 && scale == 0 ? TlbInvalidation.Range.SINGLE
-                    : new TlbInvalidation.Range(12, scale, num - 1, 0); // NUM=SCALE=TTL=0 is a reserved encoding
-                cmds.add(Commands.tlbiS2Ipa(vmid, addr, range, false).encode());
-                long done = (long) num << scale;
-                pages -= done;
-                addr += done << 12;
-            }
-        } else if (pages > MAX_PAGE_TLBIS) {
-            cmds.add(Commands.tlbiS12Vmall(vmid).encode());
-        } else {
-            for (long i = 0; i < pages; i++) {
-                cmds.add(Commands.tlbiS2Ipa(vmid, addr + (i << 12), false).encode());
-            }
-        }
-        return cmds;
+        return RangeInvalidation.commands(smmu.features().ril(), iova, length,
+            (addr, range) -> Commands.tlbiS2Ipa(vmid, addr, range, false).encode(),
+            Commands.tlbiS12Vmall(vmid).encode());
     }
 
     @Override
